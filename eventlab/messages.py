@@ -1,0 +1,88 @@
+"""Messages: events (facts, past tense) and commands (intents, imperative) in one envelope.
+
+The envelope mirrors the companion code's ``Message.java`` (flowing-retail): a message id, the
+message type, a key (which entity it is about), a correlation id (which business case, the
+``traceId``), a causation id (which message caused this one), the sender, the time it was sent
+and the payload. Messages are frozen: a fact that was sent cannot be edited afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from eventlab.errors import check_float, check_text, describe
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """The envelope every message shares. Use :class:`Event` or :class:`Command`."""
+
+    kind: ClassVar[str] = "message"
+
+    message_id: str
+    type: str
+    sender: str
+    time: float = 0.0
+    key: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    # Cache for `size`: a message may be recorded many times (send, deliver, drop...).
+    _size: int = field(default=-1, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        check_text("message_id", self.message_id)
+        check_text("type", self.type)
+        check_text("sender", self.sender)
+        check_float("time", self.time, low=0.0)
+        for name in ("key", "correlation_id", "causation_id"):
+            value = getattr(self, name)
+            if value is not None:
+                check_text(name, value)
+        if not isinstance(self.payload, Mapping):
+            raise TypeError(f"payload must be a mapping (a dict), got {describe(self.payload)}")
+        # A read-only view: the payload of a sent fact cannot be changed by a consumer.
+        object.__setattr__(self, "payload", MappingProxyType(dict(self.payload)))
+
+    def payload_json(self) -> str:
+        """The payload as compact JSON with sorted keys (stable, so sizes are reproducible)."""
+        return json.dumps(dict(self.payload), sort_keys=True, separators=(",", ":"), default=str)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the payload as UTF-8 JSON: what travels over the wire."""
+        if self._size < 0:
+            object.__setattr__(self, "_size", len(self.payload_json().encode()))
+        return self._size
+
+    def at(self, time: float) -> Message:
+        """The same message stamped with another send time."""
+        return replace(self, time=time)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event(Message):
+    """A fact about the past, broadcast to whoever cares (0..n receivers)."""
+
+    kind: ClassVar[str] = "event"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command(Message):
+    """An intent about the future, addressed to one receiver that must act (or reject it)."""
+
+    kind: ClassVar[str] = "command"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Query(Message):
+    """A request for current state (for example a callback ``GET /customers/42``)."""
+
+    kind: ClassVar[str] = "query"
+
+
+MESSAGE_KINDS: tuple[str, ...] = ("event", "command", "query")
