@@ -82,6 +82,5 @@ def _check_range(name: str, value: float, low: float | None, high: float | None)
         hint = f" and <= {high}" if high is not None else ""
         raise ConfigError(f"{name} must be >= {low}{hint}, got {value!r}")
     if high is not None and value > high:
-        raise ConfigError(
-            f"{name} must be <= {high}, got {value!r} (the limit keeps a workshop laptop responsive)"
-        )
+        raise ConfigError(f"{name} must be <= {high}, got {value!r} "
+                          "(the limit keeps a workshop laptop responsive)")

@@ -64,7 +64,6 @@ class Config(Scenario):
     seed: int = seed_param()
 
 
-@dataclass(frozen=True)
 class FowlerResult(results.RunResult):
     """A run of the four-patterns story, with its graph and playback frames."""
 

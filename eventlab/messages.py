@@ -50,7 +50,8 @@ class Message:
 
     def payload_json(self) -> str:
         """The payload as compact JSON with sorted keys (stable, so sizes are reproducible)."""
-        return json.dumps(dict(self.payload), sort_keys=True, separators=(",", ":"), default=str)
+        return json.dumps(dict(self.payload), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False, default=str)
 
     @property
     def size(self) -> int:

@@ -129,8 +129,9 @@ class Playback:
     def _graph_html(self, index: int) -> str:
         cached = self._svg.get(index)
         if cached is None:
-            svg = self.frames[index].diagram.svg()
-            cached = svg if svg is not None else f"<pre>{html.escape(self.frames[index].diagram.text())}</pre>"
+            diagram = self.frames[index].diagram
+            svg = diagram.svg()
+            cached = svg if svg is not None else f"<pre>{html.escape(diagram.text())}</pre>"
             self._svg[index] = cached
         return cached
 

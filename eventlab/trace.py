@@ -160,7 +160,7 @@ def validate(trace: Any) -> pd.DataFrame:
             raise ConfigError(f"trace column {column!r} has value {bad.iloc[0]!r} in row "
                               f"{bad.index[0]}; allowed: {', '.join(allowed)}")
     out = trace.loc[:, list(COLUMNS)]
-    for column in _INT_COLUMNS + ("time",):
+    for column in (*_INT_COLUMNS, "time"):
         try:
             out = out.astype({column: DTYPES[column]})
         except (TypeError, ValueError) as err:

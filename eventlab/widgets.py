@@ -55,8 +55,9 @@ class Explorer:
         if isinstance(fields, str) or not fields:
             raise TypeError(f"fields must be a non-empty list of field names, got {fields!r}")
         self._run, self._view, self.config = run, view, config
-        self.controls = {name: control_for(check_text("field", name), getattr(config, name),
-                                           spec_of(config, name)) for name in fields}
+        specs = {name: spec_of(config, check_text("field", name)) for name in fields}
+        self.controls = {name: control_for(name, getattr(config, name), spec)
+                         for name, spec in specs.items()}
         self.output = w.Output()
         self.status = w.HTML()
         self.result: RunResult | None = None

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Set up eventlab and run it: the only script a fresh machine needs (standard library only).
+
+    python3 tasks.py lab         set everything up, then open the workbook in JupyterLab
+    python3 tasks.py test        set everything up, then run the whole test suite
+    python3 tasks.py notebooks   re-execute every notebook in place (stops at the first error)
+    python3 tasks.py bench       print the benchmark table
+    python3 tasks.py setup       only set up (.venv, the package and its extras, Graphviz)
+
+Every command is idempotent: the virtualenv is created once, and reinstalled only when
+pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".eventlab-installed"
+START = "notebooks/00_start_here.ipynb"
+DOT_HINT = ("Graphviz 'dot' is missing. Install it with one of: sudo apt-get install graphviz | "
+            "brew install graphviz | conda install -c conda-forge graphviz")
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+
+
+def say(text: str) -> None:
+    print(f"[eventlab] {text}", flush=True)
+
+
+def sh(*cmd: str | Path, check: bool = True) -> int:
+    """Run a command from the project root; stop with its exit code if it fails."""
+    done = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False)
+    if check and done.returncode != 0:
+        say(f"failed ({done.returncode}): {' '.join(str(c) for c in cmd)}")
+        sys.exit(done.returncode)
+    return done.returncode
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_install(*packages: str) -> bool:
+    """Install Debian packages when we are root on a machine with apt-get."""
+    if not (is_root() and shutil.which("apt-get")):
+        return False
+    say(f"installing {' '.join(packages)} with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    return subprocess.run(["apt-get", "install", "-y", "-qq", *packages],
+                          check=False, env=env).returncode == 0
+
+
+def ensure_python() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 (the point is to say so clearly)
+        sys.exit(f"eventlab needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+
+
+def ensure_venv() -> None:
+    if PY.exists():
+        return
+    say(f"creating the virtualenv {VENV.relative_to(ROOT)}")
+    try:
+        venv.create(VENV, with_pip=True)
+    except (subprocess.CalledProcessError, OSError):
+        # Debian/Ubuntu ship venv's pip bootstrap separately (python3.X-venv).
+        shutil.rmtree(VENV, ignore_errors=True)
+        minor = f"python3.{sys.version_info.minor}-venv"
+        if not apt_install(minor, "python3-venv"):
+            sys.exit(f"cannot create a virtualenv: install {minor} (sudo apt-get install "
+                     f"{minor}) or use conda: conda env create -f environment.yml")
+        venv.create(VENV, with_pip=True)
+
+
+def ensure_packages() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    say("installing eventlab and its test tools into .venv (once, about a minute)")
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
+    STAMP.write_text(wanted + "\n")
+
+
+def ensure_dot() -> None:
+    if shutil.which("dot"):
+        return
+    if apt_install("graphviz") and shutil.which("dot"):
+        return
+    sys.exit(DOT_HINT)
+
+
+def setup() -> None:
+    ensure_python()
+    ensure_venv()
+    ensure_packages()
+    ensure_dot()
+
+
+def lab() -> None:
+    setup()
+    args = [str(BIN / "jupyter"), "lab", START]
+    if is_root():
+        args.append("--allow-root")
+    say(f"opening {START} in JupyterLab (Ctrl+C to stop)")
+    os.chdir(ROOT)
+    os.execv(args[0], args)
+
+
+def test() -> None:
+    setup()
+    say("lint: ruff")
+    sh(BIN / "ruff", "check", ".")
+    say("tests: package (pytest) and notebooks (strict nbval)")
+    code = sh(PY, "-m", "pytest", "tests", "notebooks", *NBVAL, "-q", "-p", "no:cacheprovider",
+              check=False)
+    if code == 5:
+        say("no test ran: that is a failure")
+        sys.exit(1)
+    sys.exit(code)
+
+
+def notebooks() -> None:
+    setup()
+    sh(PY, "tools/run_notebooks.py")
+
+
+def bench() -> None:
+    setup()
+    sh(PY, "tools/benchmark.py")
+
+
+COMMANDS = {"lab": lab, "test": test, "notebooks": notebooks, "bench": bench, "setup": setup}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]]()

@@ -1,0 +1,61 @@
+"""Re-execute notebooks in place, top to bottom, stopping at the first error.
+
+    python tools/run_notebooks.py                 every notebook under notebooks/
+    python tools/run_notebooks.py notebooks/01_what_is_event_driven.ipynb
+
+Each notebook runs in a fresh kernel with its own folder as working directory (as under
+JupyterLab and nbval). Timing and widget-state metadata are not stored, so re-running an
+unchanged notebook leaves an unchanged file.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def notebook_paths(args: list[str]) -> list[Path]:
+    """The notebooks named in `args`, or all of them in reading order (solutions last)."""
+    if args:
+        return [Path(a).resolve() for a in args]
+    main = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    solutions = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
+    return main + solutions
+
+
+def execute(path: Path, *, write: bool = True) -> float:
+    """Run one notebook in a fresh kernel; return the seconds it took. Raises on error."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                            store_widget_state=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
+    if write:
+        nbformat.write(nb, path)
+    return seconds
+
+
+def main(args: list[str]) -> int:
+    for path in notebook_paths(args):
+        name = path.relative_to(ROOT)
+        try:
+            seconds = execute(path)
+        except CellExecutionError as err:
+            print(f"FAILED {name}\n{err}", file=sys.stderr)
+            return 1
+        print(f"ok {seconds:6.2f} s  {name}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
