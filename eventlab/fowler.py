@@ -96,6 +96,11 @@ def run(config: Config | None = None) -> FowlerResult:
     return FowlerResult(config, model.world.trace.to_frame(), model.metrics())
 
 
+def view(result: FowlerResult) -> tuple[graphs.Diagram, pd.DataFrame]:
+    """What the interactive panel shows for one run: the graph and the summary."""
+    return result.graph(), result.summary()
+
+
 def compare(config: Config | None = None) -> pd.DataFrame:
     """Run the same story under all four patterns: one row of measurements per pattern."""
     table = results.sweep(run, config or Config(), pattern=list(PATTERNS))

@@ -85,9 +85,11 @@ class Explorer:
             return
         self.runs += 1
         self.status.value = ""
+        shown = self._view(self.result)
         with self.output:
             clear_output(wait=True)
-            display(self._view(self.result))
+            # A view may return several things (a graph and a table): show each in turn.
+            display(*shown) if isinstance(shown, tuple | list) else display(shown)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -40,7 +40,7 @@ def test_sending_to_an_unknown_actor_names_the_known_subscribers():
     world = World(1)
     channel = Channel(world, "api")
     channel.subscribe("CRM")
-    with pytest.raises(ValueError, match="to='Crm'.*CRM"):
+    with pytest.raises(ValueError, match=r"to='Crm'.*CRM"):
         channel.send(world.command("Do", sender="X"), to="Crm")
 
 
