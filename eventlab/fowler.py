@@ -301,6 +301,7 @@ def _mean(values: list[float]) -> float | str:
 # -- the picture ------------------------------------------------------------------------------
 
 def _edges(config: Config) -> list[tuple[str, str, str, str]]:
+    """(tail, head, label, kind) of every arrow; the label starts with what is counted."""
     edges = [("Customer", "CRM", "ChangeAddress", "command")]
     names = list(CONSUMER_NAMES[: config.consumers])
     if config.pattern in ("notification", "state_transfer"):
@@ -309,7 +310,7 @@ def _edges(config: Config) -> list[tuple[str, str, str, str]]:
             "AddressChanged{id, address}"
         edges += [("CRM", n, label, "event") for n in names]
     if config.pattern == "notification":
-        edges += [(n, "CRM", "GetCustomer", "query") for n in names]
+        edges += [(n, "CRM", "GetCustomer → CustomerData", "query") for n in names]
     if config.pattern in ("event_sourcing", "cqrs"):
         edges.append(("CRM", "CRM event log", "append AddressChanged", "data"))
     if config.pattern == "cqrs":
@@ -317,6 +318,25 @@ def _edges(config: Config) -> list[tuple[str, str, str, str]]:
                   ("Projector", "Read model", "update", "data")]
         edges += [(n, "Read model", "read", "query") for n in names]
     return edges
+
+
+def _edge_counts(trace: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """How often each arrow was used, counted from the trace rows it stands for."""
+    counts: dict[tuple[str, str], int] = {}
+    kind, actor, entity = trace["kind"], trace["actor"], trace["entity"]
+    delivered = trace[kind == "deliver"]
+    for (sender, receiver, mtype), n in delivered.groupby(
+            ["target", "actor", "message_type"], sort=False).size().items():
+        if mtype != "CustomerData":  # a reply travels back along its query's arrow
+            counts[(str(sender), str(receiver))] = int(n)
+    writes = int(((kind == "state") & (actor == "CRM") & (entity == "address")
+                  & trace["detail"].isna()).sum())
+    counts[("CRM", "CRM database")] = counts[("CRM", "CRM event log")] = writes
+    counts[("CRM event log", "Projector")] = int(((kind == "state") & (actor == "Projector")).sum())
+    counts[("Projector", "Read model")] = int(((kind == "state") & (actor == "Read model")).sum())
+    for reader, n in trace[kind == "note"].groupby("actor", sort=False).size().items():
+        counts[(str(reader), "Read model")] = int(n)
+    return counts
 
 
 def _diagram(config: Config, trace: pd.DataFrame, row: Any) -> graphs.Diagram:
@@ -335,9 +355,9 @@ def _diagram(config: Config, trace: pd.DataFrame, row: Any) -> graphs.Diagram:
         note = holders.get(name, "")
         diagram.add_node(name, role=roles.get(name, "service"),
                          note=f"address: {note.split(',')[0]}" if note else "")
-    sent = trace[trace["kind"] == "deliver"].groupby(["target", "actor"], sort=False).size()
+    counts = _edge_counts(trace)
     for tail, head, label, kind in edges:
-        n = int(sent.get((tail, head), 0))
+        n = counts.get((tail, head), 0)
         shown = f"{label} ×{n}" if n else label
         diagram.add_edge(tail, head, shown, kind=kind, highlight=_is_current(row, tail, head))
     return diagram

@@ -4,7 +4,7 @@
     python tools/run_notebooks.py notebooks/01_what_is_event_driven.ipynb
 
 Each notebook runs in a fresh kernel with its own folder as working directory (as under
-JupyterLab and nbval). Timing and widget-state metadata are not stored, so re-running an
+JupyterLab and nbval). Timing and widget-state metadata are not kept, so re-running an
 unchanged notebook leaves an unchanged file.
 """
 
@@ -34,7 +34,7 @@ def execute(path: Path, *, write: bool = True) -> float:
     """Run one notebook in a fresh kernel; return the seconds it took. Raises on error."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                            store_widget_state=False,
+                            store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()

@@ -5,6 +5,7 @@ Each checker runs the learner's answer on fixed cases and answers "not attempted
 """
 
 from eventlab.checks._core import Case, Feedback, check_function, check_value
+from eventlab.checks.nb00 import exercise_0_1
 from eventlab.checks.nb01 import exercise_1_1, exercise_1_2, exercise_1_3
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Feedback",
     "check_function",
     "check_value",
+    "exercise_0_1",
     "exercise_1_1",
     "exercise_1_2",
     "exercise_1_3",

@@ -57,7 +57,8 @@ def failed(exercise: str, why: str) -> Feedback:
 
 def passed(exercise: str, cases: int) -> Feedback:
     """The verdict for an answer that passed `cases` cases."""
-    return Feedback(exercise, PASSED, f"✓ Exercise {exercise} passed ({cases} cases)")
+    noun = "case" if cases == 1 else "cases"
+    return Feedback(exercise, PASSED, f"✓ Exercise {exercise} passed ({cases} {noun})")
 
 
 def check_function(exercise: str, answer: Any, cases: Sequence[Case],
@@ -87,7 +88,7 @@ def check_function(exercise: str, answer: Any, cases: Sequence[Case],
 
 
 def check_value(exercise: str, answer: Any, expected: Any, *, what: str,
-                allowed: Sequence[Any] | None = None) -> Feedback:
+                allowed: Sequence[Any] | None = None, source: str = "the run says") -> Feedback:
     """Check a predicted value (predict-then-run exercises); `None` means not attempted."""
     if answer is None or answer is Ellipsis:
         return not_attempted(exercise)
@@ -95,5 +96,5 @@ def check_value(exercise: str, answer: Any, expected: Any, *, what: str,
         options = ", ".join(repr(a) for a in allowed)
         return failed(exercise, f"{what} must be one of {options}; got {answer!r}")
     if answer != expected:
-        return failed(exercise, f"{what}: you said {answer!r}, the run says {expected!r}")
+        return failed(exercise, f"{what}: you said {answer!r}, {source} {expected!r}")
     return passed(exercise, 1)
