@@ -135,7 +135,7 @@ def notebooks() -> None:
 
 def bench() -> None:
     setup()
-    sh(PY, "tools/benchmark.py")
+    sh(PY, "benchmarks/run.py")
 
 
 COMMANDS = {"lab": lab, "test": test, "notebooks": notebooks, "bench": bench, "setup": setup}

@@ -65,8 +65,7 @@ class Channel:
         self._transfer(message, to, inbox)
 
     def _record_send(self, message: Message, to: str | None) -> None:
-        self.world.trace.record("send", self.world.now, message.sender, target=to,
-                                message=message, channel=self.name)
+        self.world.trace.hop("send", self.world.env.now, message.sender, to, message, self.name)
 
     def _transfer(self, message: Message, actor: str, inbox: simpy.Store) -> None:
         if self.loss and self._rng.random() < self.loss:
@@ -84,6 +83,6 @@ class Channel:
         timer.callbacks.append(lambda _event: self._arrive(message, actor, inbox))
 
     def _arrive(self, message: Message, actor: str, inbox: simpy.Store) -> None:
-        self.world.trace.record("deliver", self.world.now, actor, target=message.sender,
-                                message=message, channel=self.name)
+        self.world.trace.hop("deliver", self.world.env.now, actor, message.sender, message,
+                             self.name)
         inbox.put(message)

@@ -16,6 +16,11 @@ from typing import Any, ClassVar
 
 from eventlab.errors import check_float, check_text, describe
 
+# One encoder for all messages: building a new one per json.dumps call is the slow part.
+_INF = float("inf")
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                            default=str)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
@@ -35,23 +40,36 @@ class Message:
     _size: int = field(default=-1, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Fast path first: messages are created on every hop of every simulation, and almost
+        # all are well formed. Only a suspicious one goes through the detailed checks below.
+        payload, key, cor, cau = self.payload, self.key, self.correlation_id, self.causation_id
+        if not (type(self.message_id) is str and type(self.type) is str
+                and type(self.sender) is str and self.message_id.strip() and self.type.strip()
+                and self.sender.strip() and type(self.time) is float and 0.0 <= self.time < _INF
+                and (key is None or (type(key) is str and key.strip()))
+                and (cor is None or (type(cor) is str and cor.strip()))
+                and (cau is None or (type(cau) is str and cau.strip()))
+                and type(payload) is dict):
+            self._check_fields()
+        # A read-only copy: the payload of a sent fact cannot be changed by anyone.
+        object.__setattr__(self, "payload", MappingProxyType(dict(payload)))
+
+    def _check_fields(self) -> None:
+        """Raise a clear error for the first malformed field (the slow, explaining path)."""
         check_text("message_id", self.message_id)
         check_text("type", self.type)
         check_text("sender", self.sender)
-        check_float("time", self.time, low=0.0)
+        object.__setattr__(self, "time", check_float("time", self.time, low=0.0))
         for name in ("key", "correlation_id", "causation_id"):
             value = getattr(self, name)
             if value is not None:
                 check_text(name, value)
         if not isinstance(self.payload, Mapping):
             raise TypeError(f"payload must be a mapping (a dict), got {describe(self.payload)}")
-        # A read-only view: the payload of a sent fact cannot be changed by a consumer.
-        object.__setattr__(self, "payload", MappingProxyType(dict(self.payload)))
 
     def payload_json(self) -> str:
         """The payload as compact JSON with sorted keys (stable, so sizes are reproducible)."""
-        return json.dumps(dict(self.payload), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False, default=str)
+        return _ENCODER.encode(dict(self.payload))
 
     @property
     def size(self) -> int:
@@ -87,3 +105,4 @@ class Query(Message):
 
 
 MESSAGE_KINDS: tuple[str, ...] = ("event", "command", "query")
+

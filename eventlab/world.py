@@ -65,17 +65,19 @@ class World:
         payload: Mapping[str, Any] | None, caused_by: Message | None,
         correlation_id: str | None,
     ) -> Any:
-        message_id = self.new_id("msg")
+        # Inlined counter (same ids as new_id("msg")): this runs for every message of a run.
+        count = self._counters.get("msg", 0) + 1
+        self._counters["msg"] = count
+        message_id = f"msg-{count:04d}"
+        causation_id = None
         if caused_by is not None:
             # Follow-up messages inherit the business case and point at their cause.
             correlation_id = correlation_id or caused_by.correlation_id
-            causation_id: str | None = caused_by.message_id
-        else:
-            causation_id = None
+            causation_id = caused_by.message_id
         return cls(
-            message_id=message_id, type=type_, sender=sender, time=self.now, key=key,
+            message_id=message_id, type=type_, sender=sender, time=float(self.env.now), key=key,
             correlation_id=correlation_id or message_id, causation_id=causation_id,
-            payload=payload or {},
+            payload=payload if payload is not None else {},
         )
 
     def event(

@@ -60,7 +60,7 @@ def test_any_trace_survives_a_csv_round_trip_unchanged(tmp_path_factory, rec):
     path = tmp_path_factory.mktemp("trace") / "trace.csv"
     frame = rec.to_frame()
     tr.to_csv(frame, path)
-    pd.testing.assert_frame_equal(tr.read_csv(path), frame)
+    pd.testing.assert_frame_equal(tr.read_csv(path), frame, check_exact=True)
 
 
 def test_reading_a_csv_with_a_wrong_column_names_what_is_missing(tmp_path):

@@ -2,6 +2,7 @@
 
     python tools/run_notebooks.py                 every notebook under notebooks/
     python tools/run_notebooks.py notebooks/01_what_is_event_driven.ipynb
+    python tools/run_notebooks.py --no-write      only run and time them (for benchmarks)
 
 Each notebook runs in a fresh kernel with its own folder as working directory (as under
 JupyterLab and nbval). Timing and widget-state metadata are not kept, so re-running an
@@ -40,16 +41,34 @@ def execute(path: Path, *, write: bool = True) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    _placeholder_widgets(nb)
     if write:
         nbformat.write(nb, path)
     return seconds
 
 
+WIDGET_NOTE = "Interactive panel: run this cell in JupyterLab to use it."
+
+
+def _placeholder_widgets(nb: nbformat.NotebookNode) -> None:
+    """Replace saved widget views by a note.
+
+    Widget views point at random model ids and their state is not saved, so a stored view
+    could never be shown; a note keeps the file stable and tells a reader what to do.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                output["data"] = {"text/plain": WIDGET_NOTE}
+
+
 def main(args: list[str]) -> int:
-    for path in notebook_paths(args):
+    write = "--no-write" not in args
+    for path in notebook_paths([a for a in args if a != "--no-write"]):
         name = path.relative_to(ROOT)
         try:
-            seconds = execute(path)
+            seconds = execute(path, write=write)
         except CellExecutionError as err:
             print(f"FAILED {name}\n{err}", file=sys.stderr)
             return 1
