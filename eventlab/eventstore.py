@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from eventlab.errors import ConfigError, EventlabError, check_int, check_text, describe
 from eventlab.messages import Event
@@ -266,7 +266,7 @@ class EventStore(ABC):
     def close(self) -> None:  # noqa: B027 - a hook: backends without resources need nothing
         """Release resources (a no-op for in-memory stores)."""
 
-    def __enter__(self) -> EventStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -394,6 +394,8 @@ def fold(evolve: Callable[[S, E], S], initial: S, events: Iterable[E]) -> S:
 
 
 def _expected_version(expected: Any) -> int | None:
+    if expected is ANY:  # the default: answered before the general (slower) checks
+        return None
     if isinstance(expected, str):
         allowed = [v.value for v in ExpectedVersion]
         if expected not in allowed:

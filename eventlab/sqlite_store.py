@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eventlab.errors import check_float, describe
+from eventlab.errors import ConfigError, check_float, describe
 from eventlab.eventstore import ConcurrencyError, EventStore
 from eventlab.upcasting import NewEvent, Row, Upcasters
 
@@ -96,19 +96,23 @@ class SqliteEventStore(EventStore):
         # One connection per store object, shared by its threads under a lock. Several
         # store objects (other threads, other processes) on one file coordinate through
         # SQLite's own locking; `timeout` is how long a writer waits for the write lock.
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
-                                     check_same_thread=False)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            raise ConfigError(f"path {self.path!r} cannot be opened as a database: {exc}") from exc
         self._lock = threading.RLock()
-        if self.path != ":memory:":
-            # WAL: readers never block the writer, and the writer never blocks readers.
-            self._conn.execute("PRAGMA journal_mode=WAL")
-        with self._lock:
-            try:
-                self._conn.executescript(f"BEGIN IMMEDIATE;\n{CREATE_TABLES_SQL}COMMIT;")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+        try:
+            if self.path != ":memory:":
+                # WAL: readers never block the writer, and the writer never blocks readers.
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(f"BEGIN IMMEDIATE;\n{CREATE_TABLES_SQL}COMMIT;")
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            self._conn.close()  # closing also rolls back a half-made schema
+            raise ConfigError(f"path {self.path!r} cannot be used as a database: {exc}") from exc
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -119,7 +123,10 @@ class SqliteEventStore(EventStore):
                 yield self._conn
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # SQLite may already have rolled back by itself (e.g. disk full); then a
+                # second ROLLBACK would hide the real error behind "no transaction is active".
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:

@@ -61,7 +61,7 @@ class NewEvent:
             raise TypeError(f"data must be a mapping (a dict), got {describe(self.data)}")
         if self.schema_version is not None:
             check_int("schema_version", self.schema_version, low=1)
-        check_float("time", self.time, low=0.0)
+        object.__setattr__(self, "time", check_float("time", self.time, low=0.0))
         for name in ("message_id", "sender", "correlation_id", "causation_id"):
             if (value := getattr(self, name)) is not None:
                 check_text(name, value)

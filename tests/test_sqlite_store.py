@@ -130,7 +130,7 @@ def test_an_exception_in_the_middle_of_a_batch_leaves_nothing_of_it(tmp_path: Pa
                 raise RuntimeError("power cut")
             return real_row(*args)
 
-        store._row = row_that_fails_on_the_third  # type: ignore[method-assign]
+        store._row = row_that_fails_on_the_third  # type: ignore[method-assign,assignment]
         with pytest.raises(RuntimeError, match="power cut"):
             store.append("acc", [tick(1, i) for i in range(5)], expected=1)
         assert made == 3  # two rows really were inserted before the failure
@@ -299,8 +299,14 @@ def test_a_corrupt_snapshot_is_reported(tmp_path: Path) -> None:
             store.load_snapshot("acc")
 
 
-def test_a_bad_path_or_timeout_is_rejected() -> None:
+def test_a_bad_path_or_timeout_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="path must be a file path"):
         SqliteEventStore(3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="timeout must be >= 0"):
         SqliteEventStore(timeout=-1)
+    with pytest.raises(ValueError, match=r"path '/no/such/folder/events\.db' cannot be"):
+        SqliteEventStore("/no/such/folder/events.db")
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("shopping list")
+    with pytest.raises(ValueError, match="file is not a database"):
+        SqliteEventStore(not_a_database)
