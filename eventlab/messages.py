@@ -36,8 +36,6 @@ class Message:
     correlation_id: str | None = None
     causation_id: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
-    # Cache for `size`: a message may be recorded many times (send, deliver, drop...).
-    _size: int = field(default=-1, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Fast path first: messages are created on every hop of every simulation, and almost
@@ -74,9 +72,7 @@ class Message:
     @property
     def size(self) -> int:
         """Bytes of the payload as UTF-8 JSON: what travels over the wire."""
-        if self._size < 0:
-            object.__setattr__(self, "_size", len(self.payload_json().encode()))
-        return self._size
+        return len(self.payload_json().encode())
 
     def at(self, time: float) -> Message:
         """The same message stamped with another send time."""

@@ -128,12 +128,12 @@ class Recorder:
 
     def hop(self, kind: str, time: float, actor: str, target: str | None, message: Message,
             channel: str) -> None:
-        """Fast path for the commonest row: a message sent, delivered or dropped on a channel."""
-        self._rows.append((
-            len(self._rows), time, kind, actor, target, message.message_id, message.type,
-            message.kind, message.key, message.correlation_id, message.causation_id, channel,
-            None, None, None, None, message.size, None,
-        ))
+        """Fast path for the commonest row: a message sent, delivered or dropped on a channel.
+
+        It keeps a short row with the message itself; :meth:`to_frame` expands it (and
+        measures the payload size once per message), keeping the per-hop cost small.
+        """
+        self._rows.append((len(self._rows), time, kind, actor, target, message, channel))
 
     def state(self, time: float, actor: str, entity: str, value: Any, **extra: Any) -> None:
         """Record that `actor` now holds `value` for `entity`."""
@@ -141,7 +141,20 @@ class Recorder:
 
     def to_frame(self) -> pd.DataFrame:
         """The trace as a DataFrame with :data:`COLUMNS` and :data:`DTYPES`."""
-        frame = pd.DataFrame.from_records(self._rows, columns=list(COLUMNS))
+        sizes: dict[int, int] = {}  # id(message) -> payload bytes; messages live until return
+        rows = []
+        for row in self._rows:
+            if len(row) == len(COLUMNS):
+                rows.append(row)
+                continue
+            seq, time, kind, actor, target, m, channel = row
+            size = sizes.get(id(m))
+            if size is None:
+                size = sizes[id(m)] = m.size
+            rows.append((seq, time, kind, actor, target, m.message_id, m.type, m.kind, m.key,
+                         m.correlation_id, m.causation_id, channel, None, None, None, None,
+                         size, None))
+        frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
         return frame.astype(DTYPES)
 
 
