@@ -66,7 +66,7 @@ def spec_of(config: Any, name: str) -> ParamSpec:
     for f in dataclasses.fields(config):
         if f.name == name:
             spec = f.metadata.get("eventlab")
-            if spec is None:
+            if not isinstance(spec, ParamSpec):
                 raise TypeError(f"field {name!r} was not declared with eventlab.config.param")
             return spec
     names = ", ".join(f.name for f in dataclasses.fields(config))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import simpy
@@ -325,10 +325,11 @@ def _edge_counts(trace: pd.DataFrame) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = {}
     kind, actor, entity = trace["kind"], trace["actor"], trace["entity"]
     delivered = trace[kind == "deliver"]
-    for (sender, receiver, mtype), n in delivered.groupby(
-            ["target", "actor", "message_type"], sort=False).size().items():
+    for group, n in delivered.groupby(["target", "actor", "message_type"],
+                                      sort=False).size().items():
+        sender, receiver, mtype = (str(part) for part in cast(tuple[Any, ...], group))
         if mtype != "CustomerData":  # a reply travels back along its query's arrow
-            counts[(str(sender), str(receiver))] = int(n)
+            counts[(sender, receiver)] = int(n)
     writes = int(((kind == "state") & (actor == "CRM") & (entity == "address")
                   & trace["detail"].isna()).sum())
     counts[("CRM", "CRM database")] = counts[("CRM", "CRM event log")] = writes

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import graphviz
 import pandas as pd
@@ -50,7 +50,7 @@ def node_id(name: str) -> str:
     return f"n_{safe}" if safe[0].isdigit() else safe
 
 
-class Diagram(graphviz.Digraph):
+class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
     """A ``graphviz.Digraph`` that keeps a plain-text alternative and never fails to display."""
 
     def __init__(self, title: str = "", *, rankdir: str = "LR", **kwargs: Any) -> None:
@@ -108,7 +108,8 @@ class Diagram(graphviz.Digraph):
     def svg(self) -> str | None:
         """The rendered SVG, or None when Graphviz's ``dot`` program is not installed."""
         try:
-            return self.pipe(format="svg", encoding="utf-8")
+            svg: str = self.pipe(format="svg", encoding="utf-8")
+            return svg
         except graphviz.ExecutableNotFound:
             return None
 
@@ -140,8 +141,9 @@ def flow(trace: pd.DataFrame, *, title: str = "who sent what to whom",
         diagram.add_node(actor, role=roles.get(actor, "service"))
     counts = (delivered.groupby(["target", "actor", "message_type", "message_kind"],
                                 sort=False, observed=True).size())
-    for (sender, receiver, mtype, mkind), n in counts.items():
-        diagram.add_edge(str(sender), str(receiver), f"{mtype} ×{n}", kind=str(mkind))
+    for group, n in counts.items():
+        sender, receiver, mtype, mkind = (str(part) for part in cast(tuple[Any, ...], group))
+        diagram.add_edge(sender, receiver, f"{mtype} ×{n}", kind=mkind)
     return diagram
 
 

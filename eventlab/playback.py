@@ -71,8 +71,8 @@ def frames(trace: pd.DataFrame, draw: Callable[[pd.DataFrame, Any], Diagram], *,
     out = []
     for row in rows.itertuples(index=False):
         so_far = trace[trace["seq"] <= row.seq]
-        out.append(Frame(float(row.time), describe_row(row), draw(so_far, row),
-                         state_at(so_far, float(row.time))))
+        time = float(row.time)  # type: ignore[arg-type]  # the schema makes it float64
+        out.append(Frame(time, describe_row(row), draw(so_far, row), state_at(so_far, time)))
     return out
 
 

@@ -81,4 +81,5 @@ def _progress(items: list[Any], progress: bool | None, label: str) -> Iterable[A
         from tqdm.auto import tqdm
     except ImportError:  # progress bars are a nicety, never a requirement
         return items
-    return tqdm(items, desc=label, leave=False)
+    bar: Iterable[Any] = tqdm(items, desc=label, leave=False)
+    return bar

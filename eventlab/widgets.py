@@ -87,9 +87,10 @@ class Explorer:
         self.status.value = ""
         shown = self._view(self.result)
         with self.output:
-            clear_output(wait=True)
+            clear_output(wait=True)  # type: ignore[no-untyped-call]
             # A view may return several things (a graph and a table): show each in turn.
-            display(*shown) if isinstance(shown, tuple | list) else display(shown)
+            items = shown if isinstance(shown, tuple | list) else (shown,)
+            display(*items)  # type: ignore[no-untyped-call]
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
