@@ -33,7 +33,8 @@ class RunResult:
         return pd.DataFrame(rows, columns=["metric", "value"]).set_index("metric")
 
     def __repr__(self) -> str:
-        name = type(self.config).__module__.rsplit(".", 1)[-1]
+        # eventlab.fowler.config -> "fowler": the scenario a learner imported
+        name = type(self.config).__module__.removeprefix("eventlab.").split(".")[0]
         end = float(self.trace["time"].max()) if len(self.trace) else 0.0
         return f"{type(self).__name__}({name}: {len(self.trace)} trace rows, t=0–{end:g})"
 
