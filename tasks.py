@@ -98,6 +98,15 @@ def ensure_dot() -> None:
     sys.exit(DOT_HINT)
 
 
+def ensure_chromium() -> None:
+    """Chromium for the browser test: Debian's package, never a downloaded browser."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if not apt_install("chromium"):
+        say("Chromium is not installed, so the browser test will be skipped "
+            "(install it: sudo apt-get install chromium)")
+
+
 def setup() -> None:
     ensure_python()
     ensure_venv()
@@ -117,6 +126,7 @@ def lab() -> None:
 
 def test() -> None:
     setup()
+    ensure_chromium()
     say("lint: ruff")
     sh(BIN / "ruff", "check", ".")
     say("tests: package (pytest) and notebooks (strict nbval)")
