@@ -4,6 +4,7 @@
     python3 tasks.py lab         set everything up, then open the workbook in JupyterLab
     python3 tasks.py test        set everything up, then run the whole test suite
     python3 tasks.py notebooks   re-execute every notebook in place (stops at the first error)
+    python3 tasks.py book        render the executed notebooks into a static HTML book (site/)
     python3 tasks.py bench       print the benchmark table
     python3 tasks.py setup       only set up (.venv, the package and its extras, Graphviz)
 
@@ -143,12 +144,19 @@ def notebooks() -> None:
     sh(PY, "tools/run_notebooks.py")
 
 
+def book() -> None:
+    setup()
+    sh(PY, "tools/build_book.py", "site")
+    say("the HTML book is in site/ (open site/index.html)")
+
+
 def bench() -> None:
     setup()
     sh(PY, "benchmarks/run.py")
 
 
-COMMANDS = {"lab": lab, "test": test, "notebooks": notebooks, "bench": bench, "setup": setup}
+COMMANDS = {"lab": lab, "test": test, "notebooks": notebooks, "book": book, "bench": bench,
+            "setup": setup}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
