@@ -1,10 +1,13 @@
-"""Charts for the notebooks: small functions that return a matplotlib Figure.
+"""Charts for the notebooks: small functions that return a :class:`Chart`.
 
-Figures are built with matplotlib's object API (no pyplot state), so a chart never leaks
-into the next cell and the same call gives the same picture every time.
+A Chart wraps a matplotlib Figure built with the object API (no pyplot state, so a chart never
+leaks into the next cell). Jupyter shows it as a PNG; its text form is the title and the data
+table drawn, which is stable, readable without images, and what notebook tests compare.
 """
 
 from __future__ import annotations
+
+import io
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -12,11 +15,33 @@ from matplotlib.figure import Figure
 from eventlab.errors import check_text
 
 
-def lines(table: pd.DataFrame, *, title: str, ylabel: str, xlabel: str | None = None) -> Figure:
+class Chart:
+    """A figure plus the table it shows (the text alternative)."""
+
+    def __init__(self, figure: Figure, title: str, table: pd.DataFrame) -> None:
+        self.figure = figure
+        self.title = title
+        self.table = table
+
+    def png(self) -> bytes:
+        """The chart rendered as PNG bytes."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def __repr__(self) -> str:
+        return f"Chart: {self.title}\n{self.table.to_string()}"
+
+
+def lines(table: pd.DataFrame, *, title: str, ylabel: str, xlabel: str | None = None) -> Chart:
     """One line per column of `table` against its index (for example a pivoted sweep)."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
     check_text("title", title)
+    check_text("ylabel", ylabel)
     figure = Figure(figsize=(6.4, 3.6), layout="constrained")
     axes = figure.add_subplot()
     for column in table.columns:
@@ -26,4 +51,4 @@ def lines(table: pd.DataFrame, *, title: str, ylabel: str, xlabel: str | None = 
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3)
     axes.legend(title=str(table.columns.name or ""), frameon=False)
-    return figure
+    return Chart(figure, title, table)
