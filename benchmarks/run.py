@@ -24,7 +24,7 @@ from pathlib import Path
 
 import simpy
 
-from eventlab import World, fowler
+from eventlab import World, bank, clerks, fowler
 from eventlab.channels import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,10 +93,27 @@ def rerun_fowler() -> None:
     summary.to_html()
 
 
+def rerun_bank() -> None:
+    """What notebook 02's time-travel panel does on each change: 60 days, two tables."""
+    moment, before = bank.view(bank.run(bank.Config()))
+    moment.to_html()
+    before.to_html()
+
+
+def rerun_clerks() -> None:
+    """What notebook 02's clerks panel does on each change (its busy morning)."""
+    busy = clerks.Config(requests=10, amount=300.0, amount_spread=0.5, request_interval=5.0)
+    graph, summary = clerks.view(clerks.run(busy))
+    graph.svg()
+    summary.to_html()
+
+
 # The default widget of each notebook: the work one change of a control triggers.
 WIDGETS: dict[str, Callable[[], None]] = {
     "00_start_here": rerun_fowler,
     "01_what_is_event_driven": rerun_fowler,
+    "02_persistent_state_vs_change": rerun_bank,
+    "02_persistent_state_vs_change (clerks)": rerun_clerks,
 }
 
 

@@ -16,9 +16,9 @@ from eventlab.errors import check_text
 
 
 class Chart:
-    """A figure plus the table it shows (the text alternative)."""
+    """A figure plus its text alternative: the title and, when given, the table it draws."""
 
-    def __init__(self, figure: Figure, title: str, table: pd.DataFrame) -> None:
+    def __init__(self, figure: Figure, title: str, table: pd.DataFrame | None = None) -> None:
         self.figure = figure
         self.title = title
         self.table = table
@@ -33,6 +33,8 @@ class Chart:
         return self.png()
 
     def __repr__(self) -> str:
+        if self.table is None:
+            return f"Chart: {self.title}"
         return f"Chart: {self.title}\n{self.table.to_string()}"
 
 

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from eventlab.errors import ConfigError, check_float, describe
 from eventlab.eventstore import ConcurrencyError, EventStore
 from eventlab.upcasting import NewEvent, Row, Upcasters
@@ -128,6 +130,21 @@ class SqliteEventStore(EventStore):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
+
+    def read_sql(self, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+        """Run a learner's own SELECT against the store; writing is refused by SQLite itself."""
+        if not isinstance(sql, str) or not sql.strip():
+            raise TypeError(f"sql must be the text of a SQL query, got {sql!r}")
+        with self._lock:
+            # query_only makes SQLite reject any write in this query, so a notebook
+            # experiment cannot break the store's invariants behind its back.
+            self._conn.execute("PRAGMA query_only = ON")
+            try:
+                return pd.read_sql_query(sql, self._conn, params=params)
+            except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+                raise ConfigError(f"sql could not be run: {exc}") from None
+            finally:
+                self._conn.execute("PRAGMA query_only = OFF")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from eventlab.eventstore import ConcurrencyError, NewEvent
+from eventlab.eventstore import NO_STREAM, ConcurrencyError, NewEvent
 from eventlab.sqlite_store import (
     APPEND_SQL,
     CREATE_TABLES_SQL,
@@ -310,3 +310,15 @@ def test_a_bad_path_or_timeout_is_rejected(tmp_path: Path) -> None:
     not_a_database.write_text("shopping list")
     with pytest.raises(ValueError, match="file is not a database"):
         SqliteEventStore(not_a_database)
+
+
+def test_read_sql_answers_a_learners_select_and_refuses_a_write():
+    store = SqliteEventStore()
+    store.append("account-1", [NewEvent(type="Opened", data={"owner": "Ada"})], expected=NO_STREAM)
+    table = store.read_sql("SELECT stream, version, type FROM events")
+    assert table.values.tolist() == [["account-1", 1, "Opened"]]
+    with pytest.raises(ValueError, match="readonly"):
+        store.read_sql("DELETE FROM events")
+    assert store.version("account-1") == 1
+    with pytest.raises(TypeError, match="sql"):
+        store.read_sql("")

@@ -1,0 +1,125 @@
+"""Two clerks, one account: the expected version decides whether the overdraft rule holds."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventlab import account, bank, clerks
+
+seeds = st.integers(min_value=0, max_value=10_000)
+small = settings(max_examples=30, deadline=None)
+# A busy morning: 10 payouts per clerk of 150-450 $ from 2,485.01 $, arriving every ~5 min.
+BUSY = clerks.Config(requests=10, amount=300.0, amount_spread=0.5, request_interval=5.0)
+
+
+@small
+@given(seeds, st.integers(2, 5), st.sampled_from(clerks.BACKENDS), st.sampled_from([0.0, 200.0]))
+def test_with_the_exact_expected_version_no_update_is_lost_and_the_rule_always_holds(
+        seed, n, backend, overdraft):
+    config = replace(BUSY, clerks=n, expected="exact", backend=backend, overdraft=overdraft,
+                     retries=10, seed=seed)
+    result = clerks.run(config)
+    metrics = result.metrics
+    assert metrics["lost updates"] == 0
+    assert metrics["overdraft violations"] == 0
+    state = dict(bank.INITIAL)
+    for event in result.events():
+        state = bank.evolve(state, event)
+        assert state["balance"] >= -account.cents(overdraft)
+    assert metrics["retries"] == metrics["conflicts"] - metrics["gave up"]
+    assert metrics["payouts made"] + metrics["refused (overdraft rule)"] + metrics["gave up"] \
+        == metrics["payouts asked for"]
+
+
+@small
+@given(seeds, st.sampled_from(clerks.EXPECTED))
+def test_both_backends_tell_the_same_story_for_the_same_seed(seed, expected):
+    config = replace(BUSY, expected=expected, seed=seed)
+    memory = clerks.run(replace(config, backend="memory"))
+    sqlite = clerks.run(replace(config, backend="sqlite"))
+    assert memory.metrics == sqlite.metrics
+    assert [(e.version, e.type, dict(e.data)) for e in memory.events()] == \
+        [(e.version, e.type, dict(e.data)) for e in sqlite.events()]
+
+
+@small
+@given(seeds)
+def test_with_any_every_stale_decision_is_written_and_counted_as_a_lost_update(seed):
+    result = clerks.run(replace(BUSY, expected="any", seed=seed))
+    metrics = result.metrics
+    assert metrics["conflicts"] == 0
+    lost = result.timeline()["what"].str.contains("lost update").sum()
+    assert metrics["lost updates"] == lost
+    assert metrics["overdraft violations"] <= metrics["lost updates"]
+
+
+def test_with_any_the_overdraft_rule_breaks_for_some_seeds():
+    broken = [s for s in range(30)
+              if clerks.run(replace(BUSY, expected="any", seed=s)).metrics[
+                  "overdraft violations"]]
+    assert broken
+    assert clerks.across_seeds(BUSY, 30).loc["any", "runs with a broken overdraft rule"] == \
+        len(broken)
+    assert clerks.across_seeds(BUSY, 30).loc["exact", "overdraft violations"] == 0
+
+
+@pytest.mark.parametrize("backend", clerks.BACKENDS)
+def test_two_clerks_paying_out_2000_at_the_same_moment(backend):
+    race = clerks.Config(backend=backend)
+    lost = clerks.run(replace(race, expected="any")).metrics
+    assert (lost["lost updates"], lost["overdraft violations"]) == (1, 1)
+    assert lost["final balance"] == "-1,514.99 $"
+    held = clerks.run(replace(race, expected="exact")).metrics
+    assert (held["conflicts"], held["retries"], held["refused (overdraft rule)"]) == (1, 1, 1)
+    assert held["final balance"] == "485.01 $"
+
+
+def test_without_retries_a_conflicting_clerk_gives_up():
+    metrics = clerks.run(clerks.Config(expected="exact", retries=0)).metrics
+    assert (metrics["conflicts"], metrics["retries"], metrics["gave up"]) == (1, 0, 1)
+
+
+def test_the_timeline_shows_reads_conflicts_retries_and_refusals_in_order():
+    timeline = clerks.run(clerks.Config(expected="exact")).timeline()
+    assert timeline["what"].tolist()[-3:] == [
+        "conflict: expected v3, the stream is at v4", "retries: reads v4: 485.01 $",
+        "refuses 2,000.00 $: only 485.01 $ on v4"]
+    assert timeline["time"].iloc[0] == "09:00:00"
+
+
+def test_the_sqlite_table_has_contiguous_versions_and_the_sql_fold_agrees():
+    result = clerks.run(replace(BUSY, backend="sqlite", expected="any"))
+    table = result.table()
+    assert table["version"].tolist() == list(range(1, len(table) + 1))
+    (total,) = result.query(bank.BALANCE_SQL, bank.STREAM, 1e9).iloc[0]
+    assert total == bank.balance_of(result.events())
+
+
+def test_the_graph_shows_each_clerks_appends_and_conflicts():
+    text = clerks.run(clerks.Config(expected="exact")).graph().text()
+    assert "Bob -> account-12345: append CashWithdrawn ×1" in text
+    assert "account-12345 -> Alice: ConcurrencyError ×1" in text
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"clerks": 0}, "clerks must be >= 1"),
+    ({"expected": "maybe"}, "expected must be one of 'any', 'exact'"),
+    ({"backend": "postgres"}, "backend must be one of"),
+    ({"amount": 1.001}, "amount must have at most 2 decimals"),
+    ({"amount_spread": 1.0}, "amount_spread must be <= 0.9"),
+])
+def test_bad_config_values_are_refused_naming_the_parameter(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        clerks.Config(**kwargs)
+
+
+def test_bad_input_to_helpers_names_the_parameter():
+    memory = clerks.run()
+    with pytest.raises(ValueError, match="query needs backend='sqlite'"):
+        memory.query("SELECT 1")
+    with pytest.raises(ValueError, match="seeds must be an int between 1 and 500"):
+        clerks.across_seeds(BUSY, 0)
+    with pytest.raises(TypeError, match=r"config must be a clerks\.Config"):
+        clerks.run(bank.Config())
