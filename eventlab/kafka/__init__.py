@@ -1,14 +1,45 @@
-"""Kafka building blocks for the workbook: the key partitioner and the consumer-group assignors.
+"""Kafka building blocks for the workbook: partitioner, assignors, and a SimPy Kafka model.
 
-Pure functions with no SimPy, so a cell can ask "which partition?" or "who reads what?" directly;
-the broker model builds on them.
+The partitioner and the assignors are pure functions with no SimPy, so a cell can ask "which
+partition?" or "who reads what?" directly. The model builds on them: a :class:`Cluster` of
+brokers with replicated topics, :class:`Producer` (acks, retries, idempotence) and
+:class:`ConsumerGroup` (generations, assignors, commit strategies, lag), all recording into the
+world's trace.
 """
 
 from eventlab.kafka.assignors import CooperativeRebalance, assign, cooperative_rebalance
+from eventlab.kafka.broker import Cluster, Topic
+from eventlab.kafka.configs import (
+    ClusterConfig,
+    ConsumerConfig,
+    GroupConfig,
+    ProducerConfig,
+    TopicConfig,
+)
+from eventlab.kafka.consumer import CRASH_POINTS, Consumer
+from eventlab.kafka.group import ConsumerGroup
+from eventlab.kafka.log import OffsetOutOfRangeError, PartitionLog, Record
+from eventlab.kafka.partition import Partition
 from eventlab.kafka.partitioner import murmur2, partition_for, to_positive
+from eventlab.kafka.producer import Producer
 
 __all__ = [
+    "CRASH_POINTS",
+    "Cluster",
+    "ClusterConfig",
+    "Consumer",
+    "ConsumerConfig",
+    "ConsumerGroup",
     "CooperativeRebalance",
+    "GroupConfig",
+    "OffsetOutOfRangeError",
+    "Partition",
+    "PartitionLog",
+    "Producer",
+    "ProducerConfig",
+    "Record",
+    "Topic",
+    "TopicConfig",
     "assign",
     "cooperative_rebalance",
     "murmur2",
