@@ -7,7 +7,10 @@ It prints, in one run:
    trace path (a Channel that records every send and delivery), and their ratio (target ≤ 3×);
 2. each notebook's default widget re-run: simulate, draw the graph, render the table
    (target ≤ 100 ms);
-3. each notebook's execution time in a fresh kernel (target ≤ 10 s).
+3. each notebook's execution time in a fresh kernel (target ≤ 10 s);
+4. the Kafka model's broker hot path (produce → partition → consumer group → handler) against
+   a bare SimPy Store pipe, and one scenario at 10k/100k/1M messages with time and peak memory
+   (targets: within 3×; 1M in ≤ 10 s and ≤ 1 GB; linear growth), from eventlab.kafka.bench.
 These are measurements, not tests: timings depend on the machine and its load.
 """
 
@@ -165,5 +168,15 @@ def main() -> None:
         print(f"   {name:<60} {seconds:6.2f} s  (target ≤ 10 s: {verdict})")
 
 
+def kafka_section() -> None:
+    print("\n4. Kafka model: broker hot path and scaling (python -m eventlab.kafka.bench)",
+          flush=True)
+    done = subprocess.run([sys.executable, "-m", "eventlab.kafka.bench"], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    for line in done.stdout.splitlines():
+        print(f"   {line}")
+
+
 if __name__ == "__main__":
     main()
+    kafka_section()
