@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 # (notebook, part of the talk, slides it covers), in the talk's order.
 NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
@@ -38,9 +34,6 @@ NOTEBOOKS: tuple[tuple[str, str, str], ...] = (
 
 
 def contents() -> pd.DataFrame:
-    """The workbook's table of contents, with whether each notebook is there yet."""
-    rows = []
-    for name, part, slides in NOTEBOOKS:
-        ready = (NOTEBOOK_DIR / f"{name}.ipynb").exists()
-        rows.append((f"{name}.ipynb", part, slides, "ready" if ready else "in preparation"))
-    return pd.DataFrame(rows, columns=["notebook", "part of the talk", "slides", "status"])
+    """The workbook's table of contents: notebook, part of the talk, slides it covers."""
+    rows = [(f"{name}.ipynb", part, slides) for name, part, slides in NOTEBOOKS]
+    return pd.DataFrame(rows, columns=["notebook", "part of the talk", "slides"])
