@@ -110,10 +110,16 @@ class Recorder:
         message: Message | None = None, channel: str | None = None,
         partition: int | None = None, offset: int | None = None, entity: str | None = None,
         value: Any = None, detail: str | None = None, size: int | None = None,
+        key: str | None = None, correlation_id: str | None = None,
     ) -> None:
-        """Append one row. `message` fills the message columns (id, type, kind, key, ids)."""
+        """Append one row. `message` fills the message columns (id, type, kind, key, ids).
+
+        Without a message, `key` and `correlation_id` still tie a row to an entity and a
+        business case (a timer firing for order 7 belongs to order 7's case).
+        """
         if message is None:
-            msg_cols: tuple[Any, ...] = (None, None, None, None, None, None)
+            msg_cols: tuple[Any, ...] = (None, None, None, key or None, correlation_id or None,
+                                         None)
         else:
             msg_cols = (
                 message.message_id, message.type, message.kind, message.key,

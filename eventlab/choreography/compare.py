@@ -1,0 +1,108 @@
+"""Every architecture on the same seeded orders: a scorecard, and what a change request costs.
+
+All runs share one :class:`~eventlab.workflow.shop.ShopParams` (same seed, so the same orders
+arrive at the same times, the same cards are declined and the same services drop the same
+orders), which makes the differences the architecture's doing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from eventlab.choreography import retail as chain
+from eventlab.choreography.changes import count_changes
+from eventlab.choreography.designs import ARCHITECTURE_NAMES, CHANGE_REQUESTS
+from eventlab.errors import check_choice
+from eventlab.results import RunResult
+from eventlab.workflow import retail as orchestrated
+from eventlab.workflow.orders import VARIANTS
+from eventlab.workflow.shop import Fault, ShopParams
+
+COLUMNS = ("sequential choreography", "sequential choreography + tracking",
+           "parallel choreography", "orchestration")
+
+
+def _shared(params: ShopParams | None) -> dict[str, Any]:
+    params = params or ShopParams()
+    if not isinstance(params, ShopParams):
+        raise TypeError(f"params must be a ShopParams (or a scenario Config), "
+                        f"got {type(params).__name__}")
+    return {f.name: getattr(params, f.name) for f in dataclasses.fields(ShopParams)}
+
+
+def runs(params: ShopParams | None = None, *, variant: str = "baseline",
+         faults: Iterable[Fault] = ()) -> dict[str, RunResult]:
+    """The four runs of the scorecard, by column name."""
+    check_choice("variant", variant, VARIANTS)
+    shared, faults = _shared(params), tuple(faults)
+
+    def choreo(style: str, tracking: bool) -> RunResult:
+        return chain.run(chain.Config(**shared, style=style, variant=variant,
+                                      tracking=tracking), faults=faults)
+
+    return {COLUMNS[0]: choreo("sequential", False), COLUMNS[1]: choreo("sequential", True),
+            COLUMNS[2]: choreo("parallel", False),
+            COLUMNS[3]: orchestrated.run(orchestrated.Config(**shared, variant=variant),
+                                         faults=faults)}
+
+
+def _row(result: RunResult) -> dict[str, Any]:
+    facts = result.facts  # type: ignore[attr-defined]
+    m = result.metrics
+    done = facts["outcome"].isin(["completed", "Order delivered"])
+    missing = facts[~done]
+    delay = missing["time to detection (h)"].dropna()
+    return {
+        "orders delivered": int(done.sum()),
+        "not delivered, noticed": int(missing["detected"].sum()),
+        "not delivered, nobody noticed": int((~missing["detected"]).sum()),
+        "mean time to detection (h)": round(float(delay.mean()), 1) if len(delay) else "—",
+        "mean lead time (h)": m["mean lead time (h)"],
+        "p90 lead time (h)": m["p90 lead time (h)"],
+        "wasted picks": m["wasted picks"],
+        "returned picks": m["returned picks"],
+        "money kept for undelivered orders": m["net charge of undelivered orders"],
+        "messages": m["messages"],
+        "kB on the bus": round(int(m["bytes on the bus"]) / 1000, 1),
+    }
+
+
+def scorecard(params: ShopParams | None = None, *, variant: str = "baseline",
+              faults: Iterable[Fault] = ()) -> pd.DataFrame:
+    """Metrics (rows) per architecture (columns), all on the same orders and fates."""
+    results = runs(params, variant=variant, faults=faults)
+    table = pd.DataFrame({name: pd.Series(_row(r), dtype=object)
+                          for name, r in results.items()})
+    if variant != "baseline":
+        arch = ("sequential", "sequential", "parallel", "orchestration")
+        table.loc["services changed for the request"] = [
+            count_changes(variant, a)["changed"] for a in arch]
+    table.index.name = "metric"
+    return table
+
+
+def change_effects(params: ShopParams | None = None, *,
+                   case: str = "fetch_first") -> pd.DataFrame:
+    """Per architecture: services changed, and the run before and after the change."""
+    check_choice("case", case, tuple(c for c in CHANGE_REQUESTS if c != "criminal_check"))
+    before, after = runs(params), runs(params, variant=case)
+    rows = []
+    for name, arch in zip(COLUMNS, ("sequential", "sequential", "parallel", "orchestration"),
+                          strict=True):
+        if name == COLUMNS[1]:
+            continue
+        b, a = _row(before[name]), _row(after[name])
+        n = count_changes(case, arch)
+        rows.append({"architecture": ARCHITECTURE_NAMES[arch],
+                     "services changed": n["changed"], "services new": n["new"],
+                     "mean lead time before (h)": b["mean lead time (h)"],
+                     "mean lead time after (h)": a["mean lead time (h)"],
+                     "wasted picks after": a["wasted picks"],
+                     "returned picks after": a["returned picks"],
+                     "delivered before": b["orders delivered"],
+                     "delivered after": a["orders delivered"]})
+    return pd.DataFrame(rows).set_index("architecture")

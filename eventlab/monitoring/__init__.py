@@ -1,0 +1,16 @@
+"""Monitoring across services: see the flow a choreography never writes down.
+
+* :func:`by_trace`, :func:`pivot`, :func:`message_log`: group any trace by traceId, as the
+  companion code's monitor does;
+* :func:`directly_follows` (and :func:`from_csv`, :func:`dfg_diagram`): the directly-follows
+  graph of any event log, with counts and durations;
+* :func:`stuck`: cases that went quiet without finishing (after the fact, from the log);
+* :class:`Tracker`: process tracking with SLA timers, detecting stuck orders while they run.
+"""
+
+from eventlab.monitoring.cases import by_trace, message_log, pivot, stuck
+from eventlab.monitoring.dfg import dfg_diagram, directly_follows, from_csv, read_log
+from eventlab.monitoring.tracking import Tracker
+
+__all__ = ["Tracker", "by_trace", "dfg_diagram", "directly_follows", "from_csv",
+           "message_log", "pivot", "read_log", "stuck"]

@@ -1,0 +1,47 @@
+"""A small workflow engine, and the companion code's orchestrated order flow on it.
+
+* process definitions as data (:class:`Process` with :func:`start`, :func:`service`,
+  :func:`send`, :func:`receive`, :func:`throw`, :func:`exclusive`, :func:`parallel`,
+  :func:`timer`, :func:`boundary`, :func:`end`), validated when built;
+* :class:`Engine`: tokens, message correlation, timers, boundary timers, retries, incidents
+  and compensation, running inside a :class:`~eventlab.world.World` and writing its trace;
+* :func:`diagram`: BPMN-like pictures with token counts;
+* :func:`order_process`, :func:`payment_process`, :func:`tracking_process`,
+  :func:`onboarding_process`: flowing-retail's processes as data;
+* :func:`run` / :class:`Config`: the orchestrated order flow (times in hours).
+"""
+
+from eventlab.workflow.definition import (
+    Element,
+    Flow,
+    Process,
+    boundary,
+    end,
+    exclusive,
+    parallel,
+    receive,
+    send,
+    service,
+    start,
+    throw,
+    timer,
+)
+from eventlab.workflow.engine import Engine
+from eventlab.workflow.instance import Instance, Job, JobFailed
+from eventlab.workflow.orders import (
+    VARIANTS,
+    onboarding_process,
+    order_process,
+    payment_process,
+    tracking_process,
+)
+from eventlab.workflow.picture import counts_from_trace, diagram
+from eventlab.workflow.recording import frame
+from eventlab.workflow.retail import Config, OrderResult, command_rules, run
+from eventlab.workflow.shop import Fault, ShopParams
+
+__all__ = ["VARIANTS", "Config", "Element", "Engine", "Fault", "Flow", "Instance", "Job",
+           "JobFailed", "OrderResult", "Process", "ShopParams", "boundary", "command_rules",
+           "counts_from_trace", "diagram", "end", "exclusive", "frame", "onboarding_process",
+           "order_process", "parallel", "payment_process", "receive", "run", "send",
+           "service", "start", "throw", "timer", "tracking_process"]

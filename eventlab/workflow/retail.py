@@ -1,0 +1,259 @@
+"""The orchestrated flowing-retail: Order runs ``order.bpmn`` on its own workflow engine.
+
+Checkout publishes ``OrderPlacedEvent``; the Order service starts an instance (business key =
+traceId) that sends ``RetrievePaymentCommand``, ``FetchGoodsCommand`` and ``ShipGoodsCommand``
+and waits for each reply with the companion code's timers (20 days, 12 hours, 24 hours). A
+timeout cancels the order and compensates: "refund payment" if the payment was received
+(and, in the fetch-first variants, "return goods" if the goods were picked). Payment runs its
+own local flow (credit, card, 7-day wait for a card update); Inventory and Shipping are
+simple. A reply that arrives when no instance waits is discarded, as the companion code's
+listener does; a late payment is refunded (``refund_late_payments``).
+
+``run(Config())`` returns an :class:`OrderResult`: outcomes, lead times, the process
+pictures with token counts, and the ground truth per order. Times are hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from eventlab.charts import Chart
+from eventlab.config import param
+from eventlab.errors import check_choice, check_int
+from eventlab.messages import Message
+from eventlab.results import RunResult
+from eventlab.trace import case as trace_case
+from eventlab.workflow.bus import Bus
+from eventlab.workflow.definition import Element
+from eventlab.workflow.engine import Engine
+from eventlab.workflow.instance import Instance, Job
+from eventlab.workflow.orders import OUTCOMES, VARIANTS, order_process, payment_process
+from eventlab.workflow.picture import ProcessDiagram, counts_from_trace, diagram
+from eventlab.workflow.reactions import Reactor, Rule, on
+from eventlab.workflow.recording import frame
+from eventlab.workflow.services import Retail
+from eventlab.workflow.shop import Fault, ShopParams
+from eventlab.world import World
+
+AWAITED = ("OrderPlacedEvent", "PaymentReceivedEvent", "GoodsFetchedEvent", "GoodsShippedEvent")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(ShopParams):
+    """Knobs of the orchestrated order flow (times in hours)."""
+
+    variant: str = param("baseline", choices=VARIANTS,
+                         help="baseline, or fetch goods before payment (VIPs / everyone)")
+    payment_timer: float = param(480.0, low=1.0, high=2000.0, step=1.0,
+                                 help="hours the order waits for the payment (20 days)")
+    fetch_timer: float = param(12.0, low=0.5, high=500.0, step=0.5,
+                               help="hours the order waits for the goods (12 hours)")
+    ship_timer: float = param(24.0, low=0.5, high=500.0, step=0.5,
+                              help="hours the order waits for the shipment (24 hours)")
+    refund_late_payments: bool = param(True, help="refund a payment that arrives after the "
+                                                  "order was canceled")
+
+
+def command_rules(variant: str = "baseline") -> tuple[Rule, ...]:
+    """What the services the Order commands offer (each knows nothing about orders)."""
+    check_choice("variant", variant, VARIANTS)
+    rules = [
+        on("RetrievePaymentCommand", service="Payment", do="retrieve payment",
+           emit="PaymentReceivedEvent", needs=("refId", "amount")),
+        on("RefundPaymentCommand", service="Payment", do="refund payment",
+           emit="PaymentRefundedEvent", needs=("refId",)),
+        on("FetchGoodsCommand", service="Inventory", do="fetch goods",
+           emit="GoodsFetchedEvent", needs=("refId", "items")),
+        on("ShipGoodsCommand", service="Shipping", do="ship goods", emit="GoodsShippedEvent",
+           needs=("refId", "pickId", "recipientName", "recipientAddress")),
+    ]
+    if variant != "baseline":
+        rules.append(on("ReturnGoodsCommand", service="Inventory", do="return goods",
+                        emit="GoodsReturnedEvent", needs=("refId", "pickId")))
+    return tuple(rules)
+
+
+@dataclass(frozen=True, repr=False)  # keep RunResult's short repr
+class OrderResult(RunResult):
+    """A run of the orchestrated flow: trace, metrics, instances and ground truth per order."""
+
+    instances: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    payments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    money: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def outcomes(self) -> pd.DataFrame:
+        """How the orders ended: outcome, number of orders, share."""
+        outcome = self.facts["outcome"]
+        order = [*OUTCOMES, *sorted(set(outcome) - set(OUTCOMES))]
+        counts = outcome.value_counts().reindex(order, fill_value=0)
+        table = counts.rename("orders").rename_axis("outcome").reset_index()
+        table["share"] = (table["orders"] / max(1, len(outcome))).round(3)
+        return table[table["orders"] > 0].reset_index(drop=True)
+
+    def lead_times(self) -> pd.DataFrame:
+        """Per order: outcome and hours from order placed to order delivered (NaN if not)."""
+        return self.facts[["order", "outcome", "lead time (h)"]].rename(
+            columns={"lead time (h)": "hours"})
+
+    def histogram(self, bins: int = 30) -> Chart:
+        """Lead times of delivered orders (the card-update waits make the long tail)."""
+        check_int("bins", bins, low=1, high=200)
+        hours = self.lead_times()["hours"].dropna()
+        figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+        axes = figure.add_subplot()
+        counts, edges = np.histogram(hours, bins=bins)
+        axes.hist(hours, bins=list(edges), color="#1a73e8")
+        axes.set_xlabel("hours from order placed to order delivered")
+        axes.set_ylabel("orders")
+        title = "lead time of delivered orders"
+        axes.set_title(title)
+        table = pd.DataFrame({"from (h)": edges[:-1].round(1), "to (h)": edges[1:].round(1),
+                              "orders": counts.astype(int)})
+        return Chart(figure, title, table[table["orders"] > 0].reset_index(drop=True))
+
+    def diagram(self, which: str = "order", *, trace_id: str | None = None) -> ProcessDiagram:
+        """The Order's (or Payment's) process with how many tokens passed each element;
+        with `trace_id` only that order's tokens (the monitor's ✓ overlay for one order)."""
+        check_choice("which", which, ("order", "payment"))
+        rows = self.trace if trace_id is None else trace_case(self.trace, trace_id)
+        c = self.config
+        process = order_process(c.variant, payment_hours=c.payment_timer,
+                                fetch_hours=c.fetch_timer, ship_hours=c.ship_timer) \
+            if which == "order" else payment_process(card_update_hours=c.card_update_timer)
+        actor = "Order" if which == "order" else "Payment"
+        title = f"{process.name}" + (f" of {trace_id}" if trace_id else "")
+        return diagram(process, counts_from_trace(rows, process, actor=actor), title=title)
+
+
+class _Order:
+    """The Order service: an engine running order.bpmn, with the companion's adapters."""
+
+    def __init__(self, world: World, bus: Bus, retail: Retail, config: Config) -> None:
+        self.world, self.bus, self.retail, self.config = world, bus, retail, config
+        self.late_payments = 0
+        self.engine = Engine(world, "Order", sender=self.send)
+        self.engine.deploy(order_process(config.variant, payment_hours=config.payment_timer,
+                                         fetch_hours=config.fetch_timer,
+                                         ship_hours=config.ship_timer))
+        self.engine.worker("refund-payment", self.refund)
+        self.engine.worker("return-goods", self.give_back)
+        world.env.process(self.listen(bus.subscribe("Order", AWAITED)))
+
+    def publish(self, inst: Instance, message_type: str, payload: dict[str, Any]) -> None:
+        make = self.world.command if message_type.endswith("Command") else self.world.event
+        self.bus.publish(make(message_type, sender="Order", key=inst.key,
+                              correlation_id=inst.correlation_id, payload=payload))
+
+    def send(self, inst: Instance, el: Element) -> None:
+        v, oid = inst.variables, str(inst.key)
+        payloads: dict[str, dict[str, Any]] = {
+            "RetrievePaymentCommand": {"refId": oid, "reason": "order",
+                                       "amount": self.retail.by_id[oid].total},
+            "FetchGoodsCommand": {"refId": oid, "reason": "CustomerOrder", "items": v["items"]},
+            "ShipGoodsCommand": {"refId": oid, "pickId": v.get("pickId"),
+                                 "logisticsProvider": "DHL",
+                                 "recipientName": v["customer"]["name"],
+                                 "recipientAddress": v["customer"]["address"]},
+            "OrderCompletedEvent": {"orderId": oid},
+        }
+        self.publish(inst, str(el.message), payloads[str(el.message)])
+
+    def refund(self, job: Job) -> dict[str, Any]:
+        self.publish(job.instance, "RefundPaymentCommand",
+                     {"refId": job.instance.key, "amount": job.variables.get("amount")})
+        return {}
+
+    def give_back(self, job: Job) -> dict[str, Any]:
+        self.publish(job.instance, "ReturnGoodsCommand",
+                     {"refId": job.instance.key, "pickId": job.variables.get("pickId")})
+        return {}
+
+    def listen(self, inbox: Any) -> Any:
+        while True:
+            message: Message = yield inbox.get()
+            handled = self.engine.deliver(message)
+            if (handled == "discarded" and message.type == "PaymentReceivedEvent"
+                    and self.config.refund_late_payments):
+                self.late_payments += 1
+                self.bus.publish(self.world.command(
+                    "RefundPaymentCommand", sender="Order", key=message.key, caused_by=message,
+                    payload={"refId": message.key, "reason": "payment arrived too late"}))
+
+
+def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:
+    """Simulate `config.orders` orders through the orchestrated flow (same seed, same run)."""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a workflow.Config, got {type(config).__name__}")
+    world = World(config.seed)
+    bus = Bus(world, latency=config.latency)
+    retail = Retail(world, bus, config, faults)
+    Reactor(world, bus, command_rules(config.variant), retail.actions(), drop=retail.drop)
+    order = _Order(world, bus, retail, config)
+    retail.checkout()
+    world.env.run()
+    trace = frame(world)
+    instances = order.engine.table()
+    facts = _facts(trace, instances, retail)
+    return OrderResult(config, trace, _metrics(trace, instances, facts, retail, order),
+                       instances=instances, payments=retail.payment.table(), facts=facts,
+                       money=retail.ledger.frame())
+
+
+def _facts(trace: pd.DataFrame, instances: pd.DataFrame, retail: Retail) -> pd.DataFrame:
+    """Ground truth per order plus how the Order ended it and when its timer noticed."""
+    facts = retail.facts()
+    by_key = instances.set_index("key")
+    facts["outcome"] = facts["order"].map(by_key["outcome"]).fillna(
+        facts["order"].map(by_key["status"])).fillna("never started")
+    ended = facts["order"].map(by_key["ended"])
+    facts["lead time (h)"] = (ended - facts["placed"]).where(
+        facts["outcome"] == "Order delivered").round(3)
+    timers = trace[(trace["kind"] == "timer") & (trace["actor"] == "Order")]
+    facts["detected at"] = facts["trace"].map(timers.groupby("correlation_id")["time"].min())
+    facts["detected"] = facts["detected at"].notna()
+    sent = trace.loc[trace["kind"] == "send", ["correlation_id", "time"]]
+    sent = sent.merge(facts[["trace", "detected at"]], left_on="correlation_id",
+                      right_on="trace")
+    quiet = sent[sent["time"] < sent["detected at"]].groupby("trace")["time"].max()
+    facts["went quiet at"] = facts["trace"].map(quiet)
+    facts["time to detection (h)"] = (facts["detected at"] - facts["went quiet at"]).round(3)
+    return facts
+
+
+def _metrics(trace: pd.DataFrame, instances: pd.DataFrame, facts: pd.DataFrame,
+             retail: Retail, order: _Order) -> dict[str, Any]:
+    outcome = facts["outcome"]
+    lead = facts["lead time (h)"].dropna()
+    delay = facts["time to detection (h)"].dropna()
+    sent = trace[trace["kind"] == "send"]
+    undelivered = facts[outcome != "Order delivered"]
+    payments = retail.payment.table()
+    return {
+        "orders": len(facts),
+        "delivered": int((outcome == "Order delivered").sum()),
+        "canceled (payment)": int((outcome == "Order canceled").sum()),
+        "goods not fetched in time": int((outcome == "Goods not fetched in time").sum()),
+        "goods not shipped in time": int((outcome == "Goods not shipped in time").sum()),
+        "still running": int((instances["status"] == "active").sum()),
+        "payment incidents": int((payments["status"] == "incident").sum()),
+        "mean time to detection (h)": round(float(delay.mean()), 3) if len(delay) else "—",
+        "mean lead time (h)": round(float(lead.mean()), 3) if len(lead) else "—",
+        "p90 lead time (h)": round(float(lead.quantile(0.9)), 3) if len(lead) else "—",
+        "refunds": int((sent["message_type"] == "RefundPaymentCommand").sum()),
+        "late payments refunded": order.late_payments,
+        "returned picks": int(facts["returned"].sum()),
+        "wasted picks": int(facts["wasted picks"].sum()),
+        "shipped after the order ended": int((undelivered["shipped"] > 0).sum()),
+        "net charge of undelivered orders": round(float(undelivered["net charge"].sum()), 2),
+        "money conserved": "yes" if retail.ledger.conserved else "no",
+        "messages": len(sent),
+        "bytes on the bus": int(sent["size"].sum()),
+    }

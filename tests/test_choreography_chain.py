@@ -1,0 +1,150 @@
+"""The choreographed flowing-retail chain: what it does, what it loses, what it carries."""
+
+import dataclasses
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventlab import World, choreography
+from eventlab.choreography import Config, Wiring, on
+from eventlab.workflow import VARIANTS, Fault
+from eventlab.workflow.bus import Bus
+from eventlab.workflow.reactions import Outcome
+
+small = settings(max_examples=50, deadline=None)
+seeds = st.integers(min_value=0, max_value=10_000)
+
+
+@st.composite
+def fault_schedules(draw, orders=6):
+    faults = []
+    for _ in range(draw(st.integers(0, 4))):
+        step = draw(st.sampled_from(["payment", "inventory", "shipping"]))
+        kind = draw(st.sampled_from(["drop", "slow", "decline"] if step == "payment"
+                                    else ["drop", "slow"]))
+        value = draw(st.floats(0.0, 200.0)) if kind != "drop" else 0.0
+        faults.append(Fault(draw(st.integers(1, orders)), step, kind, value))
+    return faults
+
+
+@small
+@given(seeds, fault_schedules(), st.sampled_from(["sequential", "parallel"]),
+       st.sampled_from(VARIANTS))
+def test_every_order_completes_or_its_ground_truth_says_why_and_money_is_conserved(
+        seed, faults, style, variant):
+    result = choreography.run(Config(orders=6, seed=seed, style=style, variant=variant,
+                                     p_card=0.3), faults=faults)
+    facts = result.facts
+    done = facts[facts["outcome"] == "completed"]
+    assert (done["net charge"] == done["total"]).all()  # delivered implies paid ...
+    assert (done["shipped"] == 1).all()
+    assert (done["picked"] >= 1).all()
+    stuck = facts[facts["outcome"] != "completed"]
+    assert stuck["outcome"].str.match(r"dropped by |payment failed|stuck \(").all()
+    failed = facts[facts["payment"] == "Payment failed"]
+    assert (failed["net charge"] == 0).all()  # payment's own compensation restores credit
+    assert result.metrics["money conserved"] == "yes"
+    assert result.metrics["stuck and undetected"] == len(stuck)  # nobody watches
+
+
+def test_a_payment_drop_stops_the_chain_silently_while_a_shipping_drop_keeps_the_money():
+    faults = [Fault(1, "payment", "drop"), Fault(2, "shipping", "drop")]
+    result = choreography.run(Config(orders=3, seed=1, drop_payment=0.0, drop_inventory=0.0,
+                                     drop_shipping=0.0, p_card=0.0), faults=faults)
+    outcome = result.facts.set_index("order")["outcome"]
+    assert outcome.tolist() == ["dropped by Payment", "dropped by Shipping", "completed"]
+    assert result.metrics["net charge of undelivered orders"] == \
+        result.facts.loc[1, "total"]  # paid, never shipped, never refunded
+    assert result.metrics["wasted picks"] == 1
+
+
+def test_the_whole_order_travels_along_the_sequential_chain_but_not_the_parallel_one():
+    base = Config(orders=20, seed=3)
+    chain = choreography.run(base).payload().set_index("message type")
+    thin = choreography.run(dataclasses.replace(base, style="parallel")).payload() \
+        .set_index("message type")
+    sizes = chain["mean_bytes"]
+    assert sizes["OrderPlacedEvent"] < sizes["PaymentReceivedEvent"] \
+        < sizes["GoodsFetchedEvent"] < sizes["GoodsShippedEvent"]
+    assert chain.loc["PaymentReceivedEvent", "unneeded_share"] > 0.4
+    assert thin.loc["GoodsFetchedEvent", "mean_bytes"] < 60 < sizes["GoodsFetchedEvent"]
+    assert thin.loc["GoodsFetchedEvent", "unneeded_share"] == 0.0
+
+
+def test_the_graph_is_drawn_from_the_wiring_table_with_delivery_counts_from_the_trace():
+    result = choreography.run(Config(orders=10, seed=2, drop_payment=0.0, drop_inventory=0.0,
+                                     drop_shipping=0.0, p_card=0.0))
+    text = result.graph().text()
+    assert "Checkout -> Payment: OrderPlacedEvent ×10 [event]" in text
+    assert "Inventory -> Shipping: GoodsFetchedEvent ×10 [event]" in text
+    assert "Shipping -> (nobody listens): OrderCompletedEvent [event]" in text
+    assert result.monitor()["messages"].min() >= 5
+    dfg = result.dfg()
+    assert dfg.loc[dfg["to"] == "OrderCompletedEvent", "count"].sum() == 10
+
+
+def test_the_same_config_gives_the_same_trace_and_tracking_adds_rows_only():
+    config = Config(orders=15, seed=9)
+    first, second = choreography.run(config), choreography.run(config)
+    pd.testing.assert_frame_equal(first.trace, second.trace)
+    tracked = choreography.run(dataclasses.replace(config, tracking=True))
+    mine = tracked.trace[tracked.trace["actor"] != "Tracking"]
+    assert mine["message_id"].dropna().tolist() == first.trace["message_id"].dropna().tolist()
+
+
+def test_a_wiring_table_runs_any_choreography_and_rejects_rules_nobody_feeds():
+    world = World(1)
+    bus = Bus(world)
+
+    def greet(work):
+        yield work.world.env.timeout(2.0)
+        return Outcome(True, {"greeting": f"hello {work.payload['name']}"})
+
+    wiring = Wiring("hello", (on("Arrived", service="Door", do="greet", emit="Greeted"),),
+                    {"Arrived": "Guest"})
+    reactor = wiring.install(world, bus, {"greet": greet})
+    bus.publish(world.event("Arrived", sender="Guest", payload={"name": "Ada"}))
+    world.env.run()
+    assert bus.messages[-1].payload == {"name": "Ada", "greeting": "hello Ada"}
+    assert reactor.counts[("Door", "handled")] == 1
+    with pytest.raises(ValueError, match="Door listens to 'Left', but nobody emits it"):
+        Wiring("bad", (on("Left", service="Door", do="wave"),))
+    with pytest.raises(ValueError, match=r"no action for \['greet'\]"):
+        wiring.install(World(1), Bus(World(1)), {})
+
+
+def test_a_rule_with_several_messages_waits_for_all_of_them_per_trace():
+    world = World(1)
+    bus = Bus(world)
+
+    def ship(work):
+        yield work.world.env.timeout(0.0)
+        return Outcome()
+
+    wiring = Wiring("join", (on("Paid", "Picked", service="Shipping", do="ship", emit="Shipped",
+                                when=("vip", True)),), {"Paid": "P", "Picked": "I"})
+    wiring.install(world, bus, {"ship": ship})
+    for corr, vip in (("a", True), ("b", True), ("c", False)):
+        bus.publish(world.event("Paid", sender="P", correlation_id=corr, payload={"vip": vip}))
+    bus.publish(world.event("Picked", sender="I", correlation_id="a"))
+    bus.publish(world.event("Picked", sender="I", correlation_id="c"))
+    world.env.run()
+    shipped = [m.correlation_id for m in bus.messages if m.type == "Shipped"]
+    assert shipped == ["a"]
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="style must be one of 'sequential', 'parallel'"):
+        Config(style="mesh")
+    with pytest.raises(TypeError, match="tracking must be True or False"):
+        Config(tracking=1)
+    with pytest.raises(ValueError, match=r"drop_payment must be <= 1\.0"):
+        Config(drop_payment=1.5)
+    with pytest.raises(TypeError, match=r"config must be a choreography\.Config"):
+        choreography.run({"orders": 3})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="rules must be Rule rows"):
+        Wiring("x", ("on OrderPlaced do pay",))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must react to at least one message"):
+        on(service="Payment", do="pay")

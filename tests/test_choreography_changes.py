@@ -1,0 +1,93 @@
+"""Change requests under three architectures, and the scorecard on the same seeded orders."""
+
+import pytest
+
+from eventlab import choreography
+from eventlab.workflow import ShopParams
+
+
+def test_adding_the_criminal_check_changes_one_service_and_adds_one_everywhere():
+    """The talk's "Comparison": similar effort, the same degree of coupling."""
+    for architecture in choreography.ARCHITECTURES:
+        assert choreography.count_changes("criminal_check", architecture) == \
+            {"changed": 1, "new": 1, "unchanged": 2, "removed": 0}
+    changed = {a: choreography.changes("criminal_check", a).query("change == 'changed'")
+               ["service"].tolist() for a in choreography.ARCHITECTURES}
+    assert changed == {"sequential": ["Customer"], "parallel": ["Customer"],
+                       "orchestration": ["Onboarding"]}
+
+
+def test_fetching_before_payment_touches_every_choreographed_service_but_two_orchestrated():
+    for case in ("vip_fetch_first", "fetch_first"):
+        for style in ("sequential", "parallel"):
+            table = choreography.changes(case, style).set_index("service")["change"]
+            assert table.to_dict() == {"Payment": "changed", "Inventory": "changed",
+                                       "Shipping": "changed"}
+        table = choreography.changes(case, "orchestration").set_index("service")["change"]
+        assert table.to_dict() == {"Order": "changed", "Payment": "unchanged",
+                                   "Inventory": "changed", "Shipping": "unchanged"}
+
+
+def test_the_change_table_covers_every_request_and_architecture():
+    table = choreography.change_table()
+    assert table.shape == (3, 3)
+    assert table.loc["everyone: fetch goods before payment", "orchestration"] == \
+        "2 changed + 0 new"
+
+
+def test_a_change_lists_the_contract_lines_that_differ():
+    table = choreography.changes("fetch_first", "sequential").set_index("service")
+    assert "PaymentFailedEvent" in table.loc["Payment", "lines added"]
+    assert "on PaymentFailedEvent: return goods" in table.loc["Inventory", "lines added"]
+
+
+def test_the_change_diagram_marks_changed_and_new_services():
+    text = choreography.change_diagram("criminal_check", "parallel").text()
+    assert "[service] Customer — changed" in text
+    assert "[service] CriminalCheck — new" in text
+    assert "CriminalCheck -> Customer: CriminalRecordChecked [event]" in text
+    orchestrated = choreography.change_diagram("criminal_check", "orchestration").text()
+    assert "Onboarding -> CriminalCheck: CheckCriminalRecord [command]" in orchestrated
+
+
+def test_every_design_is_a_valid_wiring_and_orchestrations_name_their_orchestrator():
+    for case in choreography.CHANGE_REQUESTS:
+        for architecture in choreography.ARCHITECTURES:
+            for changed in (False, True):
+                wiring = choreography.design(case, architecture, changed=changed)
+                assert wiring.services
+                assert bool(wiring.orchestrators) == (architecture == "orchestration")
+    table = choreography.retail_wiring("parallel").table()
+    assert table["on"].tolist()[1] == "OrderPlacedEvent + PaymentReceivedEvent"
+
+
+def test_the_scorecard_runs_every_architecture_on_the_same_orders():
+    params = ShopParams(orders=12, seed=4, drop_inventory=0.1)
+    runs = choreography.compare.runs(params)
+    placed = {name: r.facts["placed"].tolist() for name, r in runs.items()}
+    assert len({tuple(v) for v in placed.values()}) == 1
+    card = choreography.scorecard(params)
+    assert list(card.columns) == list(choreography.compare.COLUMNS)
+    assert card.loc["not delivered, nobody noticed", "orchestration"] == 0
+    assert card.loc["not delivered, nobody noticed", "sequential choreography + tracking"] == 0
+    delivered = card.loc["orders delivered"]
+    noticed = card.loc["not delivered, noticed"] + card.loc["not delivered, nobody noticed"]
+    assert ((delivered + noticed) == 12).all()
+
+
+def test_the_change_effects_show_services_changed_and_the_run_before_and_after():
+    effects = choreography.change_effects(ShopParams(orders=10, seed=2), case="fetch_first")
+    assert effects["services changed"].to_dict() == {
+        "sequential choreography": 3, "parallel choreography": 3, "orchestration": 2}
+    assert {"wasted picks after", "returned picks after"} <= set(effects.columns)
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="case must be one of"):
+        choreography.changes("gdpr", "sequential")
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        choreography.changes("fetch_first", "mesh")
+    with pytest.raises(ValueError, match="case must be one of 'vip_fetch_first'"):
+        choreography.change_effects(case="criminal_check")
+    with pytest.raises(TypeError, match="params must be a ShopParams"):
+        choreography.scorecard({"orders": 3})  # type: ignore[arg-type]

@@ -1,0 +1,168 @@
+"""The orchestrated order flow: saga invariants over seeds and fault schedules (SG-1..SG-4)."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventlab import workflow
+from eventlab.workflow import Config, Fault
+
+small = settings(max_examples=50, deadline=None)
+seeds = st.integers(min_value=0, max_value=10_000)
+ORDERS = 6
+
+
+@st.composite
+def fault_schedules(draw, orders=ORDERS):
+    """Explicit faults: lost messages, slow services, declined cards, a failing card service."""
+    faults = []
+    for _ in range(draw(st.integers(0, 5))):
+        order = draw(st.integers(1, orders))
+        step = draw(st.sampled_from(["payment", "inventory", "shipping"]))
+        kinds = ["drop", "slow", "decline", "error"] if step == "payment" else ["drop", "slow"]
+        kind = draw(st.sampled_from(kinds))
+        value = {"drop": st.just(0.0), "slow": st.floats(0.0, 60.0),
+                 "decline": st.sampled_from([0.0, 20.0, 150.0, 400.0]),
+                 "error": st.integers(1, 7).map(float)}[kind]
+        faults.append(Fault(order, step, kind, draw(value)))
+    return faults
+
+
+def risky(seed, variant="baseline", **overrides):
+    """Small runs where things go wrong often."""
+    base = Config(orders=ORDERS, seed=seed, variant=variant, p_card=0.3, p_error=0.2,
+                  drop_payment=0.05, drop_inventory=0.05, drop_shipping=0.05)
+    return replace(base, **overrides)
+
+
+def undone_in_reverse(row):
+    completed = [s for s in row["completed steps"].split(",") if s]
+    compensated = [s for s in row["compensated steps"].split(",") if s]
+    if row["status"] == "compensated":
+        return compensated == list(reversed(completed))
+    return compensated == []
+
+
+@small
+@given(seeds, fault_schedules(), st.sampled_from(workflow.VARIANTS),
+       st.sampled_from([480.0, 100.0]))
+def test_every_saga_ends_completed_compensated_or_in_an_explicit_incident(
+        seed, faults, variant, payment_timer):
+    result = workflow.run(risky(seed, variant, payment_timer=payment_timer), faults=faults)
+    for table in (result.instances, result.payments):
+        assert set(table["status"]) <= {"completed", "compensated", "incident"}
+        assert table.apply(undone_in_reverse, axis=1).all()  # SG-2: each completed step once
+    orders = result.instances
+    assert (orders.loc[orders["status"] == "completed", "outcome"] == "Order delivered").all()
+    assert len(orders) == ORDERS
+    assert result.metrics["still running"] == 0
+
+
+@small
+@given(seeds, fault_schedules(), st.sampled_from(workflow.VARIANTS),
+       st.sampled_from([480.0, 100.0]))
+def test_delivered_means_paid_and_picked_and_cancelled_means_no_net_charge(
+        seed, faults, variant, payment_timer):
+    result = workflow.run(risky(seed, variant, payment_timer=payment_timer), faults=faults)
+    facts = result.facts
+    delivered = facts[facts["outcome"] == "Order delivered"]
+    assert (delivered["net charge"] == delivered["total"]).all()
+    assert (delivered["picked"] - delivered["returned"] >= 1).all()
+    assert (facts.loc[facts["outcome"] != "Order delivered", "net charge"] == 0).all()
+    assert result.metrics["money conserved"] == "yes"
+
+
+@small
+@given(seeds, fault_schedules())
+def test_without_an_operator_money_is_only_held_for_orders_whose_payment_is_an_incident(
+        seed, faults):
+    result = workflow.run(risky(seed, operator_hours=0.0), faults=faults)
+    facts = result.facts
+    held = facts[(facts["outcome"] != "Order delivered") & (facts["net charge"] != 0)]
+    assert (held["payment"] == "incident").all()
+    assert result.metrics["money conserved"] == "yes"
+
+
+def test_a_failing_card_service_becomes_an_incident_that_the_operator_resolves():
+    faults = [Fault(1, "payment", "error", 5.0)]
+    alone = workflow.run(Config(orders=1, seed=3, operator_hours=0.0, credit_share=0.0),
+                         faults=faults)
+    helped = workflow.run(Config(orders=1, seed=3, operator_hours=24.0, credit_share=0.0),
+                          faults=faults)
+    assert alone.metrics["payment incidents"] == 1
+    assert alone.facts["outcome"].tolist() == ["Order canceled"]
+    assert (helped.metrics["payment incidents"], helped.metrics["delivered"]) == (0, 1)
+
+
+def test_a_lost_command_is_caught_by_the_companion_timer_and_the_payment_refunded():
+    result = workflow.run(Config(orders=1, seed=5), faults=[Fault(1, "inventory", "drop")])
+    facts = result.facts.iloc[0]
+    assert facts["outcome"] == "Goods not fetched in time"
+    assert facts["time to detection (h)"] == pytest.approx(12.0)
+    assert result.metrics["refunds"] == 1
+    assert facts["net charge"] == 0
+
+
+def test_a_payment_that_arrives_after_cancellation_is_refunded_unless_switched_off():
+    faults = [Fault(1, "payment", "decline", 150.0)]  # customer updates the card after 150 h
+    config = Config(orders=1, seed=8, payment_timer=100.0, credit_share=0.0)
+    refunded = workflow.run(config, faults=faults)
+    kept = workflow.run(replace(config, refund_late_payments=False), faults=faults)
+    assert refunded.metrics["late payments refunded"] == 1
+    assert refunded.facts["net charge"].tolist() == [0.0]
+    assert kept.facts["outcome"].tolist() == ["Order canceled"]
+    assert kept.facts["net charge"].iloc[0] == kept.facts["total"].iloc[0]  # orphaned payment
+
+
+def test_fetching_first_returns_the_goods_when_the_payment_never_arrives():
+    faults = [Fault(1, "payment", "decline", 0.0)]
+    result = workflow.run(Config(orders=1, seed=2, variant="fetch_first", credit_share=0.0),
+                          faults=faults)
+    facts = result.facts.iloc[0]
+    assert (facts["outcome"], facts["picked"], facts["returned"]) == ("Order canceled", 1, 1)
+    assert result.instances["compensated steps"].tolist() == ["fetch_received"]
+
+
+def test_the_same_config_gives_the_same_trace():
+    config = Config(orders=20, seed=11)
+    faults = [Fault(3, "shipping", "slow", 30.0)]
+    first, second = workflow.run(config, faults=faults), workflow.run(config, faults=faults)
+    pd.testing.assert_frame_equal(first.trace, second.trace)
+    assert first.metrics == second.metrics
+
+
+def test_the_default_run_reports_outcomes_that_add_up_and_draws_its_processes():
+    result = workflow.run()
+    outcomes = result.outcomes()
+    assert outcomes["orders"].sum() == result.metrics["orders"] == 100
+    assert set(outcomes["outcome"]) <= set(workflow.orders.OUTCOMES)
+    picture = result.diagram("order").text()
+    assert f"Order delivered [OrderCompletedEvent] — ✓{result.metrics['delivered']}" in picture
+    undone = result.metrics["refunds"] - result.metrics["late payments refunded"]
+    assert f"↺ refund-payment — ✓{undone}" in picture
+    assert "Charge credit card" in result.diagram("payment").text()
+    one = result.diagram(trace_id="trace-0001").text()
+    assert "Order placed [OrderPlacedEvent] — ✓1" in one
+    chart = result.histogram()
+    assert chart.table["orders"].sum() == result.metrics["delivered"]
+    assert repr(result).startswith("OrderResult(workflow:")
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="variant must be one of"):
+        Config(variant="express")
+    with pytest.raises(ValueError, match=r"fetch_timer must be >= 0\.5"):
+        Config(fetch_timer=0.0)
+    with pytest.raises(TypeError, match=r"config must be a workflow\.Config"):
+        workflow.run(workflow.ShopParams())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="only 2 orders are placed"):
+        workflow.run(Config(orders=2), faults=[Fault(3, "payment", "drop")])
+    with pytest.raises(ValueError, match="kind 'decline' is a payment fault"):
+        Fault(1, "shipping", "decline")
+    with pytest.raises(ValueError, match="step must be one of"):
+        Fault(1, "billing", "drop")
+    with pytest.raises(ValueError, match="which must be one of"):
+        workflow.run(Config(orders=1)).diagram("shipping")
