@@ -1,0 +1,176 @@
+"""The Zeebe scenarios: CP split and heal, replication, scaling; shapes, determinism, errors."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventlab import results
+from eventlab.trace import validate
+from eventlab.zeebe import (
+    backpressure,
+    cp,
+    jobs,
+    partitions,
+    read_models,
+    replication,
+    single_writer,
+)
+
+SCENARIOS = [backpressure, cp, jobs, partitions, read_models, replication, single_writer]
+
+splits = st.tuples(st.sampled_from([3, 5, 7]), st.integers(1, 3),
+                   st.sampled_from(["minority", "majority"]), st.integers(0, 10_000)).filter(
+    lambda t: t[1] <= (t[0] - 1) // 2)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(splits)
+def test_zeebe_is_cp_the_minority_never_commits_and_the_logs_agree_after_the_heal(drawn):
+    size, minority, side, seed = drawn
+    m = cp.run(cp.Config(cluster_size=size, minority=minority, leader_side=side, seed=seed,
+                         duration=1000.0)).metrics
+    assert m["committed in minority during split"] == 0
+    assert m["not committed in minority during split"] > 0
+    assert m["committed in majority during split"] > 0
+    assert m["most leaders in one term"] == 1
+    assert m["acknowledged writes lost"] == 0
+    assert m["logs agree after heal"] == "yes"
+    assert m["safety violations"] == 0
+
+
+def test_ap_mode_accepts_writes_on_both_sides_and_loses_some_at_the_heal():
+    result = cp.run(cp.Config(ap_mode=True))
+    m = result.metrics
+    assert m["committed in minority during split"] > 0
+    assert m["committed in majority during split"] > 0
+    assert m["acknowledged writes lost"] > 0
+    assert m["instances written on both sides"] > 0
+    assert not result.conflicts().empty
+    assert m["logs agree after heal"] == "yes"  # they agree again, minus the lost writes
+
+
+def test_the_cp_picture_colours_segments_and_playback_shows_split_and_heal():
+    result = cp.run()
+    text = result.graph().text()
+    assert "segment B" in text
+    assert "segment A" in text
+    assert "cut off" in text
+    frames = result.frames(max_frames=40)
+    captions = " ".join(f.caption for f in frames)
+    assert "split" in captions
+    assert "heal" in captions
+    over = result.over_time(100.0)
+    assert ("B", "OK") not in over.columns or over.loc[400.0:700.0, ("B", "OK")].sum() == 0
+
+
+def test_replication_costs_latency_not_throughput_and_a_slow_follower_barely_matters():
+    table = results.sweep(replication.run, replication.Config(seed=1),
+                          replication_factor=[1, 3, 5]).set_index("replication_factor")
+    p50 = table["p50 latency (ms)"]
+    assert p50[1] < p50[3]
+    throughput = table["throughput (commands/s)"]
+    assert throughput.max() < 1.15 * throughput.min()
+    plain = replication.run(replication.Config(seed=1)).metrics["p50 latency (ms)"]
+    slow = replication.run(replication.Config(seed=1, slow_follower=20.0))
+    assert slow.metrics["p50 latency (ms)"] < 1.5 * plain  # the quorum waits for the median
+
+
+def test_the_timeline_walks_the_seven_steps_in_order():
+    result = replication.run()
+    steps = result.timeline(2)
+    first = steps.groupby("step", observed=True)["time"].min()
+    order = ["1 command sent", "2 command appended", "3 command committed",
+             "4 invariants checked, state updated", "5 response sent", "6 events appended",
+             "7 events committed"]
+    assert list(first[order]) == sorted(first[order])
+    assert set(steps["node"]) >= {"broker-0", "broker-1", "broker-2"}
+    with pytest.raises(ValueError, match="command must be between 1 and"):
+        result.timeline(10_000)
+
+
+def test_waiting_for_the_events_to_commit_before_answering_costs_latency():
+    fast = replication.run(replication.Config(seed=2)).metrics["p50 latency (ms)"]
+    slow = replication.run(replication.Config(seed=2, respond_after="events committed"))
+    assert slow.metrics["p50 latency (ms)"] > fast
+    steps = slow.timeline(1).groupby("step", observed=True)["time"].min()
+    assert steps["5 response sent"] >= steps["7 events committed"]
+
+
+def test_throughput_scales_with_brokers_and_sits_next_to_the_2019_benchmark():
+    table = partitions.scaling(brokers=(1, 3, 6))
+    assert list(table["partitions"]) == [8, 24, 48]
+    assert table["simulated (commands/s)"].is_monotonic_increasing
+    assert table["benchmark 2019 (instances/s)"].tolist() == [1300, 3600, 5200]
+
+
+def test_key_skew_makes_one_partition_hot_and_costs_throughput():
+    base = partitions.Config(message_share=1.0, offered_rate=3000.0, seed=3)
+    even = partitions.run(base)
+    skewed = partitions.run(replace(base, key_skew=1.5))
+    assert skewed.metrics["busiest partition utilisation"] > \
+        even.metrics["busiest partition utilisation"]
+    assert skewed.metrics["throughput (commands/s)"] < even.metrics["throughput (commands/s)"]
+    table = skewed.utilisation()
+    assert len(table) == base.partitions
+    assert table["utilisation"].between(0, 1).all()
+    assert "partition-24" in skewed.graph().text()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_every_scenario_runs_by_default_with_a_valid_trace_a_summary_and_a_graph(scenario):
+    result = scenario.run()
+    assert isinstance(result.summary(), pd.DataFrame)
+    assert len(result.summary())
+    validate(result.trace)
+    assert result.graph().text().startswith("Diagram")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_same_seed_same_trace_and_metrics(scenario):
+    a, b = scenario.run(scenario.Config(seed=17)), scenario.run(scenario.Config(seed=17))
+    pd.testing.assert_frame_equal(a.trace, b.trace)
+    assert dict(a.metrics) == dict(b.metrics) or any(
+        isinstance(v, float) and v != v for v in a.metrics.values())
+
+
+@pytest.mark.parametrize(("make", "error", "words"), [
+    (lambda: cp.Config(cluster_size=5, minority=3), ValueError, "minority must be < quorum 3"),
+    (lambda: cp.Config(split_at=500.0, heal_at=400.0), ValueError, "heal_at"),
+    (lambda: cp.Config(cluster_size=4), ValueError, "cluster_size"),
+    (lambda: cp.Config(ap_mode="yes"), TypeError, "ap_mode"),
+    (lambda: replication.Config(replication_factor=1, slow_follower=3.0), ValueError,
+     "slow_follower"),
+    (lambda: replication.Config(replication_factor=2), ValueError, "replication_factor"),
+    (lambda: partitions.Config(brokers=2, replication_factor=3), ValueError,
+     "replication_factor must be <= brokers"),
+    (lambda: partitions.Config(partitions=0), ValueError, "partitions"),
+    (lambda: single_writer.Config(mode="mutex"), ValueError, "mode"),
+    (lambda: single_writer.Config(hot_spot=1.5), ValueError, "hot_spot"),
+    (lambda: partitions.scaling(partitions_per_broker=0), ValueError, "partitions_per_broker"),
+    (lambda: cp.run(replication.Config()), TypeError, "cp.Config"),
+])
+def test_bad_scenario_input_names_the_parameter_and_what_is_allowed(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+@pytest.mark.parametrize(("scenario", "rows"), [(cp, 2), (replication, 3), (backpressure, 3),
+                                                (jobs, 2), (read_models, 2), (partitions, 4),
+                                                (single_writer, 2)],
+                         ids=lambda v: getattr(v, "__name__", str(v)).rsplit(".", 1)[-1])
+def test_compare_is_a_one_liner_with_one_row_per_variant(scenario, rows):
+    table = scenario.compare()
+    assert len(table) == rows
+    assert table.columns[0] in {"ap_mode", "replication_factor", "algorithm", "idempotent",
+                                "stall_for", "key_skew", "mode"}
+
+
+def test_cp_next_to_ap_shows_what_ap_would_have_accepted_and_lost():
+    table = cp.compare().set_index("mode")
+    assert table.loc["CP", "acknowledged writes lost"] == 0
+    assert table.loc["AP", "acknowledged writes lost"] > 0
+    assert table.loc["CP", "committed in minority during split"] == 0
+    assert table.loc["AP", "committed in minority during split"] > 0
