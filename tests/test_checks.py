@@ -1,5 +1,7 @@
 """Exercise checkers accept the reference, reject typical mistakes, and never raise."""
 
+import pytest
+
 from eventlab import checks, fowler
 
 
@@ -81,3 +83,11 @@ def test_exercise_1_3_accepts_a_classifier_that_reads_the_measurements():
 
 def test_feedback_is_the_same_line_every_time():
     assert repr(checks.exercise_1_1(first_address)) == repr(checks.exercise_1_1(first_address))
+
+
+def test_a_checker_is_found_by_its_notebook_number_and_unknown_ones_are_named():
+    assert checks.exercise_7_1 is __import__("eventlab.checks.nb07", fromlist=["x"]).exercise_7_1
+    with pytest.raises(AttributeError, match="notebook 04 has no exercises"):
+        checks.exercise_4_9  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'exercise_1_9' in eventlab\.checks\.nb01"):
+        checks.exercise_1_9  # noqa: B018

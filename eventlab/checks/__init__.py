@@ -2,23 +2,37 @@
 
 Each checker runs the learner's answer on fixed cases and answers "not attempted yet",
 "✓ ... passed (n cases)" or "✗ ..." with the first failing case. Checkers never raise.
+
+The checkers of notebook NN live in ``eventlab/checks/nbNN.py``; ``checks.exercise_7_2`` is
+looked up there on first use, so a new notebook adds its module and nothing else.
 """
 
-from eventlab.checks._core import Case, Feedback, check_function, check_value
-from eventlab.checks.nb00 import exercise_0_1
-from eventlab.checks.nb01 import exercise_1_1, exercise_1_2, exercise_1_3
-from eventlab.checks.nb02 import exercise_2_1, exercise_2_2, exercise_2_3
+from __future__ import annotations
 
-__all__ = [
-    "Case",
-    "Feedback",
-    "check_function",
-    "check_value",
-    "exercise_0_1",
-    "exercise_1_1",
-    "exercise_1_2",
-    "exercise_1_3",
-    "exercise_2_1",
-    "exercise_2_2",
-    "exercise_2_3",
-]
+import importlib
+import re
+from typing import Any
+
+from eventlab.checks._core import Case, Feedback, check_function, check_value
+
+__all__ = ["Case", "Feedback", "check_function", "check_value"]
+
+_EXERCISE = re.compile(r"exercise_(\d+)_(\d+)")
+
+
+def __getattr__(name: str) -> Any:
+    match = _EXERCISE.fullmatch(name)
+    if match is None:
+        raise AttributeError(f"module 'eventlab.checks' has no attribute {name!r}")
+    wanted = f"eventlab.checks.nb{int(match.group(1)):02d}"
+    try:
+        module = importlib.import_module(wanted)
+    except ModuleNotFoundError as err:
+        if err.name != wanted:  # the module exists but something it imports is missing
+            raise
+        raise AttributeError(f"there is no checker {name!r}: notebook "
+                             f"{int(match.group(1)):02d} has no exercises") from None
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        raise AttributeError(f"there is no checker {name!r} in {module.__name__}") from None
