@@ -87,7 +87,7 @@ def test_feedback_is_the_same_line_every_time():
 
 def test_a_checker_is_found_by_its_notebook_number_and_unknown_ones_are_named():
     assert checks.exercise_7_1 is __import__("eventlab.checks.nb07", fromlist=["x"]).exercise_7_1
-    with pytest.raises(AttributeError, match="notebook 04 has no exercises"):
-        checks.exercise_4_9  # noqa: B018
+    with pytest.raises(AttributeError, match="notebook 99 has no exercises"):
+        checks.exercise_99_1  # noqa: B018
     with pytest.raises(AttributeError, match=r"'exercise_1_9' in eventlab\.checks\.nb01"):
         checks.exercise_1_9  # noqa: B018

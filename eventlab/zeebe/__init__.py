@@ -16,7 +16,8 @@ Scenarios (``module.run(module.Config(...))`` returns a RunResult with ``summary
 :mod:`~eventlab.zeebe.replication` (the loop's timeline; RF 1/3/5), :mod:`~eventlab.zeebe.cp`
 (split and heal, AP contrast, playback), :mod:`~eventlab.zeebe.partitions` (scaling, key
 skew), :mod:`~eventlab.zeebe.read_models`, :mod:`~eventlab.zeebe.backpressure` and
-:mod:`~eventlab.zeebe.jobs`. Times are milliseconds.
+:mod:`~eventlab.zeebe.jobs`; charts and panel views in :mod:`~eventlab.zeebe.views`.
+Times are milliseconds.
 """
 
 from eventlab.zeebe import (
@@ -27,6 +28,7 @@ from eventlab.zeebe import (
     read_models,
     replication,
     single_writer,
+    views,
 )
 from eventlab.zeebe.cluster import (
     Cluster,
@@ -65,4 +67,5 @@ __all__ = [
     "replay",
     "replication",
     "single_writer",
+    "views",
 ]

@@ -15,7 +15,7 @@ majority never elected a new leader). Times are milliseconds.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -32,7 +32,7 @@ from eventlab.zeebe.pictures import cluster_diagram, cluster_frames
 from eventlab.zeebe.raft import quorum
 from eventlab.zeebe.records import OK
 
-__all__ = ["CPResult", "Config", "compare", "run"]
+__all__ = ["CPResult", "Config", "by_size", "compare", "run"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,3 +179,14 @@ def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float |
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """One row of metrics per variant; by default CP next to AP mode."""
     return results.sweep(run, config or Config(), **(grid or {"ap_mode": [False, True]}))
+
+
+def by_size(config: Config | None = None, *, sizes: tuple[int, ...] = (3, 5, 7)) -> pd.DataFrame:
+    """One row per cluster size (the index), each split with its largest minority (1, 2, 3)."""
+    base = config or Config()
+    rows = []
+    for size in sizes:
+        variant = replace(base, cluster_size=size, minority=(size - 1) // 2)
+        rows.append({"cluster_size": variant.cluster_size, "minority": variant.minority,
+                     **run(variant).metrics})
+    return pd.DataFrame(rows).drop(columns=["cluster size"]).set_index("cluster_size")

@@ -1,0 +1,41 @@
+"""Notebook 04's checkers accept the reference, reject typical mistakes, and never raise."""
+
+from eventlab import checks
+
+
+def partition_of(key):
+    return key >> 51
+
+
+def truncate_up_to(snapshot_position, exporter_positions):
+    return min([snapshot_position, *exporter_positions])
+
+
+def stub(*_):
+    raise NotImplementedError
+
+
+def test_exercise_4_1_reads_the_high_bits():
+    assert repr(checks.exercise_4_1(partition_of)) == "✓ Exercise 4.1 passed (6 cases)"
+    assert repr(checks.exercise_4_1(lambda key: key >> 52)) == (
+        "✗ Exercise 4.1: for key 2251799813685249 (partition 1, counter 1) expected 1, got 0")
+    assert repr(checks.exercise_4_1(stub)) == "Exercise 4.1: not attempted yet"
+
+
+def test_exercise_4_2_waits_for_the_slowest_exporter():
+    assert repr(checks.exercise_4_2(truncate_up_to)) == "✓ Exercise 4.2 passed (5 cases)"
+    assert repr(checks.exercise_4_2(lambda snap, exporters: max([snap, *exporters]))) == (
+        "✗ Exercise 4.2: for a snapshot at 120 and exporters at [150] expected 120, got 150")
+    assert repr(checks.exercise_4_2(lambda snap, exporters: min(exporters))).startswith(
+        "✗ Exercise 4.2: for a snapshot at 120 and exporters at [] it raised ValueError")
+    assert repr(checks.exercise_4_2(stub)) == "Exercise 4.2: not attempted yet"
+
+
+def test_exercise_4_3_compares_the_prediction_with_a_run():
+    assert repr(checks.exercise_4_3((40, 4))) == "✓ Exercise 4.3 passed (2 cases)"
+    assert repr(checks.exercise_4_3((44, 0))) == (
+        "✗ Exercise 4.3: charges made: you said 44, the run says 40")
+    assert repr(checks.exercise_4_3((40, 0))) == (
+        "✗ Exercise 4.3: duplicates ignored: you said 0, the run says 4")
+    assert repr(checks.exercise_4_3(None)) == "Exercise 4.3: not attempted yet"
+    assert repr(checks.exercise_4_3(40)).startswith("✗ Exercise 4.3: write a pair")
