@@ -148,3 +148,35 @@ def test_bad_input_names_the_parameter():
         Wiring("x", ("on OrderPlaced do pay",))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must react to at least one message"):
         on(service="Payment", do="pay")
+
+
+def test_one_orders_chain_replays_frame_by_frame_with_the_current_arrow_highlighted():
+    result = choreography.run(Config(orders=5, seed=2, drop_payment=0.0, drop_inventory=0.0,
+                                     drop_shipping=0.0, p_card=0.0, tracking=True))
+    frames = result.frames("trace-0002")
+    captions = [f.caption for f in frames]
+    assert captions[0].endswith("Checkout sends OrderPlacedEvent")
+    assert captions[-1].endswith("Shipping sends OrderCompletedEvent")
+    assert not any("Tracking" in c for c in captions)  # the tracker's copies are not replayed
+    times = [f.time for f in frames]
+    assert times == sorted(times)
+    placed = frames[0].diagram.text()
+    assert "Checkout -> Payment: OrderPlacedEvent [event] (*)" in placed
+    assert "×" not in placed  # nothing has arrived yet
+    assert "Inventory -> Shipping: GoodsFetchedEvent ×1 [event]" in frames[-1].diagram.text()
+    with pytest.raises(ValueError, match="trace_id 'trace-0099' is not in this run"):
+        result.frames("trace-0099")
+
+
+def test_a_tracked_stuck_orders_replay_ends_with_the_sla_timer():
+    result = choreography.run(Config(orders=3, seed=1, tracking=True, p_card=0.0),
+                              faults=[Fault(1, "shipping", "drop")])
+    last = result.frames("trace-0001")[-1]
+    assert "timer at Tracking" in last.caption
+    assert "24 hours" in last.caption
+
+
+def test_the_panel_view_is_the_graph_and_the_summary():
+    graph, summary = choreography.view(choreography.run(Config(orders=4, seed=1)))
+    assert graph.text().startswith("Diagram: sequential choreography (baseline)")
+    assert summary.loc["orders", "value"] == 4

@@ -91,3 +91,38 @@ def test_bad_input_names_the_parameter():
         choreography.change_effects(case="criminal_check")
     with pytest.raises(TypeError, match="params must be a ShopParams"):
         choreography.scorecard({"orders": 3})  # type: ignore[arg-type]
+
+
+def test_dependencies_follow_events_to_their_producer_and_commands_to_their_receiver():
+    chain = choreography.retail_wiring("sequential").dependencies()
+    assert list(zip(chain["service"], chain["depends on"], strict=True)) == [
+        ("Payment", "Checkout"), ("Inventory", "Payment"), ("Shipping", "Inventory")]
+    orchestrated = choreography.orchestrated_wiring().dependencies().set_index("depends on")
+    assert set(orchestrated["service"]) == {"Order"}
+    assert "sends RetrievePaymentCommand" in orchestrated.loc["Payment", "because it"]
+    assert "listens to PaymentReceivedEvent" in orchestrated.loc["Payment", "because it"]
+    balanced = choreography.orchestrated_wiring(side_effects=True).dependencies()
+    assert ("Notification", "Order") in set(zip(balanced["service"], balanced["depends on"],
+                                                strict=True))
+
+
+def test_the_change_diff_lists_the_lines_each_touched_service_loses_and_gains():
+    diff = choreography.change_diff("criminal_check", "parallel").splitlines()
+    assert diff[0] == "on-boarding: add a criminal records check: parallel choreography"
+    assert "Customer (changed)" in diff
+    assert "CriminalCheck (new)" in diff
+    assert "  + on RegistrationRequested: check criminal record → CriminalRecordChecked" in diff
+    assert not any(line.startswith("AddressCheck") for line in diff)  # unchanged: left out
+
+
+def test_the_scorecard_adds_coupling_and_the_cost_of_every_change_request():
+    card = choreography.scorecard(ShopParams(orders=10, seed=3))
+    assert card.loc["dependencies (A knows B)"].tolist() == [3, 7, 5, 4]
+    assert card.loc["who depends on whom", "orchestration"] == \
+        "Order→Checkout, Payment, Inventory, Shipping"
+    assert card.loc["services changed: fetch first", "sequential choreography + tracking"] == \
+        "3 changed + 0 new + tracking model"
+    assert card.loc["services changed: criminal check"].nunique() == 1
+    tracked = choreography.compare.dependencies("sequential choreography + tracking")
+    assert set(tracked.loc[tracked["service"] == "Tracking", "depends on"]) == {
+        "Checkout", "Payment", "Inventory", "Shipping"}

@@ -2,6 +2,7 @@
 
 import itertools
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -129,3 +130,60 @@ def test_bad_csv_input_is_rejected_clearly(tmp_path):
         monitoring.from_csv(bad, case="id", activity="what", timestamp="when")
     with pytest.raises(ValueError, match="make it with directly_follows"):
         monitoring.dfg_diagram(pd.DataFrame({"from": []}))
+
+
+RECORDED = Path(__file__).resolve().parent.parent / "data" / "retail_monitor_log_seed7.csv"
+
+
+def test_the_recorded_log_is_what_its_documented_run_exports():
+    from eventlab import choreography
+
+    run = choreography.run(choreography.Config(
+        seed=7, orders=150, interarrival=0.5, p_card=0.15, drop_payment=0.02,
+        drop_inventory=0.03, drop_shipping=0.02))
+    exported = monitoring.export_log(run.trace)
+    on_disk = pd.read_csv(RECORDED, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(exported.astype(str).reset_index(drop=True), on_disk,
+                                  check_dtype=False)
+    log = monitoring.read_monitor_log(RECORDED)
+    assert len(log) == len(exported)
+    assert log["traceId"].nunique() == 150
+    assert pd.api.types.is_datetime64_any_dtype(log["timestamp"])
+
+
+def test_an_export_reads_back_with_the_same_directly_follows_graph(tmp_path):
+    from eventlab import choreography
+
+    run = choreography.run(choreography.Config(orders=8, seed=3))
+    path = tmp_path / "log.csv"
+    monitoring.export_log(run.trace, start="2020-01-01 00:00").to_csv(path, index=False)
+    back = monitoring.read_monitor_log(path)
+    dfg = monitoring.directly_follows(back, case="traceId", activity="messageType",
+                                      timestamp="timestamp")
+    direct = monitoring.directly_follows(monitoring.message_log(run.trace))
+    merged = dfg.merge(direct, on=["from", "to"], suffixes=("", "_run"))
+    assert len(merged) == len(direct)
+    assert (merged["count"] == merged["count_run"]).all()
+    # timestamps are rounded to the second: durations agree within a second
+    assert (merged["mean_duration"] - merged["mean_duration_run"]).abs().max() < 1 / 3600
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("traceId,timestamp,messageType,kind\nt1,2019-01-01T00:00:00,A,event\n",
+     "columns must be traceId, timestamp, messageType, kind, sender"),
+    ("traceId,timestamp,messageType,kind,sender\nt1,2019-01-01T00:00:00,A,fact,S\n",
+     "row 0 has kind 'fact'; allowed: event, command"),
+    ("traceId,timestamp,messageType,kind,sender\nt1,3.5,A,event,S\n",
+     "timestamps must be ISO dates"),
+    ("traceId,timestamp,messageType,kind,sender\nt1,2019-01-02T00:00:00,A,event,S\n"
+     "t1,2019-01-01T00:00:00,B,event,S\n", r"row 1 \(t1\) is earlier than the row before"),
+    ("traceId,timestamp,messageType,kind,sender\nt1,2019-01-01T00:00:00,A,event,\n",
+     "row 0 has no sender"),
+])
+def test_the_monitor_log_loader_names_the_row_and_what_is_allowed(tmp_path, text, message):
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        monitoring.read_monitor_log(path)
+    with pytest.raises(ValueError, match="start must be an ISO date"):
+        monitoring.export_log(pd.DataFrame(), start="soon")

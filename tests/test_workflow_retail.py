@@ -166,3 +166,32 @@ def test_bad_input_names_the_parameter():
         Fault(1, "billing", "drop")
     with pytest.raises(ValueError, match="which must be one of"):
         workflow.run(Config(orders=1)).diagram("shipping")
+
+
+def test_side_effects_react_to_the_orders_event_without_the_order_knowing_them():
+    plain = workflow.run(Config(orders=10, seed=4))
+    balanced = workflow.run(Config(orders=10, seed=4, side_effects=True))
+    delivered = balanced.metrics["delivered"]
+    assert balanced.metrics["customers notified"] == delivered
+    assert balanced.metrics["loyalty points added"] == delivered
+    assert "customers notified" not in plain.metrics
+    pd.testing.assert_frame_equal(plain.facts, balanced.facts)  # the orders did not change
+    text = balanced.graph().text()
+    assert f"Order -> Notification: OrderCompletedEvent ×{delivered} [event]" in text
+    assert "Order -> Payment: RetrievePaymentCommand ×10 [command]" in text
+
+
+def test_the_local_orchestration_puts_each_flow_inside_its_service():
+    result = workflow.run(Config(orders=6, seed=2, side_effects=True))
+    text = result.local_orchestration().text()
+    assert "[start] Payment retrieval requested — ✓" in text
+    assert "(in Payment)" in text
+    assert "[boundary] ◷ 20 days" in text
+    assert "(in Order)" in text
+    assert "Order:pay_send -> Payment:requested: RetrievePaymentCommand [command]" in text
+    assert "Payment:received -> Order:pay_received: PaymentReceivedEvent [event]" in text
+    assert "Order:delivered -> Notification:notify customer: OrderCompletedEvent [event]" in text
+    assert "Payment:ask -> Customer: UpdateCreditCardCommand [command]" in text
+    outcomes, chart = workflow.view(result)
+    assert outcomes["orders"].sum() == 6
+    assert chart.title == "lead time of delivered orders"

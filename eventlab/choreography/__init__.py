@@ -2,13 +2,23 @@
 
 * :func:`run` / :class:`Config`: the flowing-retail event chain (sequential or parallel
   style), with per-service latency, silent drops, payload growth and optional tracking;
-* :class:`Wiring`, :func:`on`: the table itself (it installs services and draws diagrams);
-* :func:`change_table`, :func:`changes`, :func:`change_diagram`: services a change request
-  touches under sequential choreography, parallel choreography and orchestration;
-* :func:`scorecard`, :func:`change_effects`: all architectures on the same seeded orders.
+  ``result.frames(trace_id)`` replays one order's chain, :func:`view` is the panel's view;
+* :class:`Wiring`, :func:`on`: the table itself (it installs services, draws diagrams, and
+  lists its message flows and who depends on whom);
+* :func:`change_table`, :func:`changes`, :func:`change_diff`, :func:`change_diagram`:
+  services a change request touches under sequential choreography, parallel choreography
+  and orchestration;
+* :func:`scorecard`, :func:`change_effects`: all architectures on the same seeded orders
+  (visibility, failure handling, lead time, dependencies, change cost, traffic).
 """
 
-from eventlab.choreography.changes import change_diagram, change_table, changes, count_changes
+from eventlab.choreography.changes import (
+    change_diagram,
+    change_diff,
+    change_table,
+    changes,
+    count_changes,
+)
 from eventlab.choreography.compare import change_effects, scorecard
 from eventlab.choreography.designs import (
     ARCHITECTURES,
@@ -19,11 +29,11 @@ from eventlab.choreography.designs import (
     orchestrated_wiring,
     retail_wiring,
 )
-from eventlab.choreography.retail import ChainResult, Config, run
+from eventlab.choreography.retail import ChainResult, Config, rerun, run, view
 from eventlab.choreography.wiring import Wiring
 from eventlab.workflow.reactions import Rule, on
 
 __all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Rule",
-           "Wiring", "change_diagram", "change_effects", "change_table", "changes",
+           "Wiring", "change_diagram", "change_diff", "change_effects", "change_table", "changes",
            "count_changes", "design", "on", "onboarding_wiring", "orchestrated_wiring",
-           "retail_wiring", "run", "scorecard"]
+           "rerun", "retail_wiring", "run", "scorecard", "view"]

@@ -68,3 +68,18 @@ def change_diagram(case: str, architecture: str) -> Diagram:
     return after.diagram(title=title,
                          changed=table.loc[table["change"] == "changed", "service"],
                          new=table.loc[table["change"] == "new", "service"])
+
+
+def change_diff(case: str, architecture: str) -> str:
+    """The change as a diff of the contracts: per touched service, ``-`` lines it loses and
+    ``+`` lines it gains (print it)."""
+    table = changes(case, architecture)
+    title = f"{CHANGE_REQUESTS[case]}: {ARCHITECTURE_NAMES[architecture]}"
+    out = [title, "=" * len(title)]
+    for row in table.itertuples(index=False):
+        if row.change == "unchanged":
+            continue
+        out.append(f"{row.service} ({row.change})")
+        out += [f"  - {line}" for line in str(row[2]).splitlines() if line.strip()]
+        out += [f"  + {line}" for line in str(row[3]).splitlines() if line.strip()]
+    return "\n".join(out)

@@ -15,11 +15,16 @@ import pandas as pd
 
 from eventlab.choreography import retail as chain
 from eventlab.choreography.changes import count_changes
-from eventlab.choreography.designs import ARCHITECTURE_NAMES, CHANGE_REQUESTS
+from eventlab.choreography.designs import (
+    ARCHITECTURE_NAMES,
+    CHANGE_REQUESTS,
+    orchestrated_wiring,
+    retail_wiring,
+)
 from eventlab.errors import check_choice
 from eventlab.results import RunResult
 from eventlab.workflow import retail as orchestrated
-from eventlab.workflow.orders import VARIANTS
+from eventlab.workflow.orders import VARIANTS, tracking_process
 from eventlab.workflow.shop import Fault, ShopParams
 
 COLUMNS = ("sequential choreography", "sequential choreography + tracking",
@@ -61,6 +66,8 @@ def _row(result: RunResult) -> dict[str, Any]:
         "not delivered, noticed": int(missing["detected"].sum()),
         "not delivered, nobody noticed": int((~missing["detected"]).sum()),
         "mean time to detection (h)": round(float(delay.mean()), 1) if len(delay) else "—",
+        "not delivered, nothing left behind": int(  # no money kept, no pick wasted
+            ((missing["net charge"] == 0) & (missing["wasted picks"] == 0)).sum()),
         "mean lead time (h)": m["mean lead time (h)"],
         "p90 lead time (h)": m["p90 lead time (h)"],
         "wasted picks": m["wasted picks"],
@@ -71,18 +78,76 @@ def _row(result: RunResult) -> dict[str, Any]:
     }
 
 
+_ARCH = dict(zip(COLUMNS, ("sequential", "sequential", "parallel", "orchestration"),
+                 strict=True))
+SHORT_REQUESTS = {"criminal_check": "criminal check", "vip_fetch_first": "VIP fetch first",
+                  "fetch_first": "fetch first"}
+
+
+def dependencies(column: str, variant: str = "baseline") -> pd.DataFrame:
+    """Who depends on whom in one scorecard column (tracking knows every event it awaits)."""
+    check_choice("column", column, COLUMNS)
+    check_choice("variant", variant, VARIANTS)
+    arch = _ARCH[column]
+    wiring = orchestrated_wiring(variant) if arch == "orchestration" else \
+        retail_wiring(arch, variant)
+    table = wiring.dependencies()
+    if column == COLUMNS[1]:
+        awaited = [e.message for e in tracking_process(variant).elements if e.message]
+        rows: dict[str, list[str]] = {}
+        for message_type in awaited:
+            for producer in wiring.producers(str(message_type)):
+                rows.setdefault(producer, []).append(f"listens to {message_type}")
+        extra = pd.DataFrame([{"service": "Tracking", "depends on": p,
+                               "because it": ", ".join(why)} for p, why in rows.items()])
+        table = pd.concat([table, extra], ignore_index=True)
+    return table
+
+
+def _coupling(column: str, variant: str) -> dict[str, Any]:
+    table = dependencies(column, variant)
+    known: dict[str, list[str]] = {}
+    for a, b in zip(table["service"], table["depends on"], strict=True):
+        known.setdefault(str(a), []).append(str(b))
+    pairs = "; ".join(f"{a}→{', '.join(bs)}" for a, bs in known.items())
+    row: dict[str, Any] = {"dependencies (A knows B)": len(table), "who depends on whom": pairs}
+    arch = _ARCH[column]
+    for case, short in SHORT_REQUESTS.items():
+        n = count_changes(case, arch)
+        text = f"{n['changed']} changed + {n['new']} new"
+        if column == COLUMNS[1] and case != "criminal_check" and \
+                tracking_process(case) != tracking_process("baseline"):
+            text += " + tracking model"
+        row[f"services changed: {short}"] = text
+    return row
+
+
 def scorecard(params: ShopParams | None = None, *, variant: str = "baseline",
               faults: Iterable[Fault] = ()) -> pd.DataFrame:
-    """Metrics (rows) per architecture (columns), all on the same orders and fates."""
+    """Metrics (rows) per architecture (columns), all on the same orders and fates: what
+    was delivered and who noticed the rest, how failures were cleaned up, lead time, who
+    depends on whom, the services each change request touches, and the traffic."""
     results = runs(params, variant=variant, faults=faults)
-    table = pd.DataFrame({name: pd.Series(_row(r), dtype=object)
+    table = pd.DataFrame({name: pd.Series({**_row(r), **_coupling(name, variant)},
+                                          dtype=object)
                           for name, r in results.items()})
+    order = [*_row_names(), "dependencies (A knows B)", "who depends on whom",
+             *(f"services changed: {s}" for s in SHORT_REQUESTS.values()),
+             "messages", "kB on the bus"]
+    table = table.loc[order]
     if variant != "baseline":
         arch = ("sequential", "sequential", "parallel", "orchestration")
         table.loc["services changed for the request"] = [
             count_changes(variant, a)["changed"] for a in arch]
     table.index.name = "metric"
     return table
+
+
+def _row_names() -> list[str]:
+    return ["orders delivered", "not delivered, noticed", "not delivered, nobody noticed",
+            "mean time to detection (h)", "not delivered, nothing left behind",
+            "wasted picks", "returned picks", "money kept for undelivered orders",
+            "mean lead time (h)", "p90 lead time (h)"]
 
 
 def change_effects(params: ShopParams | None = None, *,

@@ -22,7 +22,7 @@ from eventlab.choreography.wiring import Wiring
 from eventlab.errors import check_bool, check_choice
 from eventlab.workflow.orders import VARIANTS, onboarding_process, order_process
 from eventlab.workflow.reactions import Rule, on
-from eventlab.workflow.retail import command_rules
+from eventlab.workflow.retail import SIDE_EFFECTS, command_rules
 
 STYLES: tuple[str, ...] = ("sequential", "parallel")
 ARCHITECTURES: tuple[str, ...] = ("sequential", "parallel", "orchestration")
@@ -72,14 +72,17 @@ def retail_wiring(style: str = "sequential", variant: str = "baseline") -> Wirin
                   carry="whole" if style == "sequential" else "own")
 
 
-def orchestrated_wiring(variant: str = "baseline") -> Wiring:
-    """The Order orchestrator (``order.bpmn`` or a variant) and the services it commands."""
+def orchestrated_wiring(variant: str = "baseline", *, side_effects: bool = False) -> Wiring:
+    """The Order orchestrator (``order.bpmn`` or a variant) and the services it commands;
+    with `side_effects`, Notification and Loyalty react to its ``OrderCompletedEvent``."""
     check_choice("variant", variant, VARIANTS)
+    check_bool("side_effects", side_effects)
     sources = {"OrderPlacedEvent": "Checkout", "RefundPaymentCommand": "Order"}
     if variant != "baseline":
         sources["ReturnGoodsCommand"] = "Order"  # sent by the compensation "return goods"
-    return Wiring(f"orchestration ({variant})", command_rules(variant), sources,
-                  {"Order": order_process(variant)})
+    rules = command_rules(variant) + (SIDE_EFFECTS if side_effects else ())
+    name = f"orchestration ({variant})" + (" + side effects by events" if side_effects else "")
+    return Wiring(name, rules, sources, {"Order": order_process(variant)})
 
 
 _CHECKS = [("AddressCheck", "check address", "CheckAddress", "AddressChecked"),

@@ -24,11 +24,13 @@ import pandas as pd
 
 from eventlab.choreography.designs import STYLES, retail_wiring
 from eventlab.config import param
+from eventlab.errors import ConfigError, check_text
 from eventlab.graphs import Diagram
 from eventlab.messages import Message
 from eventlab.monitoring.cases import by_trace, message_log
 from eventlab.monitoring.dfg import directly_follows
 from eventlab.monitoring.tracking import Tracker
+from eventlab.playback import Frame, frames
 from eventlab.results import RunResult
 from eventlab.trace import case as trace_case
 from eventlab.workflow.bus import Bus
@@ -71,6 +73,28 @@ class ChainResult(RunResult):
         wiring = retail_wiring(c.style, c.variant)
         return wiring.diagram(rows, title=wiring.name + (f": {trace_id}" if trace_id else ""))
 
+    def frames(self, trace_id: str = "trace-0001", *, max_frames: int = 80) -> list[Frame]:
+        """Playback of one order's chain: every send, delivery, drop and SLA timer of
+        `trace_id`, the arrow of the current message highlighted, the counts so far."""
+        check_text("trace_id", trace_id)
+        rows = trace_case(self.trace, trace_id)
+        if rows.empty:
+            known = self.facts["trace"].tolist()
+            raise ConfigError(f"trace_id {trace_id!r} is not in this run; it has "
+                              f"{known[0]} … {known[-1]}")
+        rows = rows[(rows["actor"] != "Tracking") | (rows["kind"] == "timer")]
+        wiring = retail_wiring(self.config.style, self.config.variant)
+        title = f"{wiring.name}: {trace_id}"
+
+        def draw(so_far: pd.DataFrame, row: Any) -> Diagram:
+            sender = row.actor if row.kind == "send" else row.target
+            mark = (str(sender), str(row.message_type)) \
+                if row.kind in ("send", "deliver") else None
+            return wiring.diagram(so_far, title=title, highlight=mark)
+
+        return frames(rows.reset_index(drop=True), draw,
+                      kinds=("send", "deliver", "fault", "timer"), max_frames=max_frames)
+
     def monitor(self) -> pd.DataFrame:
         """The monitor's view: one row per traceId, its messages in order."""
         return by_trace(self.trace)
@@ -96,6 +120,18 @@ class ChainResult(RunResult):
             messages=("bytes", "size"), mean_bytes=("bytes", "mean"),
             unneeded_share=("unneeded share", "mean"))
         return table.round(3).reset_index()
+
+
+def view(result: ChainResult) -> tuple[Diagram, pd.DataFrame]:
+    """What the interactive panel shows: the chain with its counts, and the summary."""
+    return result.graph(), result.summary()
+
+
+def rerun() -> None:
+    """What notebook 09's panel does on each change (for the benchmark table): 40 orders."""
+    graph, table = view(run(Config(tracking=True, orders=40)))
+    graph.svg()
+    table.to_html()
 
 
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> ChainResult:

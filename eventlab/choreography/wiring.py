@@ -127,9 +127,38 @@ class Wiring:
         """Start the rule-driven services on `bus` (orchestrators are run by the scenario)."""
         return Reactor(world, bus, self.rules, actions, drop=drop, carry=self.carry)
 
+    def flows(self) -> list[tuple[str, str, str, str]]:
+        """Every message flow: (message type, "event" or "command", producer, consumer)."""
+        return [(message_type, self.kind_of(message_type), producer, consumer)
+                for message_type in self.message_types()
+                for producer in self.producers(message_type)
+                for consumer in self.consumers(message_type)]
+
+    def dependencies(self) -> pd.DataFrame:
+        """Who depends on whom: one row per (service, the service it knows, why).
+
+        A consumer of an event knows its producer (it subscribes to that producer's fact);
+        the sender of a command knows its receiver (it calls that receiver's API). A reply
+        event that the command's sender awaits adds no new dependency.
+        """
+        found: dict[tuple[str, str], list[str]] = {}
+        for message_type, kind, producer, consumer in self.flows():
+            if producer == consumer:
+                continue
+            command = kind == "command"
+            pair = (producer, consumer) if command else (consumer, producer)
+            verb = "sends" if command else "listens to"
+            found.setdefault(pair, []).append(f"{verb} {message_type}")
+        rows = [{"service": a, "depends on": b, "because it": ", ".join(why)}
+                for (a, b), why in found.items()]
+        return pd.DataFrame(rows, columns=["service", "depends on", "because it"])
+
     def diagram(self, trace: pd.DataFrame | None = None, *, title: str | None = None,
-                changed: Iterable[str] = (), new: Iterable[str] = ()) -> Diagram:
-        """Services and messages; with a trace each arrow says how many copies arrived."""
+                changed: Iterable[str] = (), new: Iterable[str] = (),
+                highlight: tuple[str, str] | None = None) -> Diagram:
+        """Services and messages; with a trace each arrow says how many copies arrived.
+
+        `highlight` = (producer, message type) marks that message's arrows (playback)."""
         changed, new = set(changed), set(new)
         picture = Diagram(title or self.name)
         counts = _deliveries(trace)
@@ -152,6 +181,7 @@ class Wiring:
                     n = counts.get((producer, consumer, message_type))
                     label = f"{message_type} ×{n}" if n else message_type
                     picture.add_edge(producer, consumer, label, kind=kind,
+                                     highlight=highlight == (producer, message_type),
                                      style="dashed" if consumer == NOBODY else "solid")
         return picture
 

@@ -90,3 +90,27 @@ def stuck(trace: pd.DataFrame, *, done: Sequence[str] = ("OrderCompletedEvent",)
     out = quiet[["last message", "last"]].rename(columns={"last": "last time"})
     out["idle hours"] = (now - out["last time"]).round(3)
     return out
+
+
+EXPORT_COLUMNS: tuple[str, ...] = ("traceId", "timestamp", "messageType", "kind", "sender")
+EPOCH = "2019-09-10 08:00:00"  # the day of flowing-retail's 2019 commit: hours count from here
+
+
+def export_log(trace: pd.DataFrame, *, start: str = EPOCH) -> pd.DataFrame:
+    """The monitor's export of a run: one row per message as the companion code's monitor
+    keeps it (``PastEvent``: traceId, time, name, event/command, sender), with the run's
+    hours turned into ISO timestamps (to the second) counted from `start`."""
+    check_text("start", start)
+    try:
+        origin = pd.Timestamp(start)
+    except ValueError:
+        raise ConfigError(f"start must be an ISO date and time, got {start!r}") from None
+    log = message_log(trace)
+    stamps = origin + pd.to_timedelta(log["time"].to_numpy(), unit="h")
+    return pd.DataFrame({
+        "traceId": log["correlation_id"].astype(str).to_numpy(),
+        "timestamp": pd.DatetimeIndex(stamps).round("s").strftime("%Y-%m-%dT%H:%M:%S"),
+        "messageType": log["message_type"].astype(str).to_numpy(),
+        "kind": log["message_kind"].astype(str).to_numpy(),
+        "sender": log["sender"].astype(str).to_numpy(),
+    }, columns=list(EXPORT_COLUMNS))

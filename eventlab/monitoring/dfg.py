@@ -151,3 +151,36 @@ def dfg_diagram(dfg: pd.DataFrame, *, title: str = "directly-follows graph",
             "event" if str(head).endswith("Event") else "plain"
         picture.add_edge(str(tail), str(head), " · ".join(parts), kind=kind)
     return picture
+
+
+MONITOR_COLUMNS: tuple[str, ...] = ("traceId", "timestamp", "messageType", "kind", "sender")
+MONITOR_KINDS: tuple[str, ...] = ("event", "command")
+
+
+def read_monitor_log(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a monitor export (:func:`~eventlab.monitoring.cases.export_log`) and check it:
+    exactly the columns traceId, timestamp, messageType, kind, sender; no empty field; every
+    kind ``event`` or ``command``; ISO timestamps (returned as datetimes); sorted by time
+    within each trace. A problem raises one line naming the row and the value."""
+    log = read_log(path, case="traceId", activity="messageType", timestamp="timestamp")
+    columns = list(log.columns)
+    if columns != list(MONITOR_COLUMNS):
+        raise ConfigError(f"{Path(path).name}: columns must be {', '.join(MONITOR_COLUMNS)}; "
+                          f"got {', '.join(map(str, columns))}")
+    if not pd.api.types.is_datetime64_any_dtype(log["timestamp"]):
+        raise ConfigError(f"{Path(path).name}: timestamps must be ISO dates and times, got "
+                          f"{log['timestamp'].iloc[0]!r} in row 0")
+    for column in ("kind", "sender"):
+        empty = log[column].isna()
+        if empty.any():
+            raise ConfigError(f"{Path(path).name}: row {empty.idxmax()} has no {column}")
+    bad = log[~log["kind"].isin(list(MONITOR_KINDS))]
+    if len(bad):
+        raise ConfigError(f"{Path(path).name}: row {bad.index[0]} has kind "
+                          f"{bad['kind'].iloc[0]!r}; allowed: {', '.join(MONITOR_KINDS)}")
+    back = log.groupby("traceId", sort=False)["timestamp"].diff() < pd.Timedelta(0)
+    if back.any():
+        where = int(back.to_numpy().argmax())
+        raise ConfigError(f"{Path(path).name}: row {where} ({log['traceId'].iloc[where]}) is "
+                          "earlier than the row before it in the same trace")
+    return log

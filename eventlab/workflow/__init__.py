@@ -8,7 +8,9 @@
 * :func:`diagram`: BPMN-like pictures with token counts;
 * :func:`order_process`, :func:`payment_process`, :func:`tracking_process`,
   :func:`onboarding_process`: flowing-retail's processes as data;
-* :func:`run` / :class:`Config`: the orchestrated order flow (times in hours).
+* :func:`run` / :class:`Config`: the orchestrated order flow (times in hours), optionally
+  with Notification and Loyalty reacting to ``OrderCompletedEvent`` (:data:`SIDE_EFFECTS`);
+* :func:`local_orchestration`: every service with the flow it owns, in one picture.
 """
 
 from eventlab.workflow.definition import (
@@ -35,13 +37,23 @@ from eventlab.workflow.orders import (
     payment_process,
     tracking_process,
 )
-from eventlab.workflow.picture import counts_from_trace, diagram
+from eventlab.workflow.picture import counts_from_trace, diagram, local_orchestration
 from eventlab.workflow.recording import frame
-from eventlab.workflow.retail import Config, OrderResult, command_rules, run
+from eventlab.workflow.retail import (
+    SIDE_EFFECTS,
+    Config,
+    OrderResult,
+    command_rules,
+    rerun,
+    run,
+    view,
+)
 from eventlab.workflow.shop import Fault, ShopParams
 
-__all__ = ["VARIANTS", "Config", "Element", "Engine", "Fault", "Flow", "Instance", "Job",
-           "JobFailed", "OrderResult", "Process", "ShopParams", "boundary", "command_rules",
-           "counts_from_trace", "diagram", "end", "exclusive", "frame", "onboarding_process",
-           "order_process", "parallel", "payment_process", "receive", "run", "send",
-           "service", "start", "throw", "timer", "tracking_process"]
+__all__ = ["SIDE_EFFECTS", "VARIANTS", "Config", "Element", "Engine", "Fault", "Flow",
+           "Instance", "Job", "JobFailed", "OrderResult", "Process", "ShopParams", "boundary",
+           "command_rules",
+           "counts_from_trace", "diagram", "end", "exclusive", "frame", "local_orchestration",
+           "onboarding_process", "order_process", "parallel", "payment_process", "receive",
+           "rerun", "run", "send", "service", "start", "throw", "timer", "tracking_process",
+           "view"]

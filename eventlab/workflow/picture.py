@@ -11,14 +11,16 @@ shows how many tokens passed it and how many are there now, as the monitor's ✓
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from eventlab.errors import check_text
-from eventlab.graphs import Diagram
+from eventlab.graphs import Diagram, node_id
 from eventlab.workflow.definition import Element, Process
 from eventlab.workflow.orders import duration
+from eventlab.workflow.reactions import Rule
 
 _FINAL = ("completed", "compensated")
 _ICON = {"service": "⚙ ", "send": "✉→ ", "receive": "✉ ", "throw": "✉→ ", "timer": "◷ ",
@@ -126,3 +128,116 @@ def counts_from_trace(trace: pd.DataFrame, process: Process, *,
         if e.compensation:
             counts[f"{e.id} (compensation)"] = (int((mine["value"] == f"undo {e.id}").sum()), 0)
     return counts
+
+
+def _node(picture: ProcessDiagram, graph: Any, name: str, kind: str, label: str, note: str,
+          where: str, **attrs: str) -> None:
+    """One node inside a cluster `graph` of `picture` (listed with the service it is in)."""
+    shown = f"{label}\n{note}" if note else label
+    graph.node(picture.id_for(name), label=shown, **attrs)
+    extra = f" — {note}" if note else ""
+    picture._lines_nodes.append(f"  [{kind}] {' '.join(label.split())}{extra} (in {where})")
+
+
+def _process_into(picture: ProcessDiagram, graph: Any, process: Process, service: str,
+                  counts: Mapping[str, tuple[int, int]] | None) -> None:
+    for el in process.elements:
+        style = dict(_STYLE[el.kind])
+        if el.kind == "end" and el.compensate:
+            style.update(color="#d93025", fillcolor="#fce8e6")
+        kind = "compensating end" if el.kind == "end" and el.compensate else el.kind
+        _node(picture, graph, f"{service}:{el.id}", kind, _label(el), _note(counts, el.id),
+              service, **style)
+        if el.compensation:
+            undo = f"{el.id} (compensation)"
+            _node(picture, graph, f"{service}:{undo}", "compensation", f"↺ {el.compensation}",
+                  _note(counts, undo), service, shape="box", style="rounded,filled,dashed",
+                  fillcolor="#eeeeee")
+    for el in process.elements:
+        if el.kind == "boundary" and el.attached_to:
+            picture.add_edge(f"{service}:{el.attached_to}", f"{service}:{el.id}", "",
+                             kind="query", arrowhead="none")
+        if el.compensation:
+            picture.add_edge(f"{service}:{el.id}", f"{service}:{el.id} (compensation)",
+                             "", kind="query", style="dotted", arrowhead="none")
+    for flow in process.flows:
+        picture.add_edge(f"{service}:{flow.source}", f"{service}:{flow.target}", flow.label,
+                         kind="plain")
+
+
+_UNDO = {"refund-payment": "RefundPaymentCommand", "return-goods": "ReturnGoodsCommand"}
+_CLUSTER = {"style": "rounded,filled", "color": "#9aa0a6", "fillcolor": "#fafafa",
+            "fontname": "Helvetica", "fontsize": "12"}
+
+
+def local_orchestration(order: Process, payment: Process, *,
+                        counts: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
+                        served: Sequence[Rule] = (), reacting: Sequence[Rule] = (),
+                        title: str = "Local orchestration: every service owns its flow"
+                        ) -> ProcessDiagram:
+    """flowing-retail's ``workflow-in-service`` picture, drawn from the definitions.
+
+    Order runs `order` and Payment runs `payment`, each on its own engine inside its own
+    service (a grey box); `served` are the rules of the services the Order commands, and
+    `reacting` the services that react to the Order's events on their own. Commands are
+    red, events blue; `counts` maps "Order"/"Payment" to token counts per element.
+    """
+    for name, process in (("order", order), ("payment", payment)):
+        if not isinstance(process, Process):
+            raise TypeError(f"{name} must be a Process, got {type(process).__name__}")
+    counts = counts or {}
+    picture = ProcessDiagram(title)
+    picture.attr(compound="true", nodesep="0.25", ranksep="0.35")
+    owners = {"Order": order, "Payment": payment}
+    boxes: dict[str, list[str]] = {}  # message a rule reacts to -> nodes that react
+    emitted: dict[str, str] = {}  # message a rule emits -> node
+    services = dict.fromkeys([*owners, *(r.service for r in (*served, *reacting))])
+    for service in services:
+        with picture.subgraph(name=f"cluster_{node_id(service)}") as box:
+            engine = " (its own workflow engine)" if service in owners else ""
+            box.attr(label=f"{service} service{engine}", **_CLUSTER)
+            if service in owners:
+                _process_into(picture, box, owners[service], service, counts.get(service))
+            for rule in (*served, *reacting):
+                if rule.service != service:
+                    continue
+                if service == "Payment" and rule.on == ("RetrievePaymentCommand",):
+                    boxes.setdefault(rule.on[0], []).append(f"Payment:{payment.start_event.id}")
+                    for message in rule.emits:
+                        end_ = next((e for e in payment.elements if e.kind == "end"
+                                     and not e.compensate), None)
+                        if end_ is not None:
+                            emitted[message] = f"Payment:{end_.id}"
+                    continue
+                name = f"{service}:{rule.do}"
+                _node(picture, box, name, "service", f"⚙ {rule.do}", "", service, **_TASK)
+                for message in rule.on:
+                    boxes.setdefault(message, []).append(name)
+                for message in rule.emits:
+                    emitted[message] = name
+    picture.add_node("Checkout", role="client")
+    picture.add_node("Customer", role="client")
+    picture.add_edge("Checkout", f"Order:{order.start_event.id}", "OrderPlacedEvent",
+                     kind="event")
+    for service, process in owners.items():
+        for el in process.elements:
+            if not el.message:
+                continue
+            source = f"{service}:{el.id}"
+            if el.kind in ("send", "throw", "end") and el.message in boxes:
+                kind = "command" if el.message.endswith("Command") else "event"
+                for target in boxes[el.message]:
+                    picture.add_edge(source, target, el.message, kind=kind)
+            elif el.kind == "receive" and el.message in emitted and service == "Order":
+                picture.add_edge(emitted[el.message], source, el.message, kind="event")
+            elif el.kind == "send" and service == "Payment":
+                picture.add_edge(source, "Customer", el.message, kind="command")
+            elif el.kind == "receive" and service == "Payment":
+                picture.add_edge("Customer", source, el.message, kind="event")
+        for el in process.elements:
+            if el.compensation and service == "Order":
+                undo = _UNDO.get(el.compensation, "")
+                for target in boxes.get(undo, []):
+                    picture.add_edge(f"Order:{el.id} (compensation)", target, undo,
+                                     kind="command", style="dashed")
+    return picture

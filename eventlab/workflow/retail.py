@@ -15,17 +15,20 @@ pictures with token counts, and the ground truth per order. Times are hours.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import simpy
 from matplotlib.figure import Figure
 
 from eventlab.charts import Chart
 from eventlab.config import param
 from eventlab.errors import check_choice, check_int
+from eventlab.graphs import Diagram
 from eventlab.messages import Message
 from eventlab.results import RunResult
 from eventlab.trace import case as trace_case
@@ -34,8 +37,13 @@ from eventlab.workflow.definition import Element
 from eventlab.workflow.engine import Engine
 from eventlab.workflow.instance import Instance, Job
 from eventlab.workflow.orders import OUTCOMES, VARIANTS, order_process, payment_process
-from eventlab.workflow.picture import ProcessDiagram, counts_from_trace, diagram
-from eventlab.workflow.reactions import Reactor, Rule, on
+from eventlab.workflow.picture import (
+    ProcessDiagram,
+    counts_from_trace,
+    diagram,
+    local_orchestration,
+)
+from eventlab.workflow.reactions import Action, Outcome, Reactor, Rule, Work, on
 from eventlab.workflow.recording import frame
 from eventlab.workflow.services import Retail
 from eventlab.workflow.shop import Fault, ShopParams
@@ -58,6 +66,16 @@ class Config(ShopParams):
                               help="hours the order waits for the shipment (24 hours)")
     refund_late_payments: bool = param(True, help="refund a payment that arrives after the "
                                                   "order was canceled")
+    side_effects: bool = param(False, help="Notification and Loyalty react to "
+                                           "OrderCompletedEvent on their own (choreography)")
+
+
+# Non-critical side effects: they react to the Order's fact, the Order does not know them.
+SIDE_EFFECTS: tuple[Rule, ...] = (
+    on("OrderCompletedEvent", service="Notification", do="notify customer",
+       needs=("orderId",)),
+    on("OrderCompletedEvent", service="Loyalty", do="add loyalty points", needs=("orderId",)),
+)
 
 
 def command_rules(variant: str = "baseline") -> tuple[Rule, ...]:
@@ -106,10 +124,11 @@ class OrderResult(RunResult):
         """Lead times of delivered orders (the card-update waits make the long tail)."""
         check_int("bins", bins, low=1, high=200)
         hours = self.lead_times()["hours"].dropna()
-        figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+        figure = Figure(figsize=(6.4, 3.2))  # fixed margins: the panel redraws it often
+        figure.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.9)
         axes = figure.add_subplot()
         counts, edges = np.histogram(hours, bins=bins)
-        axes.hist(hours, bins=list(edges), color="#1a73e8")
+        axes.stairs(counts, edges, fill=True, color="#1a73e8")
         axes.set_xlabel("hours from order placed to order delivered")
         axes.set_ylabel("orders")
         title = "lead time of delivered orders"
@@ -117,6 +136,26 @@ class OrderResult(RunResult):
         table = pd.DataFrame({"from (h)": edges[:-1].round(1), "to (h)": edges[1:].round(1),
                               "orders": counts.astype(int)})
         return Chart(figure, title, table[table["orders"] > 0].reset_index(drop=True))
+
+    def graph(self) -> Diagram:
+        """Who sends what to whom (commands red, events blue), with delivery counts."""
+        from eventlab.choreography.designs import orchestrated_wiring  # it imports this module
+
+        wiring = orchestrated_wiring(self.config.variant, side_effects=self.config.side_effects)
+        return wiring.diagram(self.trace)
+
+    def local_orchestration(self) -> Diagram:
+        """Each service with the flow it owns (Order and Payment run their own workflow
+        engines), the messages between them, and how many tokens passed each element."""
+        c = self.config
+        order = order_process(c.variant, payment_hours=c.payment_timer,
+                              fetch_hours=c.fetch_timer, ship_hours=c.ship_timer)
+        payment = payment_process(card_update_hours=c.card_update_timer)
+        return local_orchestration(
+            order, payment, counts={"Order": counts_from_trace(self.trace, order, actor="Order"),
+                                    "Payment": counts_from_trace(self.trace, payment,
+                                                                 actor="Payment")},
+            served=command_rules(c.variant), reacting=SIDE_EFFECTS if c.side_effects else ())
 
     def diagram(self, which: str = "order", *, trace_id: str | None = None) -> ProcessDiagram:
         """The Order's (or Payment's) process with how many tokens passed each element;
@@ -187,6 +226,35 @@ class _Order:
                     payload={"refId": message.key, "reason": "payment arrived too late"}))
 
 
+class _SideEffects:
+    """Notification and Loyalty: each reacts to OrderCompletedEvent and counts what it did."""
+
+    def __init__(self, world: World, bus: Bus) -> None:
+        self.world = world
+        self.done: dict[str, Counter[str]] = {r.do: Counter() for r in SIDE_EFFECTS}
+        actions = {r.do: self._action(r.do) for r in SIDE_EFFECTS}
+        Reactor(world, bus, SIDE_EFFECTS, actions)
+
+    def _action(self, do: str) -> Action:
+        def act(work: Work) -> Generator[simpy.Event, Any, Outcome]:
+            yield self.world.env.timeout(0.1)  # six minutes to send a mail or book points
+            self.done[do][str(work.payload.get("orderId"))] += 1
+            return Outcome(True, {})
+        return act
+
+
+def view(result: OrderResult) -> tuple[pd.DataFrame, Chart]:
+    """What the interactive panel shows: the outcome distribution and the lead times."""
+    return result.outcomes(), result.histogram()
+
+
+def rerun() -> None:
+    """What notebook 10's panel does on each change (for the benchmark table): 40 orders."""
+    outcomes, chart = view(run(Config(orders=40)))
+    outcomes.to_html()
+    chart.png()
+
+
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:
     """Simulate `config.orders` orders through the orchestrated flow (same seed, same run)."""
     config = config or Config()
@@ -196,13 +264,18 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     bus = Bus(world, latency=config.latency)
     retail = Retail(world, bus, config, faults)
     Reactor(world, bus, command_rules(config.variant), retail.actions(), drop=retail.drop)
+    side = _SideEffects(world, bus) if config.side_effects else None
     order = _Order(world, bus, retail, config)
     retail.checkout()
     world.env.run()
     trace = frame(world)
     instances = order.engine.table()
     facts = _facts(trace, instances, retail)
-    return OrderResult(config, trace, _metrics(trace, instances, facts, retail, order),
+    metrics = _metrics(trace, instances, facts, retail, order)
+    if side is not None:
+        metrics |= {"customers notified": sum(side.done["notify customer"].values()),
+                    "loyalty points added": sum(side.done["add loyalty points"].values())}
+    return OrderResult(config, trace, metrics,
                        instances=instances, payments=retail.payment.table(), facts=facts,
                        money=retail.ledger.frame())
 

@@ -1,0 +1,116 @@
+"""Checkers for notebook 11 (the recap and capstone)."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any
+
+from eventlab import recap
+from eventlab.checks._core import Feedback, failed, not_attempted, passed
+
+# What a learner may choose in 11.1; everything else (the shop, the day) stays as given.
+CHOICES = ("coordination", "payment", "inventory", "shipping", "notification", "loyalty",
+           "outbox", "partitions", "relay_interval", "side_timer")
+SIDE_SERVICES = ("Notification", "Loyalty")
+MAX_LAG = 1.0
+
+
+def targets(result: recap.RecapResult) -> list[tuple[str, bool, str]]:
+    """The capstone's four targets: (what, met?, what the run measured)."""
+    m = result.metrics
+    deps = result.dependencies()
+    on_side = deps[deps["depends on"].isin(list(SIDE_SERVICES))]
+    knows = ", ".join(f"{a} depends on {b}" for a, b in
+                      zip(on_side["service"], on_side["depends on"], strict=True))
+    return [
+        ("every order that was not delivered is noticed",
+         m["not delivered, nobody noticed"] == 0,
+         f"{m['not delivered, nobody noticed']} undelivered order(s) nobody noticed"),
+        ("no message is lost", m["messages lost (crash before publish)"] == 0,
+         f"{m['messages lost (crash before publish)']} message(s) lost"),
+        (f"the consumer lag stays within {MAX_LAG:g} h",
+         float(m["max consumer lag (h)"]) <= MAX_LAG,
+         f"max consumer lag {m['max consumer lag (h)']} h"),
+        ("nobody depends on Notification or Loyalty", on_side.empty, knows or "none"),
+    ]
+
+
+def exercise_11_1(my_design: Any) -> Feedback:
+    """Exercise 11.1: choose a design that meets the four targets on the bad day."""
+    if my_design is None or my_design is Ellipsis:
+        return not_attempted("11.1")
+    if not isinstance(my_design, recap.Config):
+        return failed("11.1", f"write a recap.Config(...), got {type(my_design).__name__}")
+    day = recap.Config()
+    for f in dataclasses.fields(recap.Config):
+        if f.name not in CHOICES and getattr(my_design, f.name) != getattr(day, f.name):
+            return failed("11.1", f"keep the shop and the day as they are: {f.name} is "
+                                  f"{getattr(my_design, f.name)!r}, the day has "
+                                  f"{getattr(day, f.name)!r} (you may change: "
+                                  f"{', '.join(CHOICES)})")
+    for what, met, measured in targets(recap.run(my_design)):
+        if not met:
+            return failed("11.1", f"target not met: {what} (the run: {measured})")
+    return passed("11.1", 4)
+
+
+@cache
+def unnoticed_losses() -> tuple[str, ...]:
+    """Message types whose loss left an undelivered order that nobody noticed (orchestrated,
+    no outbox, the bad day)."""
+    run = recap.run(recap.Config(outbox=False))
+    facts = run.facts
+    unnoticed = set(facts.loc[(facts["outcome"] != "delivered") & ~facts["noticed"], "trace"])
+    trace = run.trace
+    lost = trace[(trace["kind"] == "fault") & trace["detail"].str.contains("is lost", na=False)]
+    hits = lost[lost["correlation_id"].isin(list(unnoticed))]["message_type"]
+    return tuple(sorted({str(t) for t in hits}))
+
+
+def exercise_11_2(never_noticed: Any) -> Feedback:
+    """Exercise 11.2: which lost message can no timer of the orchestrator notice?"""
+    if never_noticed is None or never_noticed is Ellipsis:
+        return not_attempted("11.2")
+    if not isinstance(never_noticed, str):
+        return failed("11.2", f"write one message type as a string, got {never_noticed!r}")
+    runs = unnoticed_losses()
+    if (never_noticed,) != runs:
+        return failed("11.2", f"you said {never_noticed!r}; in the run, the lost messages "
+                              f"nobody noticed were {', '.join(runs) or 'none'}")
+    return passed("11.2", 1)
+
+
+BUCKETS = ("as many as with 4 partitions", "about half", "almost none")
+
+
+@cache
+def delivered_by_partitions() -> tuple[int, int, int]:
+    """(orders, delivered with 4 partitions, delivered with 1 partition) on the bad day."""
+    four, one = (recap.run(recap.Config(partitions=n)).metrics for n in (4, 1))
+    return int(four["orders"]), int(four["orders delivered"]), int(one["orders delivered"])
+
+
+def bucket_of(orders: int, with_four: int, with_one: int) -> str:
+    """Which of :data:`BUCKETS` a delivered count falls into."""
+    if with_one >= 0.9 * with_four:
+        return BUCKETS[0]
+    if with_one <= 0.1 * orders:
+        return BUCKETS[2]
+    return BUCKETS[1]
+
+
+def exercise_11_3(delivered_with_one_partition: Any) -> Feedback:
+    """Exercise 11.3: predict how many orders one partition delivers on the bad day."""
+    if delivered_with_one_partition is None or delivered_with_one_partition is Ellipsis:
+        return not_attempted("11.3")
+    if delivered_with_one_partition not in BUCKETS:
+        return failed("11.3", f"choose one of {', '.join(repr(b) for b in BUCKETS)}; got "
+                              f"{delivered_with_one_partition!r}")
+    orders, four, one = delivered_by_partitions()
+    runs = bucket_of(orders, four, one)
+    if delivered_with_one_partition != runs:
+        return failed("11.3", f"you said {delivered_with_one_partition!r}; the run delivered "
+                              f"{one} of {orders} orders with 1 partition ({four} with 4): "
+                              f"{runs!r}")
+    return passed("11.3", 1)

@@ -1,0 +1,176 @@
+"""The capstone scenario: every choice changes the mechanism that runs, and the books balance."""
+
+import dataclasses
+import itertools
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventlab import recap
+
+small = settings(max_examples=25, deadline=None)
+OUTCOMES = {"delivered", "no payment", "not picked", "not shipped", "payment failed",
+            "shipped, money refunded"}
+
+
+def sent(result, message_type):
+    return result.trace[(result.trace["kind"] == "send")
+                        & (result.trace["message_type"] == message_type)]
+
+
+@st.composite
+def choices(draw):
+    kinds = {name: draw(st.sampled_from(recap.KINDS)) for name in recap.INTERACTIONS}
+    return recap.Config(orders=draw(st.integers(1, 14)), seed=draw(st.integers(0, 10_000)),
+                        coordination=draw(st.sampled_from(recap.COORDINATIONS)),
+                        outbox=draw(st.booleans()), partitions=draw(st.integers(1, 6)),
+                        crash_rate=draw(st.sampled_from([0.0, 0.1, 0.3])),
+                        schedule=draw(st.sampled_from(recap.SCHEDULES)), **kinds)
+
+
+@small
+@given(choices())
+def test_any_choices_keep_the_money_and_account_for_every_order(config):
+    result = recap.run(config)
+    m, facts = result.metrics, result.facts
+    assert m["money conserved"] == "yes"
+    assert set(facts["outcome"]) <= OUTCOMES
+    assert m["orders delivered"] + m["not delivered, noticed"] + \
+        m["not delivered, nobody noticed"] == config.orders
+    delivered = facts[facts["outcome"] == "delivered"]
+    assert (delivered["net charge"] >= delivered["total"] - 0.005).all()
+    assert (delivered["shipped"] >= 1).all()
+    if config.outbox or config.crash_rate == 0:
+        assert m["messages lost (crash before publish)"] == 0
+    if not config.outbox:
+        assert m["duplicates dropped by inboxes"] == 0
+    if not config.orchestrated:  # nobody owns the flow, so nobody notices
+        assert m["not delivered, noticed"] == 0
+    partitions = result.trace.loc[result.trace["kind"] == "deliver", "partition"]
+    assert partitions.between(0, config.partitions - 1).all()
+    assert m["dependencies (A knows B)"] == len(recap.wiring(config).dependencies())
+
+
+@pytest.mark.parametrize("coordination", recap.COORDINATIONS)
+@pytest.mark.parametrize("name", recap.INTERACTIONS)
+def test_event_or_command_turns_the_dependency_around(coordination, name):
+    base = recap.Config(coordination=coordination, payment="event", inventory="event",
+                        shipping="event", notification="event", loyalty="event")
+    step = recap.STEPS[name]
+    before = recap.wiring(base).dependencies()
+    after = recap.wiring(dataclasses.replace(base, **{name: "command"})).dependencies()
+    listens = before[before["service"] == step.service]
+    assert listens["because it"].str.contains(f"listens to {step.after}").any()
+    commanders = after[(after["depends on"] == step.service)
+                       & after["because it"].str.contains(f"sends {step.command}")]
+    assert len(commanders) == 1
+    assert commanders["service"].iloc[0] == \
+        ("Order" if coordination == "orchestration" else
+         "Checkout" if name == "payment" else recap.STEPS[recap.PREVIOUS[name]].service)
+
+
+def test_a_command_is_sent_only_when_chosen_and_then_the_service_obeys_it():
+    quiet = recap.Config(orders=10, schedule="none", crash_rate=0.0)
+    events = recap.run(dataclasses.replace(quiet, payment="event"))
+    commands = recap.run(dataclasses.replace(quiet, payment="command"))
+    assert sent(events, "RetrievePaymentCommand").empty
+    assert len(sent(commands, "RetrievePaymentCommand")) == 10
+    assert len(sent(events, "PaymentReceivedEvent")) == len(sent(commands, "PaymentReceivedEvent"))
+
+
+def test_orchestration_runs_the_order_process_built_from_the_choices():
+    result = recap.run(recap.Config(orders=10, notification="command", schedule="none"))
+    engine_rows = result.trace[(result.trace["actor"] == "Order")
+                               & (result.trace["kind"] == "state")]
+    assert not engine_rows.empty
+    process = recap.order_process(result.config)
+    assert [e.message for e in process.elements if e.kind == "send"] == [
+        "RetrievePaymentCommand", "FetchGoodsCommand", "ShipGoodsCommand",
+        "SendNotificationCommand"]
+    assert "✓10" in result.process().text()
+    chained = recap.run(recap.Config(orders=10, coordination="choreography"))
+    assert chained.trace[chained.trace["actor"] == "Order"].empty
+    with pytest.raises(ValueError, match="has no Order process"):
+        chained.process()
+
+
+def test_every_combination_of_kinds_builds_a_valid_order_process_and_wiring():
+    for kinds in itertools.product(recap.KINDS, repeat=len(recap.INTERACTIONS)):
+        for coordination in recap.COORDINATIONS:
+            config = recap.Config(coordination=coordination,
+                                  **dict(zip(recap.INTERACTIONS, kinds, strict=True)))
+            wiring = recap.wiring(config)
+            assert len(wiring.rules) >= 5
+            sends = [e for e in recap.order_process(config).elements if e.kind == "send"]
+            assert len(sends) == kinds.count("command")
+
+
+def test_without_the_outbox_a_crash_loses_messages_and_with_it_the_inbox_drops_copies():
+    crashy = recap.Config(orders=30, crash_rate=0.3, schedule="none")
+    dual = recap.run(dataclasses.replace(crashy, outbox=False)).metrics
+    relayed = recap.run(crashy).metrics
+    assert dual["messages lost (crash before publish)"] > 0
+    assert relayed["messages lost (crash before publish)"] == 0
+    assert relayed["duplicates published (relay crash)"] > 0
+    assert relayed["duplicates dropped by inboxes"] > 0
+
+
+def test_the_relay_publishes_later_than_the_service_wrote():
+    config = recap.Config(orders=5, schedule="none", crash_rate=0.0, relay_interval=0.5)
+    result = recap.run(config)
+    placed = sent(result, "OrderPlacedEvent")["time"].to_numpy()
+    orders = result.facts["placed"].to_numpy()
+    waited = placed - orders
+    assert (waited > 0).all()  # the next poll, never at once ...
+    assert (waited <= 0.5 + 1e-9).all()  # ... and never later than one interval
+    assert waited.max() == pytest.approx(0.5)
+
+
+def test_fewer_partitions_mean_more_consumer_lag():
+    lags = [recap.run(recap.Config(partitions=n)).metrics["max consumer lag (h)"]
+            for n in (1, 4, 16)]
+    assert lags[0] > lags[1] > lags[2]
+
+
+def test_the_bad_day_schedules_faults_and_the_quiet_day_none():
+    bad = recap.run(recap.Config(orders=40, crash_rate=0.0))
+    quiet = recap.run(recap.Config(orders=40, crash_rate=0.0, schedule="none"))
+    assert not bad.trace[bad.trace["kind"] == "fault"].empty
+    assert quiet.trace[quiet.trace["kind"] == "fault"].empty
+    assert recap.faults(recap.Config(orders=10)) == tuple(f for f in recap.BAD_DAY
+                                                           if f.order <= 10)
+
+
+def test_the_same_config_gives_the_same_trace_and_compare_lines_designs_up():
+    config = recap.Config(orders=20)
+    pd.testing.assert_frame_equal(recap.run(config).trace, recap.run(config).trace)
+    table = recap.compare(recap.presets(config))
+    assert list(table.columns) == list(recap.PRESETS)
+    assert table.loc["not delivered, nobody noticed", "balanced"] == 0
+    assert list(table.index) == list(recap.SCORECARD_ROWS)
+
+
+def test_the_panel_shows_the_wiring_and_the_scorecard():
+    graph, card = recap.view(recap.run(recap.Config(orders=10)))
+    assert "Order -> Payment: RetrievePaymentCommand ×10 [command]" in graph.text()
+    assert card.loc["orders", "value"] == 10
+    table = recap.choices(recap.Config())
+    assert table.loc["payment", "who waits for it"] == "Order (timer 20 days)"
+    assert table.loc["loyalty", "who waits for it"] == "nobody"
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="coordination must be one of"):
+        recap.Config(coordination="mesh")
+    with pytest.raises(ValueError, match="payment must be one of 'command', 'event'"):
+        recap.Config(payment="rpc")
+    with pytest.raises(ValueError, match="partitions must be >= 1"):
+        recap.Config(partitions=0)
+    with pytest.raises(TypeError, match=r"config must be a recap\.Config"):
+        recap.run({"orders": 3})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="configs must be a dict"):
+        recap.compare({})
+    with pytest.raises(ValueError, match="interaction must be one of"):
+        recap.Config().kind_of("billing")
