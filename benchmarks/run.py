@@ -27,7 +27,7 @@ from pathlib import Path
 
 import simpy
 
-from eventlab import World, bank, clerks, fowler
+from eventlab import World, bank, clerks, fowler, merged_store, outbox, shared_store
 from eventlab.channels import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,12 +111,101 @@ def rerun_clerks() -> None:
     summary.to_html()
 
 
+def _show(items: tuple[object, ...]) -> None:
+    """Render what an explore panel displays: SVG for graphs, HTML for tables."""
+    for item in items:
+        svg = getattr(item, "svg", None)
+        if svg is not None:
+            svg()
+        else:
+            item.to_html()  # type: ignore[attr-defined]
+
+
+def rerun_outbox() -> None:
+    """Notebook 05's outbox panel: 100 commands with crashes everywhere, graph and summary."""
+    _show(outbox.view(outbox.run(outbox.Config())))
+
+
+def rerun_merged_store() -> None:
+    """Notebook 05's merged-store panel: 200 sign-ups against a lagging view."""
+    _show(merged_store.view(merged_store.run(merged_store.Config())))
+
+
+def rerun_shared_store() -> None:
+    """Notebook 05's shared-store panel: one year of refactorings."""
+    _show(shared_store.view(shared_store.run(shared_store.Config())))
+
+
+def rerun_ordering() -> None:
+    """Notebook 06's ordering panel: 6 orders, 3 partitions, 3 members."""
+    from eventlab.transport import ordering
+
+    _show(ordering.view(ordering.run(ordering.Config())))
+
+
+def rerun_groups() -> None:
+    """Notebook 06's consumer-group panel: three phases of scaling, two tables."""
+    from eventlab.transport import groups
+
+    _show(groups.view(groups.run(groups.Config())))
+
+
+def rerun_single_writer() -> None:
+    """Notebook 03's locking-vs-single-writer panel: 16 clients, graph and summary."""
+    from eventlab.zeebe import single_writer, views
+
+    _show(views.summary_view(single_writer.run(single_writer.Config())))
+
+
+def rerun_cp() -> None:
+    """Notebook 03's split-and-heal panel: 5 brokers, 2 cut off."""
+    from eventlab.zeebe import cp, views
+
+    _show(views.summary_view(cp.run(cp.Config())))
+
+
+def rerun_partitions() -> None:
+    """Notebook 04's partitions panel: 3 brokers, 24 partitions, two tables."""
+    from eventlab.zeebe import partitions, views
+
+    _show(views.partitions_view(partitions.run(partitions.Config())))
+
+
+def rerun_zeebe(module: str) -> Callable[[], None]:
+    """Notebook 04's other panels: run the default config, draw the graph and the summary."""
+    def rerun() -> None:
+        from eventlab.zeebe import views
+
+        scenario = __import__(f"eventlab.zeebe.{module}", fromlist=["run"])
+        _show(views.summary_view(scenario.run(scenario.Config())))
+    return rerun
+
+
 # The default widget of each notebook: the work one change of a control triggers.
 WIDGETS: dict[str, Callable[[], None]] = {
     "00_start_here": rerun_fowler,
     "01_what_is_event_driven": rerun_fowler,
     "02_persistent_state_vs_change": rerun_bank,
     "02_persistent_state_vs_change (clerks)": rerun_clerks,
+    # Newer scenario packages carry their panel's re-run as `rerun` (simulate, draw, render),
+    # imported here so that a new notebook only adds a line to this table.
+    "07_notification_vs_state_transfer": __import__("eventlab.crm", fromlist=["rerun"]).rerun,
+    "08_commands_vs_events": __import__("eventlab.onboarding", fromlist=["rerun"]).rerun,
+    "05_event_store_and_messaging": rerun_outbox,
+    "05_event_store_and_messaging (merged store)": rerun_merged_store,
+    "05_event_store_and_messaging (shared store)": rerun_shared_store,
+    "06_kafka_as_transport": rerun_ordering,
+    "06_kafka_as_transport (consumer groups)": rerun_groups,
+    "03_single_writer_and_replication": rerun_single_writer,
+    "03_single_writer_and_replication (split and heal)": rerun_cp,
+    "04_partitions_and_read_models": rerun_partitions,
+    "04_partitions_and_read_models (read models)": rerun_zeebe("read_models"),
+    "04_partitions_and_read_models (backpressure)": rerun_zeebe("backpressure"),
+    "04_partitions_and_read_models (job workers)": rerun_zeebe("jobs"),
+    "09_event_chains_and_monitoring": __import__("eventlab.choreography",
+                                                 fromlist=["rerun"]).rerun,
+    "10_orchestration_and_balance": __import__("eventlab.workflow", fromlist=["rerun"]).rerun,
+    "11_recap": __import__("eventlab.recap", fromlist=["rerun"]).rerun,
 }
 
 

@@ -1,0 +1,78 @@
+"""Checkers for notebook 06 (Kafka as transport)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+from eventlab.kafka import Record, partition_for
+from eventlab.messages import Event
+from eventlab.transport import cleanup, commits
+
+KEYS = ("order-1", "order-2", "customer-42", "checkout-generated-7", "ü-straße", "a", "",
+        "order-1000", "payment-2019-04-16")
+
+
+def exercise_6_1(partition_of: Any) -> Feedback:
+    """Exercise 6.1: Kafka's default partitioner, from murmur2 and to_positive."""
+    cases = [Case(f"key {key!r} with {n} partitions", (key, n), partition_for(key, n))
+             for n in (1, 3, 6, 12) for key in KEYS if key]
+    return check_function("6.1", partition_of, cases)
+
+
+def _measured() -> dict[str, int]:
+    base = commits.Config(records=12, max_poll_records=4)
+    lost = commits.run(replace(base, strategy="commit_then_process",
+                               crash_point="after_commit")).metrics["lost"]
+    twice = commits.run(replace(base, strategy="process_then_commit",
+                                crash_point="after_process")).metrics["duplicate effects"]
+    return {"lost": int(lost), "duplicates": int(twice)}
+
+
+def exercise_6_2(predicted: Any) -> Feedback:
+    """Exercise 6.2: predict loss and duplicates for 12 records polled 4 at a time."""
+    if predicted is None or predicted is Ellipsis:
+        return not_attempted("6.2")
+    if not isinstance(predicted, Mapping) or sorted(predicted) != ["duplicates", "lost"]:
+        return failed("6.2", "write a dict {'lost': ..., 'duplicates': ...}, got "
+                             f"{predicted!r}")
+    if any(v is None or v is Ellipsis for v in predicted.values()):
+        return not_attempted("6.2")
+    measured = _measured()
+    for what in ("lost", "duplicates"):
+        if predicted[what] != measured[what]:
+            return failed("6.2", f"{what}: you said {predicted[what]!r}, the run says "
+                                 f"{measured[what]}")
+    return passed("6.2", 2)
+
+
+def _record(offset: int, key: str, address: str | None) -> Record:
+    value = None if address is None else Event(
+        message_id=f"msg-{offset + 1:04d}", type="AddressChanged", sender="Customer service",
+        key=key, payload={"address": address})
+    return Record("customers", 0, offset, key, value, 0.0, 0, 0)
+
+
+def _logs() -> list[tuple[str, list[Record]]]:
+    hand = [("two customers, one moves", [_record(0, "customer-1", "Marktplatz 7"),
+                                          _record(1, "customer-2", "Ringstrasse 12"),
+                                          _record(2, "customer-1", "Hauptstrasse 1")]),
+            ("a customer deleted by a tombstone", [_record(0, "customer-1", "Marktplatz 7"),
+                                                   _record(1, "customer-1", None)]),
+            ("deleted, then registered again", [_record(0, "customer-1", "Marktplatz 7"),
+                                                _record(1, "customer-1", None),
+                                                _record(2, "customer-1", "Gartenweg 3")]),
+            ("an empty topic", [])]
+    for policy in ("delete", "compact", "compact,delete"):
+        result = cleanup.run(cleanup.Config(policy=policy, seed=3))
+        hand.append((f"the topic after a month with cleanup.policy={policy}",
+                     list(result.records)))
+    return hand
+
+
+def exercise_6_3(latest_state: Any) -> Feedback:
+    """Exercise 6.3: fold a (compacted) topic into the current state, tombstones included."""
+    cases = [Case(desc, (records,), cleanup.rebuild(records)) for desc, records in _logs()]
+    return check_function("6.3", latest_state, cases)

@@ -1,0 +1,61 @@
+"""Notebook 06's checkers accept the reference, reject typical mistakes, and never raise."""
+
+from eventlab import checks, kafka
+
+
+def partition_of(key, partitions):
+    return kafka.to_positive(kafka.murmur2(key.encode())) % partitions
+
+
+def with_abs(key, partitions):  # abs is not Kafka's toPositive
+    return abs(kafka.murmur2(key.encode())) % partitions
+
+
+def latest_state(records):
+    state = {}
+    for record in records:
+        if record.value is None:
+            state.pop(record.key, None)
+        else:
+            state[record.key] = record.value.payload["address"]
+    return state
+
+
+def ignores_tombstones(records):
+    return {r.key: r.value.payload["address"] for r in records if r.value is not None}
+
+
+def stub(*_):
+    raise NotImplementedError
+
+
+def test_exercise_6_1_accepts_the_partitioner_and_rejects_abs():
+    assert repr(checks.exercise_6_1(partition_of)) == "✓ Exercise 6.1 passed (32 cases)"
+    assert repr(checks.exercise_6_1(with_abs)).startswith("✗ Exercise 6.1: for key")
+    assert "raised TypeError" in repr(checks.exercise_6_1(lambda key, n: kafka.murmur2(key) % n))
+
+
+def test_exercise_6_2_compares_both_predictions_with_the_runs():
+    assert repr(checks.exercise_6_2({"lost": 4, "duplicates": 4})) == (
+        "✓ Exercise 6.2 passed (2 cases)")
+    assert repr(checks.exercise_6_2({"lost": 5, "duplicates": 4})) == (
+        "✗ Exercise 6.2: lost: you said 5, the run says 4")
+    assert repr(checks.exercise_6_2({"lost": 4, "duplicates": 0})) == (
+        "✗ Exercise 6.2: duplicates: you said 0, the run says 4")
+
+
+def test_exercise_6_3_accepts_a_fold_with_tombstones_and_names_the_case_without():
+    assert repr(checks.exercise_6_3(latest_state)) == "✓ Exercise 6.3 passed (7 cases)"
+    assert repr(checks.exercise_6_3(ignores_tombstones)) == (
+        "✗ Exercise 6.3: for a customer deleted by a tombstone expected {}, got "
+        "{'customer-1': 'Marktplatz 7'}")
+
+
+def test_unfinished_or_malformed_answers_are_reported_not_raised():
+    assert repr(checks.exercise_6_1(None)) == "Exercise 6.1: not attempted yet"
+    assert repr(checks.exercise_6_1(stub)) == "Exercise 6.1: not attempted yet"
+    assert repr(checks.exercise_6_3(stub)) == "Exercise 6.3: not attempted yet"
+    assert repr(checks.exercise_6_2(None)) == "Exercise 6.2: not attempted yet"
+    assert repr(checks.exercise_6_2({"lost": None, "duplicates": None})) == (
+        "Exercise 6.2: not attempted yet")
+    assert "write a dict {'lost': ..., 'duplicates': ...}" in repr(checks.exercise_6_2((4, 4)))

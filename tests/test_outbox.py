@@ -1,0 +1,117 @@
+"""Dual write vs outbox vs outbox + inbox: what a crash at each point does (matrix C)."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventlab import outbox
+
+PROPERTY = settings(max_examples=30, deadline=None)
+points = st.sampled_from([outbox.EVERYWHERE, *outbox.CRASH_POINTS])
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1), crash_at=points,
+       crash_rate=st.floats(min_value=0.0, max_value=0.5),
+       commands=st.integers(min_value=1, max_value=30),
+       variant=st.sampled_from(["outbox", "outbox_inbox"]))
+def test_with_the_outbox_no_event_is_lost_under_a_crash_at_any_point(
+        seed, crash_at, crash_rate, commands, variant):
+    result = outbox.run(outbox.Config(variant=variant, crash_at=crash_at, crash_rate=crash_rate,
+                                      commands=commands, seed=seed))
+    m = result.metrics
+    assert m["lost events"] == 0  # MS-2: every stored event is published at least once
+    assert m["phantom events"] == 0  # MS-3: published ⊆ stored
+    assert m["customers without a mail"] == 0
+    assert m["mails about unknown customers"] == 0
+    assert m["events published"] == m["customers stored"] + m["duplicate publishes"]
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1), crash_at=points,
+       crash_rate=st.floats(min_value=0.0, max_value=0.5),
+       commands=st.integers(min_value=1, max_value=30))
+def test_at_least_once_plus_an_inbox_gives_effects_equal_to_distinct_events(
+        seed, crash_at, crash_rate, commands):
+    m = outbox.run(outbox.Config(variant="outbox_inbox", crash_at=crash_at,
+                                 crash_rate=crash_rate, commands=commands, seed=seed)).metrics
+    assert m["welcome mails"] == m["distinct events mailed"] == m["customers stored"]  # CG-5
+    assert m["duplicate mails"] == 0
+
+
+def test_without_crashes_every_variant_mails_every_customer_exactly_once():
+    for variant in outbox.VARIANTS:
+        m = outbox.run(outbox.Config(variant=variant, crash_rate=0.0, commands=20)).metrics
+        assert (m["customers stored"], m["events published"], m["welcome mails"]) == (20, 20, 20)
+
+
+def test_a_crash_between_the_writes_loses_events_or_makes_phantoms_depending_on_the_order():
+    config = outbox.Config(crash_at="between_writes", crash_rate=0.2, commands=50)
+    for seed in range(5):
+        lost = outbox.run(replace(config, seed=seed)).metrics
+        phantom = outbox.run(replace(config, variant="publish_then_commit", seed=seed)).metrics
+        # The same crash draws hit both orders: each crash is one lost or one phantom event.
+        assert lost["lost events"] == lost["service crashes"] > 0
+        assert phantom["phantom events"] == phantom["service crashes"] == lost["service crashes"]
+        assert lost["phantom events"] == phantom["lost events"] == 0
+        assert phantom["mails about unknown customers"] == phantom["phantom events"]
+
+
+def test_across_seeds_only_the_dual_writes_lose_or_invent_and_only_the_inbox_mails_once():
+    table = outbox.across_seeds(outbox.Config(commands=100), seeds=5)
+    assert table.loc["runs with lost events"].tolist() == [5, 0, 0, 0]
+    assert table.loc["runs with phantom events"].tolist() == [0, 5, 0, 0]
+    assert table.loc["duplicate publishes", "outbox"] > 0
+    assert table.loc["duplicate mails", "outbox"] > 0
+    assert table.loc["duplicate mails", "outbox_inbox"] == 0
+    assert table.loc["runs where mails = distinct events", "outbox_inbox"] == 5
+
+
+def test_the_matrix_names_the_anomaly_of_each_crash_point():
+    table = outbox.matrix(outbox.Config(commands=60, crash_rate=0.1))
+    assert table.loc["between_writes", "commit_then_publish"].endswith("lost")
+    assert table.loc["between_writes", "publish_then_commit"].endswith("phantom")
+    assert table.loc["between_writes", "outbox"] == "no such point"
+    assert table.loc["before_writes"].str.startswith("ok").all()
+    assert table.loc["after_writes"].str.startswith("ok").all()
+    assert "dup. publishes" in table.loc["relay_after_publish", "outbox_inbox"]
+    assert "dup. mails" not in table.loc["relay_after_publish", "outbox_inbox"]
+    assert table.loc["consumer_after_effect", "outbox_inbox"].startswith("ok")
+
+
+def test_the_graph_counts_what_the_run_measured():
+    result = outbox.run(outbox.Config(variant="outbox_inbox"))
+    text = result.graph().text()
+    m = result.metrics
+    assert f"{m['welcome mails']} welcome mails" in text
+    assert f"publish CustomerCreated ×{m['events published']}" in text
+    assert f"append CustomerCreated ×{m['customers stored']}" in text
+    deliveries = int(((result.trace["kind"] == "deliver")
+                      & (result.trace["channel"] == "customer-events")).sum())
+    assert f"{deliveries - m['welcome mails']} duplicates skipped" in text
+    assert len(result.crashes()) == sum(m[f"{c} crashes"] for c in ("service", "relay",
+                                                                      "consumer"))
+    assert outbox.run(outbox.Config(commands=5)).frames()
+
+
+def test_the_same_seed_gives_the_same_run_and_another_seed_another():
+    first = outbox.run(outbox.Config(seed=3))
+    assert first.trace.equals(outbox.run(outbox.Config(seed=3)).trace)
+    assert first.metrics != outbox.run(outbox.Config(seed=4)).metrics
+
+
+def test_bad_input_names_the_problem():
+    with pytest.raises(ValueError, match="variant must be one of 'commit_then_publish'"):
+        outbox.Config(variant="two_phase_commit")
+    with pytest.raises(ValueError, match=r"crash_rate must be <= 0\.5"):
+        outbox.Config(crash_rate=0.9)
+    with pytest.raises(ValueError, match="crash_at must be one of 'everywhere'"):
+        outbox.Config(crash_at="somewhere")
+    with pytest.raises(TypeError, match="commands must be an int"):
+        outbox.Config(commands=2.5)
+    with pytest.raises(TypeError, match=r"config must be an outbox\.Config, got dict"):
+        outbox.run({"variant": "outbox"})
+    with pytest.raises(ValueError, match="seeds must be an int between 1 and 200"):
+        outbox.across_seeds(seeds=0)

@@ -1,0 +1,160 @@
+"""Notebook 06's Kafka demos: ordering per key, consumer groups, commits, acks, cleanup, routing."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventlab.kafka import partition_for
+from eventlab.transport import cleanup, commits, durability, groups, ordering, routing
+
+PROPERTY = settings(max_examples=25, deadline=None)
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1),
+       partitions=st.integers(min_value=1, max_value=6),
+       members=st.integers(min_value=1, max_value=4), orders=st.integers(min_value=1, max_value=8))
+def test_with_the_order_id_as_key_every_order_stays_in_one_partition_and_in_order(
+        seed, partitions, members, orders):
+    result = ordering.run(ordering.Config(partitions=partitions, members=members, orders=orders,
+                                          seed=seed))
+    assert result.metrics["orders with steps out of order"] == 0
+    assert result.metrics["records handled"] == 4 * orders
+    for order, row in result.placement().iterrows():
+        assert row["partitions used"] == str(partition_for(str(order), partitions))
+        assert row["events in order"]
+
+
+def test_across_partitions_there_is_no_global_order_and_without_a_key_none_per_order():
+    keyed = [ordering.run(ordering.Config(seed=s)).metrics for s in range(5)]
+    keyless = [ordering.run(ordering.Config(key="none", seed=s)).metrics for s in range(5)]
+    assert all(m["handled after a later-written record"] > 0 for m in keyed)
+    assert sum(m["orders with steps out of order"] for m in keyless) > 0
+    single = ordering.run(ordering.Config(partitions=1, key="none")).metrics
+    assert single["handled after a later-written record"] == 0  # one partition: one order
+
+
+def test_scaling_the_group_makes_one_generation_per_change_and_each_partition_one_owner():
+    result = groups.run(groups.Config())
+    table = result.assignments()
+    assert list(table.index) == [1, 2, 3]
+    members = [c for c in table.columns if c.startswith("member-")]
+    for _, row in table.iterrows():
+        owned = [p for m in members for p in row[m].split(", ") if p]
+        assert sorted(owned, key=int) == [str(p) for p in range(groups.PARTITIONS)]  # CG-1
+    assert result.lag().iloc[-1] == 0
+    assert result.metrics["records written"] == 750
+
+
+def test_a_crashed_member_keeps_its_partitions_until_the_session_times_out():
+    left = groups.run(groups.Config()).assignments()
+    crashed = groups.run(groups.Config(scale_down="crash", session_timeout=300.0)).assignments()
+    assert left.loc[3, "time (ms)"] == 2050.0
+    assert crashed.loc[3, "time (ms)"] == 2350.0
+    assert crashed.loc[3, "why"] == "member-3 session timed out"
+    assert groups.run(groups.Config(phase=200.0)).frames()
+
+
+def test_the_commit_matrix_matches_matrix_b():
+    table = commits.matrix()
+    assert table.loc["after_commit", "commit_then_process"] == "5 lost"
+    assert table.loc["after_process", "process_then_commit"] == "5 duplicates"
+    assert table.loc["after_process", "auto"] == "5 duplicates"
+    assert table.loc["after_commit", "auto"] == "n/a"
+    assert table["process_then_commit + inbox"].str.startswith("ok").all()
+    assert table.loc["after_poll"].tolist() == ["ok"] * 4
+
+
+@PROPERTY
+@given(records=st.integers(min_value=1, max_value=30),
+       batch=st.integers(min_value=1, max_value=10))
+def test_at_least_once_with_an_inbox_never_loses_and_never_duplicates(records, batch):
+    for point in ("after_poll", "after_commit", "after_process"):
+        m = commits.run(commits.Config(strategy="process_then_commit + inbox", crash_point=point,
+                                       records=records, max_poll_records=batch)).metrics
+        assert (m["lost"], m["duplicate effects"], m["effects"]) == (0, 0, records)
+
+
+@PROPERTY
+@given(crash_at=st.floats(min_value=0.5, max_value=35.0), seed=st.integers(0, 1000))
+def test_acks_all_with_min_insync_2_never_loses_an_acknowledged_write(crash_at, seed):
+    config = durability.Config(acks="all", min_insync_replicas=2, crash_at=crash_at, seed=seed)
+    for fault in durability.FAULTS:
+        m = durability.run(replace(config, fault=fault)).metrics
+        assert m["acknowledged, then lost"] == 0
+        assert m["duplicates in the log"] == 0
+
+
+def test_acks_1_loses_acknowledged_writes_when_the_leader_crashes_and_min_isr_2_refuses():
+    lost = [durability.run(durability.Config(crash_at=t)).metrics["acknowledged, then lost"]
+            for t in (4.5, 9.5, 14.5)]
+    assert all(n > 0 for n in lost)
+    refused = durability.run(durability.Config(acks="all", min_insync_replicas=2,
+                                               fault="followers_down")).metrics
+    assert refused["failed sends"] > 0
+    assert refused["NOT_ENOUGH_REPLICAS answers"] > refused["failed sends"]  # retried first
+    assert refused["acknowledged on one copy only"] == 0
+    table = durability.matrix()
+    assert table.loc["acks=1", "leader_crash"] == "5 acked & lost"
+    assert table.loc["acks=all, min ISR 2", "leader_crash"] == "ok"
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1),
+       deletes=st.sampled_from([0.0, 0.1, 0.5]), segment=st.integers(min_value=1, max_value=30))
+def test_compaction_always_keeps_the_latest_value_per_key(seed, deletes, segment):
+    config = cleanup.Config(policy="compact", seed=seed, delete_share=deletes,
+                            segment_records=segment, days=20)
+    m = cleanup.run(config).metrics
+    assert m["customers a new reader rebuilds right"] == m["customers the service has"]  # LOG-8
+    assert m["deleted customers a new reader still sees"] == 0
+
+
+def test_retention_forgets_customers_who_did_not_change_lately():
+    missing = [cleanup.run(cleanup.Config(seed=s)).metrics["customers missing for a new reader"]
+               for s in range(5)]
+    assert sum(missing) > 0
+    table = cleanup.compare()
+    assert table.loc["records left", "compact"] < table.loc["records left", "delete"]
+    assert list(cleanup.size_chart(cleanup.Config(days=5)).table.columns) == list(
+        cleanup.CLEANUP_POLICIES)
+
+
+def test_rebuild_applies_tombstones():
+    records = list(cleanup.run(cleanup.Config(delete_share=0.5, policy="compact")).records)
+    state = cleanup.rebuild(records)
+    tombstoned = [r.key for r in records if r.value is None]
+    assert tombstoned
+    for key in tombstoned:
+        last = [r for r in records if r.key == key][-1]
+        assert (key in state) == (last.value is not None)
+
+
+def test_one_topic_routed_by_message_type_completes_every_order():
+    result = routing.run(routing.Config(orders=7))
+    assert result.metrics["orders completed"] == 7
+    table = result.per_service()
+    assert table.loc["Payment", "handled"] == 7
+    assert table.loc["Order", "handled"] == 28
+    assert table.loc["Monitor", "skipped by messageType"] == 0
+    assert (table["records read"] == result.metrics["records on the topic"]).all()
+    assert "everything ×56" in result.graph().text()
+
+
+def test_bad_input_names_the_problem():
+    with pytest.raises(ValueError, match="key must be one of 'order_id', 'none'"):
+        ordering.Config(key="customer")
+    with pytest.raises(ValueError, match="end_members=4 must be <= peak_members=3"):
+        groups.Config(end_members=4)
+    with pytest.raises(ValueError, match="peak_members=1 must be >= start_members=2"):
+        groups.Config(start_members=2, peak_members=1, end_members=1)
+    with pytest.raises(ValueError, match="crash_point must be one of 'after_poll'"):
+        commits.Config(crash_point="before_poll")
+    with pytest.raises(ValueError, match="min_insync_replicas=2 only matters with acks='all'"):
+        durability.Config(acks=1, min_insync_replicas=2)
+    with pytest.raises(ValueError, match="policy must be one of 'delete', 'compact'"):
+        cleanup.Config(policy="forever")
+    with pytest.raises(TypeError, match=r"config must be a routing\.Config"):
+        routing.run("orders")
