@@ -24,11 +24,26 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import simpy
 
-from eventlab import World, bank, clerks, fowler, merged_store, outbox, shared_store
+from eventlab import (
+    World,
+    bank,
+    choreography,
+    clerks,
+    crm,
+    fowler,
+    merged_store,
+    onboarding,
+    outbox,
+    recap,
+    shared_store,
+    workflow,
+)
 from eventlab.channels import Channel
+from eventlab.zeebe import backpressure, jobs, read_models
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 100_000
@@ -171,12 +186,11 @@ def rerun_partitions() -> None:
     _show(views.partitions_view(partitions.run(partitions.Config())))
 
 
-def rerun_zeebe(module: str) -> Callable[[], None]:
+def rerun_zeebe(scenario: Any) -> Callable[[], None]:
     """Notebook 04's other panels: run the default config, draw the graph and the summary."""
     def rerun() -> None:
         from eventlab.zeebe import views
 
-        scenario = __import__(f"eventlab.zeebe.{module}", fromlist=["run"])
         _show(views.summary_view(scenario.run(scenario.Config())))
     return rerun
 
@@ -187,25 +201,23 @@ WIDGETS: dict[str, Callable[[], None]] = {
     "01_what_is_event_driven": rerun_fowler,
     "02_persistent_state_vs_change": rerun_bank,
     "02_persistent_state_vs_change (clerks)": rerun_clerks,
-    # Newer scenario packages carry their panel's re-run as `rerun` (simulate, draw, render),
-    # imported here so that a new notebook only adds a line to this table.
-    "07_notification_vs_state_transfer": __import__("eventlab.crm", fromlist=["rerun"]).rerun,
-    "08_commands_vs_events": __import__("eventlab.onboarding", fromlist=["rerun"]).rerun,
+    "03_single_writer_and_replication": rerun_single_writer,
+    "03_single_writer_and_replication (split and heal)": rerun_cp,
+    "04_partitions_and_read_models": rerun_partitions,
+    "04_partitions_and_read_models (read models)": rerun_zeebe(read_models),
+    "04_partitions_and_read_models (backpressure)": rerun_zeebe(backpressure),
+    "04_partitions_and_read_models (job workers)": rerun_zeebe(jobs),
     "05_event_store_and_messaging": rerun_outbox,
     "05_event_store_and_messaging (merged store)": rerun_merged_store,
     "05_event_store_and_messaging (shared store)": rerun_shared_store,
     "06_kafka_as_transport": rerun_ordering,
     "06_kafka_as_transport (consumer groups)": rerun_groups,
-    "03_single_writer_and_replication": rerun_single_writer,
-    "03_single_writer_and_replication (split and heal)": rerun_cp,
-    "04_partitions_and_read_models": rerun_partitions,
-    "04_partitions_and_read_models (read models)": rerun_zeebe("read_models"),
-    "04_partitions_and_read_models (backpressure)": rerun_zeebe("backpressure"),
-    "04_partitions_and_read_models (job workers)": rerun_zeebe("jobs"),
-    "09_event_chains_and_monitoring": __import__("eventlab.choreography",
-                                                 fromlist=["rerun"]).rerun,
-    "10_orchestration_and_balance": __import__("eventlab.workflow", fromlist=["rerun"]).rerun,
-    "11_recap": __import__("eventlab.recap", fromlist=["rerun"]).rerun,
+    # Newer scenario packages carry their panel's re-run as `rerun` (simulate, draw, render).
+    "07_notification_vs_state_transfer": crm.rerun,
+    "08_commands_vs_events": onboarding.rerun,
+    "09_event_chains_and_monitoring": choreography.rerun,
+    "10_orchestration_and_balance": workflow.rerun,
+    "11_recap": recap.rerun,
 }
 
 
