@@ -107,3 +107,20 @@ def test_playback_needs_at_least_one_frame():
         playback([])
     assert isinstance(fowler.run().frames(max_frames=3)[0], Frame)
     assert len(fowler.run().frames(max_frames=3)) <= 3
+
+
+def test_a_sweep_shows_a_progress_bar_only_when_asked(monkeypatch):
+    import tqdm.auto
+
+    bars = []
+
+    def fake_bar(items, **kwargs):
+        bars.append(kwargs["desc"])
+        return items
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", fake_bar)
+    quiet = sweep(fowler.run, fowler.Config(), consumers=[1, 2])
+    assert bars == []
+    loud = sweep(fowler.run, fowler.Config(), consumers=[1, 2], progress=True)
+    assert bars == ["sweep"]
+    assert loud.equals(quiet)
