@@ -67,17 +67,16 @@ def diagram(config: Config, trace: pd.DataFrame, row: Any) -> graphs.Diagram:
         diagram.add_node(RELAY, role="service", note=note(RELAY))
     diagram.add_node(TOPIC, role="broker", note=f"{n['publishes']} records")
     diagram.add_node(CONSUMER, role="service",
-                     note=" · ".join(x for x in (f"{n['mails']} welcome mails",
-                                                 note(CONSUMER)) if x))
+                     note=", ".join(x for x in (f"{n['mails']} mails", note(CONSUMER)) if x))
     lit = _highlight(row)
     diagram.add_edge(CLIENT, SERVICE, f"RegisterCustomer ×{n['commands']}", kind="command",
                      highlight=lit == "command")
-    diagram.add_edge(SERVICE, STORE, f"append {EVENT_TYPE} ×{n['appends']}", kind="data",
+    diagram.add_edge(SERVICE, STORE, f"append ×{n['appends']}", kind="data",
                      highlight=lit == "append")
     if config.uses_outbox:
-        diagram.add_edge(STORE, RELAY, f"tail (checkpoint ×{n['checkpoints']})", kind="data",
+        diagram.add_edge(STORE, RELAY, f"tail, checkpoint ×{n['checkpoints']}", kind="data",
                          highlight=lit == "checkpoint")
-    diagram.add_edge(writer, TOPIC, f"publish {EVENT_TYPE} ×{n['publishes']}", kind="event",
+    diagram.add_edge(writer, TOPIC, f"publish ×{n['publishes']}", kind="event",
                      highlight=lit == "publish")
     diagram.add_edge(TOPIC, CONSUMER, f"{EVENT_TYPE} ×{n['deliveries']}", kind="event",
                      highlight=lit == "deliver")
@@ -85,6 +84,15 @@ def diagram(config: Config, trace: pd.DataFrame, row: Any) -> graphs.Diagram:
         diagram.add_node(INBOX, role="store", note=f"{n['skipped']} duplicates skipped")
         diagram.add_edge(CONSUMER, INBOX, f"mark processed ×{n['marked']}", kind="data",
                          highlight=lit == "inbox")
+    # Stack the relay under the store and the inbox under Mailing: a shorter, wider-text picture.
+    pairs = [(STORE, RELAY)] if config.uses_outbox else []
+    if config.variant == "outbox_inbox":
+        pairs.append((CONSUMER, INBOX))
+    for pair in pairs:
+        with diagram.subgraph() as column:
+            column.attr(rank="same")
+            for name in pair:
+                column.node(diagram.id_for(name))
     return diagram
 
 
