@@ -69,7 +69,6 @@ from eventlab.workflow.instance import Instance, Job
 from eventlab.workflow.orders import duration
 from eventlab.workflow.picture import ProcessDiagram, counts_from_trace, diagram
 from eventlab.workflow.reactions import Action, Outcome, Rule, Work, on
-from eventlab.workflow.recording import frame
 from eventlab.workflow.services import Retail
 from eventlab.workflow.shop import Fault, ShopParams, total_of
 from eventlab.world import World
@@ -527,7 +526,7 @@ def run(config: Config | None = None) -> RecapResult:
     world.env.process(_checkout(world, bus, retail,
                                 not config.orchestrated and config.payment == "command"))
     world.env.run()
-    trace = frame(world)
+    trace = world.trace.to_frame()
     facts = _facts(trace, retail, side, config)
     return RecapResult(config, trace, _metrics(trace, facts, retail, bus, design, order),
                        facts=facts, design=design)

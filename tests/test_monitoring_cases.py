@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import World, choreography, monitoring
-from eventlab.workflow import Fault, frame
+from eventlab.workflow import Fault
 from eventlab.workflow.bus import Bus
 from eventlab.workflow.orders import tracking_process
 
@@ -24,7 +24,7 @@ def tiny_trace():
             make = world.command if t.endswith("Command") else world.event
             bus.publish(make(t, sender="S", key=f"order-{n}", correlation_id=f"trace-{n}"))
             world.env.run(until=world.now + 10)
-    return frame(world)
+    return world.trace.to_frame()
 
 
 def test_the_message_log_has_one_row_per_message_sent():

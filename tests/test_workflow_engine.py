@@ -12,7 +12,6 @@ from eventlab.workflow import (
     boundary,
     end,
     exclusive,
-    frame,
     parallel,
     receive,
     send,
@@ -63,7 +62,7 @@ def test_every_trace_row_of_an_instance_carries_its_correlation_id_and_key():
     world, engine, _ = engine_with(p)
     engine.start("p", correlation_id="trace-7", key="order-7")
     world.env.run()
-    trace = frame(world)
+    trace = world.trace.to_frame()
     assert set(trace["correlation_id"]) == {"trace-7"}
     assert set(trace["key"]) == {"order-7"}
     assert list(trace["kind"]) == ["state", "state", "state", "timer", "state", "state"]
@@ -119,7 +118,7 @@ def test_a_message_nobody_waits_for_is_discarded_and_recorded_as_a_drop():
                 [("s", "r"), ("r", "e")])
     world, engine, _ = engine_with(p)
     assert engine.deliver(message(world, "Paid", "nobody")) == "discarded"
-    drops = frame(world).query("kind == 'drop'")
+    drops = world.trace.to_frame().query("kind == 'drop'")
     assert list(drops["detail"]) == ["no instance waits for it: discarded"]
 
 
@@ -139,7 +138,7 @@ def test_a_boundary_timer_interrupts_a_slow_task_and_leaves_by_its_own_flow():
     inst = engine.start("p", correlation_id="c")
     world.env.run()
     assert (inst.outcome, inst.ended, inst.variables) == ("timeout", 2.0, {})
-    assert frame(world).query("kind == 'timer'")["value"].tolist() == ["late"]
+    assert world.trace.to_frame().query("kind == 'timer'")["value"].tolist() == ["late"]
 
 
 def test_a_boundary_timer_on_a_receive_stops_waiting_and_a_late_message_is_discarded():
@@ -168,7 +167,7 @@ def test_a_failing_worker_is_retried_then_becomes_an_incident_that_resolve_retri
     engine.retry_backoff = 1.0
     inst = engine.start("p", correlation_id="c")
     world.env.run()
-    trace = frame(world)
+    trace = world.trace.to_frame()
     assert (inst.status, calls) == ("incident", [1, 2, 3])
     assert list(trace.query("kind == 'fault'")["time"]) == [0.0, 1.0, 2.0]
     assert len(trace.query("kind == 'reject'")) == 1
@@ -221,7 +220,7 @@ def test_a_terminating_end_stops_the_other_tokens_without_compensating():
     inst = engine.start("p", correlation_id="c")
     world.env.run()
     assert (inst.status, inst.outcome, inst.ended) == ("completed", "fast", 1.0)
-    assert frame(world).query("kind == 'timer'")["value"].tolist() == ["t1"]
+    assert world.trace.to_frame().query("kind == 'timer'")["value"].tolist() == ["t1"]
     assert not inst.tokens
 
 
@@ -264,7 +263,7 @@ def test_token_counts_from_the_trace_match_the_engine_at_every_moment():
     world.env.run()
     engine.deliver(message(world, "M", "c1"))
     world.env.run()
-    assert counts_from_trace(frame(world), p, actor="E") == engine.token_counts("p")
+    assert counts_from_trace(world.trace.to_frame(), p, actor="E") == engine.token_counts("p")
     assert engine.token_counts("p")["r"] == (3, 2)
 
 
@@ -333,4 +332,4 @@ def test_a_compensation_that_fails_transiently_is_retried_and_still_undoes_once(
     inst = engine.start("p", correlation_id="c")
     world.env.run()
     assert (inst.status, effects, inst.compensated) == ("compensated", ["pay"], ["pay"])
-    assert len(frame(world).query("kind == 'fault'")) == 1
+    assert len(world.trace.to_frame().query("kind == 'fault'")) == 1

@@ -35,7 +35,6 @@ from eventlab.results import RunResult
 from eventlab.trace import case as trace_case
 from eventlab.workflow.bus import Bus
 from eventlab.workflow.orders import VARIANTS, tracking_process
-from eventlab.workflow.recording import frame
 from eventlab.workflow.services import Retail
 from eventlab.workflow.shop import Fault, ShopParams
 from eventlab.world import World
@@ -151,7 +150,7 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> ChainR
             ship_hours=config.ship_sla))
     retail.checkout()
     world.env.run()
-    trace = frame(world)
+    trace = world.trace.to_frame()
     facts = _facts(trace, retail, tracker)
     needs = {(t, r.service): r.needs for r in wiring.rules for t in r.on}
     return ChainResult(config, trace, _metrics(trace, facts, retail), facts=facts,

@@ -38,7 +38,6 @@ from eventlab.workflow.orders import (
     tracking_process,
 )
 from eventlab.workflow.picture import counts_from_trace, diagram, local_orchestration
-from eventlab.workflow.recording import frame
 from eventlab.workflow.retail import (
     SIDE_EFFECTS,
     Config,
@@ -53,7 +52,7 @@ from eventlab.workflow.shop import Fault, ShopParams
 __all__ = ["SIDE_EFFECTS", "VARIANTS", "Config", "Element", "Engine", "Fault", "Flow",
            "Instance", "Job", "JobFailed", "OrderResult", "Process", "ShopParams", "boundary",
            "command_rules",
-           "counts_from_trace", "diagram", "end", "exclusive", "frame", "local_orchestration",
+           "counts_from_trace", "diagram", "end", "exclusive", "local_orchestration",
            "onboarding_process", "order_process", "parallel", "payment_process", "receive",
            "rerun", "run", "send", "service", "start", "throw", "timer", "tracking_process",
            "view"]

@@ -2,15 +2,13 @@
 
 The trace's ``correlation_id`` and ``key`` columns are filled from a message. A token moving,
 a timer firing or an incident have no message, yet they belong to one order. :func:`record`
-writes such a row with its case and key, so ``trace.case(frame, "trace-0007")`` shows the
-messages *and* the workflow steps of order 7.
+writes such a row with its case and key, so ``trace.case(table, "trace-0007")`` on the
+run's trace table shows the messages *and* the workflow steps of order 7.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import pandas as pd
 
 from eventlab.world import World
 
@@ -19,8 +17,3 @@ def record(world: World, kind: str, actor: str, *, case: str | None, key: str | 
            **fields: Any) -> None:
     """Append one trace row (see :meth:`~eventlab.trace.Recorder.record`) tagged with a case."""
     world.trace.record(kind, world.now, actor, correlation_id=case, key=key, **fields)
-
-
-def frame(world: World) -> pd.DataFrame:
-    """The world's trace as a DataFrame (every tagged row carries its case and key)."""
-    return world.trace.to_frame()

@@ -44,7 +44,6 @@ from eventlab.workflow.picture import (
     local_orchestration,
 )
 from eventlab.workflow.reactions import Action, Outcome, Reactor, Rule, Work, on
-from eventlab.workflow.recording import frame
 from eventlab.workflow.services import Retail
 from eventlab.workflow.shop import Fault, ShopParams
 from eventlab.world import World
@@ -268,7 +267,7 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     order = _Order(world, bus, retail, config)
     retail.checkout()
     world.env.run()
-    trace = frame(world)
+    trace = world.trace.to_frame()
     instances = order.engine.table()
     facts = _facts(trace, instances, retail)
     metrics = _metrics(trace, instances, facts, retail, order)
