@@ -36,6 +36,9 @@ class Message:
     correlation_id: str | None = None
     causation_id: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # The payload's wire size, measured on first use: a message is sent, logged and delivered
+    # many times, and JSON-encoding it each time was a sixth of the Kafka model's hot path.
+    _size: int = field(default=-1, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Fast path first: messages are created on every hop of every simulation, and almost
@@ -72,7 +75,11 @@ class Message:
     @property
     def size(self) -> int:
         """Bytes of the payload as UTF-8 JSON: what travels over the wire."""
-        return len(self.payload_json().encode())
+        size = self._size
+        if size < 0:
+            size = len(self.payload_json().encode())
+            object.__setattr__(self, "_size", size)
+        return size
 
     def at(self, time: float) -> Message:
         """The same message stamped with another send time."""

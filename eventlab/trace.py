@@ -141,25 +141,35 @@ class Recorder:
         """
         self._rows.append((len(self._rows), time, kind, actor, target, message, channel))
 
+    def log_hop(self, kind: str, time: float, actor: str, target: str | None,
+                message: Message, channel: str, partition: int, offset: int, size: int) -> None:
+        """Fast path for a message appended to or read from a partitioned log at an offset.
+
+        Like :meth:`hop`, the short row keeps the message and :meth:`to_frame` expands it.
+        """
+        self._rows.append((len(self._rows), time, kind, actor, target, message, channel,
+                           partition, offset, size))
+
     def state(self, time: float, actor: str, entity: str, value: Any, **extra: Any) -> None:
         """Record that `actor` now holds `value` for `entity`."""
         self.record("state", time, actor, entity=entity, value=value, **extra)
 
     def to_frame(self) -> pd.DataFrame:
         """The trace as a DataFrame with :data:`COLUMNS` and :data:`DTYPES`."""
-        sizes: dict[int, int] = {}  # id(message) -> payload bytes; messages live until return
         rows = []
         for row in self._rows:
             if len(row) == len(COLUMNS):
                 rows.append(row)
                 continue
-            seq, time, kind, actor, target, m, channel = row
-            size = sizes.get(id(m))
-            if size is None:
-                size = sizes[id(m)] = m.size
+            if len(row) == 7:  # hop (a message measures its payload once, then remembers)
+                seq, time, kind, actor, target, m, channel = row
+                partition = offset = None
+                size = m.size
+            else:  # log_hop
+                seq, time, kind, actor, target, m, channel, partition, offset, size = row
             rows.append((seq, time, kind, actor, target, m.message_id, m.type, m.kind, m.key,
-                         m.correlation_id, m.causation_id, channel, None, None, None, None,
-                         size, None))
+                         m.correlation_id, m.causation_id, channel, partition, offset, None,
+                         None, size, None))
         frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
         return frame.astype(DTYPES)
 

@@ -1,5 +1,7 @@
 """Messages are frozen envelopes; a World gives seeded streams and counter ids."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,6 +30,23 @@ def test_the_size_is_the_utf8_json_payload_length():
     event = Event(message_id="m", type="T", sender="S", payload={"b": "ü", "a": 1})
     assert event.payload_json() == '{"a":1,"b":"ü"}'
     assert event.size == len('{"a":1,"b":"ü"}'.encode())
+
+
+def test_the_size_is_measured_once_and_stays_out_of_equality_and_repr():
+    event = Event(message_id="m", type="T", sender="S", payload={"a": "x" * 10})
+    same = Event(message_id="m", type="T", sender="S", payload={"a": "x" * 10})
+    assert event.size == 18
+    assert event.size == event.size == len(event.payload_json().encode())
+    assert event == same  # same was never measured
+    assert "size" not in repr(event)
+
+
+def test_a_changed_copy_measures_its_own_payload():
+    event = Event(message_id="m", type="T", sender="S", payload={"a": 1})
+    assert event.size == 7
+    bigger = replace(event, payload={"a": 1000})
+    assert bigger.size == 10
+    assert event.size == 7
 
 
 @pytest.mark.parametrize(("kwargs", "error", "word"), [

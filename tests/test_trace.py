@@ -36,6 +36,23 @@ def recorders(draw):
     return rec
 
 
+@settings(max_examples=100, deadline=None)
+@given(key=text, correlation=text, target=text, channel=names,
+       partition=st.integers(0, 9), offset=st.integers(0, 2**40), value=st.integers())
+def test_fast_hop_rows_expand_to_the_same_rows_as_full_records(key, correlation, target,
+                                                                 channel, partition, offset,
+                                                                 value):
+    message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key=key,
+                    correlation_id=correlation, payload={"v": value})
+    fast, full = tr.Recorder(), tr.Recorder()
+    fast.hop("deliver", 1.0, "billing", target, message, channel)
+    full.record("deliver", 1.0, "billing", target=target, message=message, channel=channel)
+    fast.log_hop("send", 2.0, "shop", target, message, channel, partition, offset, message.size)
+    full.record("send", 2.0, "shop", target=target, message=message, channel=channel,
+                partition=partition, offset=offset)
+    pd.testing.assert_frame_equal(fast.to_frame(), full.to_frame())
+
+
 def test_an_empty_trace_has_every_column_with_its_dtype():
     frame = tr.empty()
     assert tuple(frame.columns) == tr.COLUMNS

@@ -129,6 +129,7 @@ class Consumer:
         config = self.config
         env = self.world.env
         record = self.world.trace.record
+        log_hop = self.world.trace.log_hop
         processing_time = config.processing_time
         try:
             while self.alive:
@@ -168,9 +169,8 @@ class Consumer:
                         if types is not None and (message is None or message.type not in types):
                             continue  # not a type this service cares about (flowing-retail)
                         if message is not None:
-                            record("deliver", now, member_id, target=message.sender,
-                                   message=message, channel=topic, partition=index,
-                                   offset=rec.offset, size=rec.size)
+                            log_hop("deliver", now, member_id, message.sender, message, topic,
+                                    index, rec.offset, rec.size)
                         else:
                             record("deliver", now, member_id, channel=topic, partition=index,
                                    offset=rec.offset, size=0, detail=f"tombstone {rec.key}")

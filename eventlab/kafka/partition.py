@@ -88,6 +88,7 @@ class Partition(Replicas):
         self._compacted = self.config.compacted
         self._leader_name = f"broker-{replicas[0]}"
         self._trace = self.world.trace.record
+        self._log_hop = self.world.trace.log_hop
         self._env = self.world.env
         cleans = self.config.compacted or self.config.deletes
         self._clean_at = self.cluster.config.cleaner_interval if cleans else float("inf")
@@ -141,9 +142,13 @@ class Partition(Replicas):
         # PartitionLog.append without its check: the leader itself picked the offset.
         log.records.append(record)
         log.end_offset = offset + 1
-        self._trace("send", now, request.producer, target=self._leader_name, message=message,
-                    channel=self.topic, partition=self.index, offset=offset, size=size,
-                    detail=None if message is not None else f"tombstone for key {key}")
+        if message is not None:
+            self._log_hop("send", now, request.producer, self._leader_name, message, self.topic,
+                          self.index, offset, size)
+        else:
+            self._trace("send", now, request.producer, target=self._leader_name,
+                        channel=self.topic, partition=self.index, offset=offset, size=0,
+                        detail=f"tombstone for key {key}")
         if now >= self._clean_at:
             self.clean()
         if len(self.isr) == 1:
