@@ -50,9 +50,19 @@ class Channel:
 
     def publish(self, message: Message) -> None:
         """Send a copy of `message` to every subscriber (one send row, one row per copy)."""
-        self._record_send(message, None)
+        hop = self.world.trace.hop
+        now = self.world.env.now
+        sender = message.sender
+        hop("send", now, sender, None, message, self.name)
+        if self.loss or self.jitter or self.latency > 0.0:
+            for actor, inbox in self._inboxes.items():
+                self._transfer(message, actor, inbox)
+            return
+        # No loss and no delay: every copy arrives now (what _transfer and _arrive would do,
+        # inlined because this is the hot path of most simulations).
         for actor, inbox in self._inboxes.items():
-            self._transfer(message, actor, inbox)
+            hop("deliver", now, actor, sender, message, self.name)
+            inbox.put(message)
 
     def send(self, message: Message, *, to: str) -> None:
         """Send `message` to the single subscriber `to`."""

@@ -22,8 +22,20 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
                             default=str)
 
 
+class _MeasuredOnce:
+    """A slot for the payload's wire size, filled on first use (not a dataclass field).
+
+    A message is sent, logged and delivered many times, and JSON-encoding it each time was a
+    sixth of the Kafka model's hot path. Outside the dataclass fields, the slot costs nothing
+    when a message is made and never takes part in equality, repr or ``replace``.
+    """
+
+    __slots__ = ("_size",)
+    _size: int
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Message:
+class Message(_MeasuredOnce):
     """The envelope every message shares. Use :class:`Event` or :class:`Command`."""
 
     kind: ClassVar[str] = "message"
@@ -36,9 +48,6 @@ class Message:
     correlation_id: str | None = None
     causation_id: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
-    # The payload's wire size, measured on first use: a message is sent, logged and delivered
-    # many times, and JSON-encoding it each time was a sixth of the Kafka model's hot path.
-    _size: int = field(default=-1, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Fast path first: messages are created on every hop of every simulation, and almost
@@ -75,11 +84,12 @@ class Message:
     @property
     def size(self) -> int:
         """Bytes of the payload as UTF-8 JSON: what travels over the wire."""
-        size = self._size
-        if size < 0:
+        try:
+            return self._size
+        except AttributeError:  # not measured yet
             size = len(self.payload_json().encode())
             object.__setattr__(self, "_size", size)
-        return size
+            return size
 
     def at(self, time: float) -> Message:
         """The same message stamped with another send time."""

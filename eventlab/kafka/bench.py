@@ -41,7 +41,8 @@ MAX_N = 10_000_000
 TOPIC = "orders"
 
 
-def _pool(world: World) -> list[Message]:
+def message_pool(world: World) -> list[Message]:
+    """The messages every pipe moves, made before its clock starts (keys order-0..order-99)."""
     return [world.event("OrderPlaced", sender="shop", key=f"order-{i}", payload={"item": i})
             for i in range(POOL)]
 
@@ -50,7 +51,7 @@ def bare_pipe(n: int) -> float:
     """Seconds to move `n` messages through a bare SimPy Store (producer, store, consumer)."""
     check_int("n", n, low=1, high=MAX_N)
     world = World(1)
-    pool = _pool(world)
+    pool = message_pool(world)
     got = [0]
 
     def handler(_message: Message) -> None:
@@ -82,7 +83,7 @@ def kafka_pipe(n: int) -> float:
     """Seconds to move `n` messages through producer → partitions → consumer group → handler."""
     check_int("n", n, low=1, high=MAX_N)
     world = World(1)
-    pool = _pool(world)
+    pool = message_pool(world)
     got = [0]
 
     def handler(_record: Record) -> None:

@@ -1,0 +1,29 @@
+"""The benchmark script's pipes move every message they time (a pipe losing some would lie)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("eventlab_benchmarks_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("options", [{}, {"create_events": True},
+                                     {"create_events": True, "build_frame": True}])
+def test_the_channel_pipe_delivers_every_message_it_times(bench, options):
+    assert bench.channel_pipe(2000, **options) > 0.0
+
+
+def test_taking_turns_keeps_the_best_time_of_each_pipe(bench):
+    times = {"a": iter([3.0, 1.0, 2.0]), "b": iter([5.0, 6.0, 4.0])}
+    best = bench.best_of_alternating({name: lambda name=name: next(times[name])
+                                      for name in times})
+    assert best == {"a": 1.0, "b": 4.0}
