@@ -96,3 +96,14 @@ def test_streams_are_independent_drawing_from_one_does_not_shift_another():
 def test_a_bad_seed_is_rejected(seed, error):
     with pytest.raises(error, match="seed"):
         World(seed)
+
+
+def test_world_message_makes_a_command_when_the_name_says_command_and_an_event_otherwise():
+    world = World(3)
+    command = world.message("RetrievePaymentCommand", sender="Order", key="order-1")
+    event = world.message("PaymentReceivedEvent", sender="Payment", caused_by=command)
+    assert isinstance(command, Command)
+    assert isinstance(event, Event)
+    assert (command.message_id, event.message_id) == ("msg-0001", "msg-0002")
+    assert event.causation_id == command.message_id
+    assert event.correlation_id == command.correlation_id

@@ -98,9 +98,8 @@ def run(config: Config | None = None) -> RoutingResult:
                 return
             if reply == "OrderCompletedEvent":
                 done.append(message.correlation_id or "")
-            kind = world.command if reply.endswith("Command") else world.event
-            out: Message = kind(reply, sender=service, key=message.key, caused_by=message,
-                                payload={"refId": message.key})
+            out: Message = world.message(reply, sender=service, key=message.key,
+                                         caused_by=message, payload={"refId": message.key})
             producers[service].send(TOPIC, out)
         return handle
 

@@ -179,9 +179,9 @@ class Reactor:
             {k: work.payload[k] for k in self.keep if k in work.payload}
         payload = {**base, **outcome.adds}
         for message_type in rule.emits if outcome.ok else rule.failure:
-            make = self.world.command if message_type.endswith("Command") else self.world.event
-            self.bus.publish(make(message_type, sender=rule.service, key=work.cause.key,
-                                  caused_by=work.cause, payload=payload))
+            self.bus.publish(self.world.message(message_type, sender=rule.service,
+                                                key=work.cause.key, caused_by=work.cause,
+                                                payload=payload))
 
 
 def _merge(messages: Iterable[Message]) -> dict[str, Any]:

@@ -185,9 +185,9 @@ class _Order:
         world.env.process(self.listen(bus.subscribe("Order", AWAITED)))
 
     def publish(self, inst: Instance, message_type: str, payload: dict[str, Any]) -> None:
-        make = self.world.command if message_type.endswith("Command") else self.world.event
-        self.bus.publish(make(message_type, sender="Order", key=inst.key,
-                              correlation_id=inst.correlation_id, payload=payload))
+        self.bus.publish(self.world.message(message_type, sender="Order", key=inst.key,
+                                            correlation_id=inst.correlation_id,
+                                            payload=payload))
 
     def send(self, inst: Instance, el: Element) -> None:
         v, oid = inst.variables, str(inst.key)

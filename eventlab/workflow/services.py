@@ -210,10 +210,9 @@ class Retail:
         if el.kind == "end":
             return  # the end's message is the service's reply, sent by retrieve_payment's rule
         message_type = str(el.message)
-        make = self.world.command if message_type.endswith("Command") else self.world.event
-        self.bus.publish(make(message_type, sender="Payment", key=inst.key,
-                              correlation_id=inst.correlation_id,
-                              payload={"orderId": inst.variables["orderId"]}))
+        self.bus.publish(self.world.message(message_type, sender="Payment", key=inst.key,
+                                            correlation_id=inst.correlation_id,
+                                            payload={"orderId": inst.variables["orderId"]}))
 
     def _page_operator(self, inst: Instance, el: Element) -> None:
         if self.params.operator_hours > 0:
