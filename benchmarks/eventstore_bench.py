@@ -25,8 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from eventlab.eventstore import InMemoryEventStore, NewEvent, StoredEvent, fold
-from eventlab.sqlite_store import SqliteEventStore
+from eventlab.engines.eventstore.memory import InMemoryEventStore, NewEvent, StoredEvent, fold
+from eventlab.engines.eventstore.sqlite import SqliteEventStore
 
 STREAMS = 1_000
 BATCH = 1_000

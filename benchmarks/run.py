@@ -12,7 +12,7 @@ It prints, in one run:
 3. each notebook's execution time in a fresh kernel (target ≤ 10 s);
 4. the Kafka model's broker hot path (produce → partition → consumer group → handler) against
    a bare SimPy Store pipe, and one scenario at 10k/100k/1M messages with time and peak memory
-   (targets: within 3×; 1M in ≤ 10 s and ≤ 1 GB; linear growth), from eventlab.kafka.bench.
+   (targets: within 3×; 1M in ≤ 10 s and ≤ 1 GB; linear growth), from eventlab.engines.kafka.bench.
 These are measurements, not tests: timings depend on the machine and its load.
 """
 
@@ -30,11 +30,13 @@ from typing import Any
 
 import simpy
 
-from eventlab import (
-    World,
+from eventlab import World
+from eventlab.core.channels import Channel
+from eventlab.core.messages import Message
+from eventlab.engines.kafka.bench import POOL, bare_pipe, message_pool
+from eventlab.scenarios import (
     bank,
     choreography,
-    clerks,
     crm,
     fowler,
     merged_store,
@@ -42,12 +44,10 @@ from eventlab import (
     outbox,
     recap,
     shared_store,
-    workflow,
 )
-from eventlab.channels import Channel
-from eventlab.kafka.bench import POOL, bare_pipe, message_pool
-from eventlab.messages import Message
-from eventlab.zeebe import backpressure, jobs, read_models
+from eventlab.scenarios import orchestration as workflow
+from eventlab.scenarios.bank import clerks
+from eventlab.scenarios.zeebe import backpressure, jobs, read_models
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 100_000
@@ -56,7 +56,7 @@ MESSAGES = 100_000
 def channel_pipe(n: int, *, create_events: bool = False, build_frame: bool = False) -> float:
     """Seconds for `n` events through a Channel, each send and delivery recorded in the trace.
 
-    The pipe mirrors :func:`eventlab.kafka.bench.bare_pipe` (one publish, then
+    The pipe mirrors :func:`eventlab.engines.kafka.bench.bare_pipe` (one publish, then
     ``timeout(1.0)``; a handler counts what arrives) and moves the same pre-made messages, so
     the ratio is the transport's own cost. With `create_events` every message is made by
     ``world.event`` inside the loop instead; with `build_frame` the time also includes turning
@@ -160,35 +160,35 @@ def rerun_shared_store() -> None:
 
 def rerun_ordering() -> None:
     """Notebook 06's ordering panel: 6 orders, 3 partitions, 3 members."""
-    from eventlab.transport import ordering
+    from eventlab.scenarios.kafka_transport import ordering
 
     _show(ordering.view(ordering.run(ordering.Config())))
 
 
 def rerun_groups() -> None:
     """Notebook 06's consumer-group panel: three phases of scaling, two tables."""
-    from eventlab.transport import groups
+    from eventlab.scenarios.kafka_transport import groups
 
     _show(groups.view(groups.run(groups.Config())))
 
 
 def rerun_single_writer() -> None:
     """Notebook 03's locking-vs-single-writer panel: 16 clients, graph and summary."""
-    from eventlab.zeebe import single_writer, views
+    from eventlab.scenarios.zeebe import single_writer, views
 
     _show(views.summary_view(single_writer.run(single_writer.Config())))
 
 
 def rerun_cp() -> None:
     """Notebook 03's split-and-heal panel: 5 brokers, 2 cut off."""
-    from eventlab.zeebe import cp, views
+    from eventlab.scenarios.zeebe import cp, views
 
     _show(views.summary_view(cp.run(cp.Config())))
 
 
 def rerun_partitions() -> None:
     """Notebook 04's partitions panel: 3 brokers, 24 partitions, two tables."""
-    from eventlab.zeebe import partitions, views
+    from eventlab.scenarios.zeebe import partitions, views
 
     _show(views.partitions_view(partitions.run(partitions.Config())))
 
@@ -196,7 +196,7 @@ def rerun_partitions() -> None:
 def rerun_zeebe(scenario: Any) -> Callable[[], None]:
     """Notebook 04's other panels: run the default config, draw the graph and the summary."""
     def rerun() -> None:
-        from eventlab.zeebe import views
+        from eventlab.scenarios.zeebe import views
 
         _show(views.summary_view(scenario.run(scenario.Config())))
     return rerun
@@ -284,9 +284,9 @@ def main() -> None:
 
 
 def kafka_section() -> None:
-    print("\n4. Kafka model: broker hot path and scaling (python -m eventlab.kafka.bench)",
+    print("\n4. Kafka model: broker hot path and scaling (python -m eventlab.engines.kafka.bench)",
           flush=True)
-    done = subprocess.run([sys.executable, "-m", "eventlab.kafka.bench"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench"], capture_output=True,
                           text=True, check=True, cwd=ROOT)
     for line in done.stdout.splitlines():
         print(f"   {line}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from eventlab.zeebe import (
+from eventlab.scenarios.zeebe import (
     backpressure,
     cp,
     jobs,

@@ -6,10 +6,10 @@ config, a trace (a tidy DataFrame of everything that happened) and measured metr
 Importing eventlab has no side effects and needs no display.
 """
 
-from eventlab.errors import ConfigError, EventlabError
-from eventlab.messages import Command, Event, Message, Query
-from eventlab.results import RunResult, sweep
-from eventlab.world import World
+from eventlab.core.errors import ConfigError, EventlabError
+from eventlab.core.messages import Command, Event, Message, Query
+from eventlab.core.results import RunResult, sweep
+from eventlab.core.world import World
 
 __version__ = "0.1.0"
 

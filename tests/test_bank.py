@@ -6,10 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import account, bank
-from eventlab.account import Command, CommandRejectedError, cents, dollars, minutes_at, when
-from eventlab.eventstore import InMemoryEventStore, NewEvent, fold
-from eventlab.projections import load_state
+from eventlab.domains import account
+from eventlab.domains.account import (
+    Command,
+    CommandRejectedError,
+    cents,
+    dollars,
+    minutes_at,
+    when,
+)
+from eventlab.engines.eventstore.memory import InMemoryEventStore, NewEvent, fold
+from eventlab.engines.eventstore.projections import load_state
+from eventlab.scenarios import bank
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=30, deadline=None)
@@ -209,7 +217,7 @@ def test_monthly_spending_counts_debits_per_month_and_subtracts_corrections():
 
 
 def test_the_balance_sql_is_the_same_fold_in_sql():
-    from eventlab.sqlite_store import SqliteEventStore
+    from eventlab.engines.eventstore.sqlite import SqliteEventStore
 
     result = bank.run(SHORT)
     with SqliteEventStore() as store:

@@ -3,7 +3,7 @@
 import pytest
 
 from eventlab import World
-from eventlab.channels import Channel
+from eventlab.core.channels import Channel
 
 
 def _collect(world, inbox, into):

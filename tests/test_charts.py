@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from eventlab import charts
+from eventlab.view import charts
 
 
 def table():

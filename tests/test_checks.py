@@ -2,7 +2,8 @@
 
 import pytest
 
-from eventlab import checks, fowler
+from eventlab import checks
+from eventlab.scenarios import fowler
 
 
 def current_address(events):

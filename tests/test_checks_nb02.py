@@ -1,6 +1,7 @@
 """Notebook 02's checkers accept the reference, reject typical mistakes, and never raise."""
 
-from eventlab import bank, checks
+from eventlab import checks
+from eventlab.scenarios import bank
 
 
 def evolve_with_fees(state, event):

@@ -1,6 +1,7 @@
 """Notebook 06's checkers accept the reference, reject typical mistakes, and never raise."""
 
-from eventlab import checks, kafka
+from eventlab import checks
+from eventlab.engines import kafka
 
 
 def partition_of(key, partitions):

@@ -1,6 +1,7 @@
 """Notebook 07's checkers accept the reference, reject typical mistakes, and never raise."""
 
-from eventlab import checks, crm
+from eventlab import checks
+from eventlab.scenarios import crm
 
 
 def delta_step(copy, data):

@@ -6,8 +6,10 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import checks, choreography, monitoring
+from eventlab import checks
 from eventlab.checks import nb09
+from eventlab.engines import monitoring
+from eventlab.scenarios import choreography
 
 SLA = {"OrderPlacedEvent": 480, "PaymentReceivedEvent": 12, "GoodsFetchedEvent": 24,
        "GoodsShippedEvent": None}

@@ -3,8 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import checks, choreography
+from eventlab import checks
 from eventlab.checks import nb10
+from eventlab.scenarios import choreography
 
 
 def who_knows_whom(flows):

@@ -3,8 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import checks, recap
+from eventlab import checks
 from eventlab.checks import nb11
+from eventlab.scenarios import recap
 
 
 def test_exercise_11_1_runs_the_design_and_names_the_first_target_it_misses():

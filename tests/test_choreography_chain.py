@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import World, choreography
-from eventlab.choreography import Config, Wiring, on
-from eventlab.workflow import VARIANTS, Fault
-from eventlab.workflow.bus import Bus
-from eventlab.workflow.reactions import Outcome
+from eventlab import World
+from eventlab.core.bus import Bus
+from eventlab.engines.choreography.reactions import Outcome
+from eventlab.scenarios import choreography
+from eventlab.scenarios.choreography import Config, Wiring, on
+from eventlab.scenarios.orchestration import VARIANTS, Fault
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from eventlab import choreography
-from eventlab.workflow import ShopParams
+from eventlab.scenarios import choreography
+from eventlab.scenarios.orchestration import ShopParams
 
 
 def test_adding_the_criminal_check_changes_one_service_and_adds_one_everywhere():

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import account, bank, clerks
+from eventlab.domains import account
+from eventlab.scenarios import bank
+from eventlab.scenarios.bank import clerks
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=30, deadline=None)

@@ -8,8 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventlab import ConfigError, EventlabError
-from eventlab.config import Scenario, param, seed_param, spec_of
-from eventlab.errors import check_choice, check_float, check_int, check_probability, check_text
+from eventlab.core.config import Scenario, param, seed_param, spec_of
+from eventlab.core.errors import (
+    check_choice,
+    check_float,
+    check_int,
+    check_probability,
+    check_text,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

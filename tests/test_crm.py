@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import crm
-from eventlab.trace import validate
+from eventlab.core.trace import validate
+from eventlab.domains.crm.config import windows
+from eventlab.scenarios import crm
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=25, deadline=None)
@@ -194,7 +195,7 @@ def test_the_same_seed_gives_the_same_trace(seed, pattern):
 
 
 def test_the_trace_is_the_same_under_any_python_hash_seed():
-    code = ("from eventlab import crm; import hashlib; "
+    code = ("from eventlab.scenarios import crm; import hashlib; "
             "t = crm.run(crm.Config(pattern='state_transfer', payload='customer_changed', "
             "consumers=8, duplicates=0.2, reorder=0.2)).trace; "
             "print(hashlib.sha256(t.to_csv(index=False).encode()).hexdigest())")
@@ -227,7 +228,7 @@ def test_playback_shows_the_crm_down_during_its_windows():
     result = crm.run(replace(crm.Config(), duration=2000.0))
     frames = result.frames(max_frames=80)
     assert [f.time for f in frames] == sorted(f.time for f in frames)
-    (start, end), _ = crm.config.windows(result.config)
+    (start, end), _ = windows(result.config)
     for frame in frames:
         if start + 1 < frame.time < end - 1:
             assert "DOWN now" in frame.diagram.source
@@ -242,7 +243,7 @@ def test_inside_a_downtime_window_the_crm_only_finishes_queries_sent_before_it()
         answers = trace[(trace["kind"] == "send") & (trace["message_type"] == "CustomerData")]
         refusals = trace[(trace["kind"] == "send")
                          & (trace["message_type"] == "ServiceUnavailable")]
-        spans = crm.config.windows(result.config)
+        spans = windows(result.config)
         for time, cause in zip(answers["time"], answers["causation_id"], strict=True):
             for start, end in spans:
                 if start <= time < end:

@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import World, crm
-from eventlab.crm import payloads
-from eventlab.crm.bus import Topic
+from eventlab import World
+from eventlab.core.topic import Topic
+from eventlab.domains.crm import payloads
+from eventlab.scenarios import crm
 
 small = settings(max_examples=30, deadline=None)
 

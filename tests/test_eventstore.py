@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.errors import ConfigError
-from eventlab.eventstore import (
+from eventlab.core.errors import ConfigError
+from eventlab.core.messages import Command, Event
+from eventlab.engines.eventstore.memory import (
     ANY,
     NO_STREAM,
     ConcurrencyError,
@@ -31,9 +32,8 @@ from eventlab.eventstore import (
     Upcasters,
     fold,
 )
-from eventlab.messages import Command, Event
-from eventlab.projections import execute, load_state
-from eventlab.sqlite_store import SqliteEventStore
+from eventlab.engines.eventstore.projections import execute, load_state
+from eventlab.engines.eventstore.sqlite import SqliteEventStore
 
 BACKENDS = ["memory", "sqlite"]
 PROPERTY = settings(max_examples=120, deadline=None)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import fowler
-from eventlab.trace import validate
+from eventlab.core.trace import validate
+from eventlab.scenarios import fowler
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=25, deadline=None)
@@ -120,7 +120,7 @@ def test_a_different_seed_gives_a_different_trace():
 
 
 def test_the_trace_is_the_same_under_any_python_hash_seed():
-    code = ("from eventlab import fowler; import hashlib; "
+    code = ("from eventlab.scenarios import fowler; import hashlib; "
             "t = fowler.run(fowler.Config(pattern='cqrs', consumers=5)).trace; "
             "print(hashlib.sha256(t.to_csv(index=False).encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

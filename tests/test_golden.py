@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eventlab import fowler, trace
+from eventlab.core import trace
+from eventlab.scenarios import fowler
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = {f"fowler_{pattern}": (fowler.run, fowler.Config(pattern=pattern, seed=7))

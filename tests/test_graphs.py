@@ -5,8 +5,9 @@ import shutil
 import graphviz
 import pytest
 
-from eventlab import World, graphs
-from eventlab.channels import Channel
+from eventlab import World
+from eventlab.core.channels import Channel
+from eventlab.view import graphs
 
 
 def test_node_ids_are_sanitized_but_labels_keep_the_real_names():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import ConfigError
-from eventlab.kafka import assign, cooperative_rebalance
+from eventlab.engines.kafka import assign, cooperative_rebalance
 
 
 def tp(topic, partition):

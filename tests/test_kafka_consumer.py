@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import World
-from eventlab.kafka import Cluster, ConsumerGroup, Producer, assign, partition_for
-from eventlab.kafka.bench import bare_pipe, kafka_pipe
+from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer, assign, partition_for
+from eventlab.engines.kafka.bench import bare_pipe, kafka_pipe
 
 PROPERTY = settings(max_examples=60, deadline=None)
 

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import World
-from eventlab.kafka import (
+from eventlab.core.messages import Event
+from eventlab.engines.kafka import (
     Cluster,
     ConsumerGroup,
     OffsetOutOfRangeError,
@@ -16,7 +17,6 @@ from eventlab.kafka import (
     TopicConfig,
     partition_for,
 )
-from eventlab.messages import Event
 
 PROPERTY = settings(max_examples=100, deadline=None)
 

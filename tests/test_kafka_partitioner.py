@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventlab import ConfigError
-from eventlab.kafka import murmur2, partition_for, to_positive
+from eventlab.engines.kafka import murmur2, partition_for, to_positive
 
 # Kafka's own vectors: apache/kafka clients/src/test/java/org/apache/kafka/common/utils/
 # UtilsTest.java, testMurmur2().

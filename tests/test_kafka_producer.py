@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import World
-from eventlab.kafka import Cluster, Producer, ProducerConfig
+from eventlab.engines.kafka import Cluster, Producer, ProducerConfig
 
 PROPERTY = settings(max_examples=60, deadline=None)
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import merged_store
+from eventlab.scenarios import merged_store
 
 PROPERTY = settings(max_examples=25, deadline=None)
 SMALL = merged_store.Config(commands=60)

@@ -5,10 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import World, choreography, monitoring
-from eventlab.workflow import Fault
-from eventlab.workflow.bus import Bus
-from eventlab.workflow.orders import tracking_process
+from eventlab import World
+from eventlab.core.bus import Bus
+from eventlab.domains.retail.processes import tracking_process
+from eventlab.engines import monitoring
+from eventlab.scenarios import choreography
+from eventlab.scenarios.orchestration import Fault
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import monitoring
-from eventlab.monitoring.dfg import END, START
+from eventlab.engines import monitoring
+from eventlab.engines.monitoring.dfg import END, START
 
 small = settings(max_examples=50, deadline=None)
 
@@ -136,7 +136,7 @@ RECORDED = Path(__file__).resolve().parent.parent / "data" / "retail_monitor_log
 
 
 def test_the_recorded_log_is_what_its_documented_run_exports():
-    from eventlab import choreography
+    from eventlab.scenarios import choreography
 
     run = choreography.run(choreography.Config(
         seed=7, orders=150, interarrival=0.5, p_card=0.15, drop_payment=0.02,
@@ -152,7 +152,7 @@ def test_the_recorded_log_is_what_its_documented_run_exports():
 
 
 def test_an_export_reads_back_with_the_same_directly_follows_graph(tmp_path):
-    from eventlab import choreography
+    from eventlab.scenarios import choreography
 
     run = choreography.run(choreography.Config(orders=8, seed=3))
     path = tmp_path / "log.csv"

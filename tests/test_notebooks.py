@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eventlab import workbook
+from eventlab.core import workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import onboarding
-from eventlab.onboarding import ONBOARDING, STEPS
+from eventlab.scenarios import onboarding
+from eventlab.scenarios.onboarding import ONBOARDING, STEPS
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=25, deadline=None)

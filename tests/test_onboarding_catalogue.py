@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import onboarding
-from eventlab.onboarding import disguise
+from eventlab.domains.onboarding import disguise
+from eventlab.scenarios import onboarding
 
 HEADER = "name,sender,source,expected\n"
 

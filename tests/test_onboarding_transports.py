@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import onboarding
+from eventlab.scenarios import onboarding
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=25, deadline=None)

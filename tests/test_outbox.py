@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import outbox
+from eventlab.scenarios import outbox
 
 PROPERTY = settings(max_examples=30, deadline=None)
 points = st.sampled_from([outbox.EVERYWHERE, *outbox.CRASH_POINTS])

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from eventlab import presets
+from eventlab.scenarios import presets
 
 
 def test_every_preset_in_the_data_file_builds_its_config_and_runs():

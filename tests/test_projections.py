@@ -14,11 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.errors import ConfigError
-from eventlab.eventstore import ConcurrencyError, EventStore, InMemoryEventStore, NewEvent
-from eventlab.projections import Projector, load_state, take_snapshot
-from eventlab.sqlite_store import SqliteEventStore
-from eventlab.upcasting import StoredEvent
+from eventlab.core.errors import ConfigError
+from eventlab.engines.eventstore.memory import (
+    ConcurrencyError,
+    EventStore,
+    InMemoryEventStore,
+    NewEvent,
+)
+from eventlab.engines.eventstore.projections import Projector, load_state, take_snapshot
+from eventlab.engines.eventstore.sqlite import SqliteEventStore
+from eventlab.engines.eventstore.upcasting import StoredEvent
 
 BACKENDS = ["memory", "sqlite"]
 PROPERTY = settings(max_examples=100, deadline=None)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import recap
+from eventlab.scenarios import recap
 
 small = settings(max_examples=25, deadline=None)
 OUTCOMES = {"delivered", "no payment", "not picked", "not shipped", "payment failed",

@@ -2,10 +2,11 @@
 
 import pytest
 
-from eventlab import fowler, sweep
-from eventlab.playback import Frame, playback
-from eventlab.settings import progress_enabled
-from eventlab.widgets import control_for, explore
+from eventlab import sweep
+from eventlab.core.settings import progress_enabled
+from eventlab.scenarios import fowler
+from eventlab.view.playback import Frame, playback
+from eventlab.view.widgets import control_for, explore
 
 
 def test_summary_is_a_small_table_with_rounded_numbers():
@@ -44,7 +45,7 @@ def test_progress_bars_are_off_unless_asked_for(monkeypatch):
 
 
 def test_controls_follow_the_fields_ranges():
-    from eventlab.config import spec_of
+    from eventlab.core.config import spec_of
 
     slider = control_for("consumers", 3, spec_of(fowler.Config, "consumers"))
     assert (slider.min, slider.max, slider.value) == (1, 8, 3)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import shared_store
+from eventlab.scenarios import shared_store
 
 PROPERTY = settings(max_examples=25, deadline=None)
 

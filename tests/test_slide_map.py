@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eventlab import recap, workbook
+from eventlab.core import workbook
+from eventlab.scenarios import recap
 
 ROOT = Path(__file__).resolve().parent.parent
 # The talk's slide text is reference material for the workbook's authors; it is not shipped.

@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from eventlab.eventstore import NO_STREAM, ConcurrencyError, NewEvent
-from eventlab.sqlite_store import (
+from eventlab.engines.eventstore.memory import NO_STREAM, ConcurrencyError, NewEvent
+from eventlab.engines.eventstore.sqlite import (
     APPEND_SQL,
     CREATE_TABLES_SQL,
     READ_ALL_SQL,
     READ_STREAM_SQL,
     SqliteEventStore,
 )
-from eventlab.upcasting import CorruptEventError
+from eventlab.engines.eventstore.upcasting import CorruptEventError
 
 STREAMS = ["acc-1", "acc-2", "acc-3"]
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlab import trace as tr
-from eventlab.messages import Event, Query
+from eventlab.core import trace as tr
+from eventlab.core.messages import Event, Query
 
 # Any printable text, commas, quotes, newlines and non-ASCII included (not lone "\r").
 chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r")

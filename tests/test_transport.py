@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.kafka import partition_for
-from eventlab.transport import cleanup, commits, durability, groups, ordering, routing
+from eventlab.engines.kafka import partition_for
+from eventlab.scenarios.kafka_transport import (
+    cleanup,
+    commits,
+    durability,
+    groups,
+    ordering,
+    routing,
+)
 
 PROPERTY = settings(max_examples=25, deadline=None)
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from eventlab import workflow
-from eventlab.workflow import (
+from eventlab.scenarios import orchestration as workflow
+from eventlab.scenarios.orchestration import (
     Flow,
     Process,
     boundary,
@@ -16,7 +16,7 @@ from eventlab.workflow import (
     start,
     timer,
 )
-from eventlab.workflow.picture import diagram
+from eventlab.view.process import diagram
 
 
 def tiny(*extra, flows=()):

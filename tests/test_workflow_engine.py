@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import World
-from eventlab.workflow import (
+from eventlab.scenarios.orchestration import (
     Engine,
     JobFailed,
     Process,
@@ -20,7 +20,7 @@ from eventlab.workflow import (
     throw,
     timer,
 )
-from eventlab.workflow.picture import counts_from_trace
+from eventlab.view.process import counts_from_trace
 
 small = settings(max_examples=50, deadline=None)
 

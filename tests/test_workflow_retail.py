@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import workflow
-from eventlab.workflow import Config, Fault
+from eventlab.domains.retail.processes import OUTCOMES
+from eventlab.scenarios import orchestration as workflow
+from eventlab.scenarios.orchestration import Config, Fault
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)
@@ -138,7 +139,7 @@ def test_the_default_run_reports_outcomes_that_add_up_and_draws_its_processes():
     result = workflow.run()
     outcomes = result.outcomes()
     assert outcomes["orders"].sum() == result.metrics["orders"] == 100
-    assert set(outcomes["outcome"]) <= set(workflow.orders.OUTCOMES)
+    assert set(outcomes["outcome"]) <= set(OUTCOMES)
     picture = result.diagram("order").text()
     assert f"Order delivered [OrderCompletedEvent] — ✓{result.metrics['delivered']}" in picture
     undone = result.metrics["refunds"] - result.metrics["late payments refunded"]

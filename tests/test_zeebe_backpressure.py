@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlab.zeebe import backpressure
-from eventlab.zeebe.limits import AimdLimit, FixedLimit, NoLimit, make_limiter
-from eventlab.zeebe.records import EXHAUSTED
+from eventlab.engines.zeebe.limits import AimdLimit, FixedLimit, NoLimit, make_limiter
+from eventlab.engines.zeebe.records import EXHAUSTED
+from eventlab.scenarios.zeebe import backpressure
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

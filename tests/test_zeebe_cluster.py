@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.kafka.partitioner import partition_for
-from eventlab.world import World
-from eventlab.zeebe.cluster import (
+from eventlab.core.partitioner import partition_for
+from eventlab.core.world import World
+from eventlab.engines.zeebe.cluster import (
     Cluster,
     instance_key,
     message_partition,
@@ -14,8 +14,8 @@ from eventlab.zeebe.cluster import (
     placement,
     placement_diagram,
 )
-from eventlab.zeebe.network import Fault
-from eventlab.zeebe.records import OK, UNAVAILABLE
+from eventlab.engines.zeebe.network import Fault
+from eventlab.engines.zeebe.records import OK, UNAVAILABLE
 
 
 @settings(max_examples=100, deadline=None)

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlab.world import World
-from eventlab.zeebe import read_models
-from eventlab.zeebe.cluster import Cluster
-from eventlab.zeebe.exporters import Exporter, ReadModel, Retention
-from eventlab.zeebe.network import Fault
-from eventlab.zeebe.records import replay
+from eventlab.core.world import World
+from eventlab.engines.zeebe.cluster import Cluster
+from eventlab.engines.zeebe.exporters import Exporter, ReadModel, Retention
+from eventlab.engines.zeebe.network import Fault
+from eventlab.engines.zeebe.records import replay
+from eventlab.scenarios.zeebe import read_models
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

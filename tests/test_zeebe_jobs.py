@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlab.world import World
-from eventlab.zeebe import jobs, single_writer
-from eventlab.zeebe.locking import RowStore
-from eventlab.zeebe.workers import LEGAL, JobStore, SideEffects
+from eventlab.core.world import World
+from eventlab.engines.zeebe.locking import RowStore
+from eventlab.engines.zeebe.workers import LEGAL, JobStore, SideEffects
+from eventlab.scenarios.zeebe import jobs, single_writer
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

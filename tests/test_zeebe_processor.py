@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlab.world import World
-from eventlab.zeebe.cluster import Cluster
-from eventlab.zeebe.network import Fault
-from eventlab.zeebe.processor import Partition
-from eventlab.zeebe.records import OK, Record, decide, evolve, replay
+from eventlab.core.world import World
+from eventlab.engines.zeebe.cluster import Cluster
+from eventlab.engines.zeebe.network import Fault
+from eventlab.engines.zeebe.processor import Partition
+from eventlab.engines.zeebe.records import OK, Record, decide, evolve, replay
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 END = 800.0

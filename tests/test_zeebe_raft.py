@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from eventlab.world import World
-from eventlab.zeebe.network import Fault, Network
-from eventlab.zeebe.raft import LEADER, RaftGroup, quorum
+from eventlab.core.world import World
+from eventlab.engines.zeebe.network import Fault, Network
+from eventlab.engines.zeebe.raft import LEADER, RaftGroup, quorum
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlab import results
-from eventlab.trace import validate
-from eventlab.zeebe import (
+from eventlab.core import results
+from eventlab.core.trace import validate
+from eventlab.scenarios.zeebe import (
     backpressure,
     cp,
     jobs,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eventlab import fowler, trace
+from eventlab.core import trace
+from eventlab.scenarios import fowler
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventlab.checks._core import Feedback, check_value
-from eventlab.messages import MESSAGE_KINDS
+from eventlab.core.messages import MESSAGE_KINDS
 
 
 def exercise_0_1(kind_of_change_address: Any) -> Feedback:

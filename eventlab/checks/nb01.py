@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventlab import fowler
 from eventlab.checks._core import Case, Feedback, check_function, check_value
-from eventlab.messages import Event
+from eventlab.core.messages import Event
+from eventlab.scenarios import fowler
 
 
 def _moved(n: int, address: str) -> Event:

@@ -6,12 +6,13 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventlab import bank, clerks
-from eventlab.account import INITIAL, cents, dollars, evolve
 from eventlab.checks._core import Feedback, failed, not_attempted, passed
-from eventlab.eventstore import InMemoryEventStore, fold
-from eventlab.projections import Projector
-from eventlab.upcasting import NewEvent, StoredEvent
+from eventlab.domains.account import INITIAL, cents, dollars, evolve
+from eventlab.engines.eventstore.memory import InMemoryEventStore, fold
+from eventlab.engines.eventstore.projections import Projector
+from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
+from eventlab.scenarios import bank
+from eventlab.scenarios.bank import clerks
 
 
 def _stored(version: int, type_: str, time: float, data: dict[str, Any]) -> StoredEvent:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.zeebe import cp
+from eventlab.scenarios.zeebe import cp
 
 _SIZES = (1, 2, 3, 4, 5, 6, 7, 9)
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.zeebe import jobs
-from eventlab.zeebe.cluster import instance_key
+from eventlab.engines.zeebe.cluster import instance_key
+from eventlab.scenarios.zeebe import jobs
 
 _KEYS = ((1, 1), (1, 77), (2, 1), (3, 12_345), (8, 5), (192, 2**40))
 

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from eventlab import outbox
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.kafka import Record
-from eventlab.messages import Event
-from eventlab.outbox.model import PARTITIONS, Model
+from eventlab.core.messages import Event
+from eventlab.engines.kafka import Record
+from eventlab.scenarios import outbox
+from eventlab.scenarios.outbox.model import PARTITIONS, Model
 
 
 def _record(offset: int, message_id: str, type_: str, customer: int) -> Record:

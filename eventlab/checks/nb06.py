@@ -7,9 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.kafka import Record, partition_for
-from eventlab.messages import Event
-from eventlab.transport import cleanup, commits
+from eventlab.core.messages import Event
+from eventlab.engines.kafka import Record, partition_for
+from eventlab.scenarios.kafka_transport import cleanup, commits
 
 KEYS = ("order-1", "order-2", "customer-42", "checkout-generated-7", "ü-straße", "a", "",
         "order-1000", "payment-2019-04-16")

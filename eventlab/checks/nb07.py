@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eventlab import crm
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+from eventlab.scenarios import crm
 
 _A, _B, _C = "Hauptstrasse 8, Berlin", "Marktplatz 9, Leipzig", "Ringstrasse 10, Wien"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventlab import onboarding
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+from eventlab.scenarios import onboarding
 
 
 def exercise_8_1(responsible_team: Any) -> Feedback:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from eventlab import choreography, monitoring
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.workflow import Fault
+from eventlab.core.resources import resource
+from eventlab.engines import monitoring
+from eventlab.scenarios import choreography
+from eventlab.scenarios.orchestration import Fault
 
-RECORDED = Path(__file__).resolve().parents[2] / "data" / "retail_monitor_log_seed7.csv"
+RECORDED = resource("retail_monitor_log_seed7.csv")
 # What the tracking process waits for after each milestone, and for how long (hours).
 SLA: dict[str, tuple[str, float]] = {
     "OrderPlacedEvent": ("PaymentReceivedEvent", 480.0),

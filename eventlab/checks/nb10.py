@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from eventlab import choreography, workflow
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
-from eventlab.workflow import Fault
+from eventlab.scenarios import choreography
+from eventlab.scenarios import orchestration as workflow
+from eventlab.scenarios.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
+from eventlab.scenarios.orchestration import Fault
 
 
 def _pairs(wiring: Wiring) -> list[tuple[str, str]]:

@@ -6,8 +6,8 @@ import dataclasses
 from functools import cache
 from typing import Any
 
-from eventlab import recap
 from eventlab.checks._core import Feedback, failed, not_attempted, passed
+from eventlab.scenarios import recap
 
 # What a learner may choose in 11.1; everything else (the shop, the day) stays as given.
 CHOICES = ("coordination", "payment", "inventory", "shipping", "notification", "loyalty",

@@ -1,0 +1,246 @@
+"""The trace: one tidy table of everything a simulation did.
+
+Every scenario records sends, deliveries, drops, state changes, faults and timers into a
+:class:`Recorder`; :meth:`Recorder.to_frame` turns them into a DataFrame with the schema below.
+Simulations never print: notebooks show the trace, filter it, chart it and replay it.
+
+Schema (one row per happening, in the order they happened):
+
+=============== ========== ===============================================================
+column          dtype      meaning
+=============== ========== ===============================================================
+seq             Int64      0, 1, 2, ... (ties in time keep the order they happened in)
+time            float64    simulated time (the scenario documents its unit)
+kind            category   send, deliver, drop, state, fault, timer, reject, note
+actor           string     who did it (sender, receiver, owner of the state, failing node)
+target          string     the other side: receiver of a send, sender of a delivery
+message_id      string     counter id of the message, e.g. ``msg-0007``
+message_type    string     e.g. ``AddressChanged``
+message_kind    category   event, command or query
+key             string     the entity the message is about (``customer-42``)
+correlation_id  string     the business case the message belongs to (the ``traceId``)
+causation_id    string     the message that caused this one
+channel         string     topic / queue / endpoint the message travelled on
+partition       Int64      partition of the channel, if it has any
+offset          Int64      offset within the partition, if it has any
+entity          string     for state rows: which piece of state changed (``address``)
+value           string     for state rows: its new value, as text
+size            Int64      payload bytes on the wire
+detail          string     a short free-text note
+=============== ========== ===============================================================
+
+Missing values are ``<NA>``; empty text is recorded as missing, so a trace survives a CSV
+round trip unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from os import PathLike
+from typing import Any
+
+import pandas as pd
+
+from eventlab.core.errors import ConfigError, check_choice, check_float, check_text
+from eventlab.core.messages import MESSAGE_KINDS, Message
+
+KINDS: tuple[str, ...] = ("send", "deliver", "drop", "state", "fault", "timer", "reject", "note")
+
+COLUMNS: tuple[str, ...] = (
+    "seq", "time", "kind", "actor", "target", "message_id", "message_type", "message_kind",
+    "key", "correlation_id", "causation_id", "channel", "partition", "offset", "entity",
+    "value", "size", "detail",
+)
+
+DTYPES: dict[str, Any] = {
+    "seq": "Int64",
+    "time": "float64",
+    "kind": pd.CategoricalDtype(list(KINDS)),
+    "actor": "string",
+    "target": "string",
+    "message_id": "string",
+    "message_type": "string",
+    "message_kind": pd.CategoricalDtype(list(MESSAGE_KINDS)),
+    "key": "string",
+    "correlation_id": "string",
+    "causation_id": "string",
+    "channel": "string",
+    "partition": "Int64",
+    "offset": "Int64",
+    "entity": "string",
+    "value": "string",
+    "size": "Int64",
+    "detail": "string",
+}
+
+_INT_COLUMNS = tuple(c for c, d in DTYPES.items() if d == "Int64")
+
+
+def as_text(value: Any) -> str | None:
+    """How a state value is written into the ``value`` column (stable across runs)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return str(value)
+
+
+class Recorder:
+    """Collects trace rows while a simulation runs (cheap appends; the frame is built once)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Any, ...]] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def record(
+        self, kind: str, time: float, actor: str, *, target: str | None = None,
+        message: Message | None = None, channel: str | None = None,
+        partition: int | None = None, offset: int | None = None, entity: str | None = None,
+        value: Any = None, detail: str | None = None, size: int | None = None,
+        key: str | None = None, correlation_id: str | None = None,
+    ) -> None:
+        """Append one row. `message` fills the message columns (id, type, kind, key, ids).
+
+        Without a message, `key` and `correlation_id` still tie a row to an entity and a
+        business case (a timer firing for order 7 belongs to order 7's case).
+        """
+        if message is None:
+            msg_cols: tuple[Any, ...] = (None, None, None, key or None, correlation_id or None,
+                                         None)
+        else:
+            msg_cols = (
+                message.message_id, message.type, message.kind, message.key,
+                message.correlation_id, message.causation_id,
+            )
+            if size is None:
+                size = message.size
+        self._rows.append((
+            len(self._rows), time, kind, actor, target or None, *msg_cols, channel or None,
+            partition, offset, entity or None, as_text(value), size, detail or None,
+        ))
+
+    def hop(self, kind: str, time: float, actor: str, target: str | None, message: Message,
+            channel: str) -> None:
+        """Fast path for the commonest row: a message sent, delivered or dropped on a channel.
+
+        It keeps a short row with the message itself; :meth:`to_frame` expands it (and
+        measures the payload size once per message), keeping the per-hop cost small.
+        """
+        self._rows.append((len(self._rows), time, kind, actor, target, message, channel))
+
+    def log_hop(self, kind: str, time: float, actor: str, target: str | None,
+                message: Message, channel: str, partition: int, offset: int, size: int) -> None:
+        """Fast path for a message appended to or read from a partitioned log at an offset.
+
+        Like :meth:`hop`, the short row keeps the message and :meth:`to_frame` expands it.
+        """
+        self._rows.append((len(self._rows), time, kind, actor, target, message, channel,
+                           partition, offset, size))
+
+    def state(self, time: float, actor: str, entity: str, value: Any, **extra: Any) -> None:
+        """Record that `actor` now holds `value` for `entity`."""
+        self.record("state", time, actor, entity=entity, value=value, **extra)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The trace as a DataFrame with :data:`COLUMNS` and :data:`DTYPES`."""
+        rows = []
+        for row in self._rows:
+            if len(row) == len(COLUMNS):
+                rows.append(row)
+                continue
+            if len(row) == 7:  # hop (a message measures its payload once, then remembers)
+                seq, time, kind, actor, target, m, channel = row
+                partition = offset = None
+                size = m.size
+            else:  # log_hop
+                seq, time, kind, actor, target, m, channel, partition, offset, size = row
+            rows.append((seq, time, kind, actor, target, m.message_id, m.type, m.kind, m.key,
+                         m.correlation_id, m.causation_id, channel, partition, offset, None,
+                         None, size, None))
+        frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
+        return frame.astype(DTYPES)
+
+
+def empty() -> pd.DataFrame:
+    """A trace with no rows (all columns, right dtypes)."""
+    return Recorder().to_frame()
+
+
+def validate(trace: Any) -> pd.DataFrame:
+    """Check that `trace` has the trace schema; return it with the schema's dtypes.
+
+    Raises TypeError for a non-DataFrame and ValueError naming the column and the bad value.
+    """
+    if not isinstance(trace, pd.DataFrame):
+        raise TypeError(f"trace must be a pandas DataFrame, got {type(trace).__name__}")
+    missing = [c for c in COLUMNS if c not in trace.columns]
+    extra = [c for c in trace.columns if c not in COLUMNS]
+    if missing or extra:
+        raise ConfigError(f"trace columns do not match the schema: missing {missing}, "
+                          f"unexpected {extra}; expected {list(COLUMNS)}")
+    for column, allowed in (("kind", KINDS), ("message_kind", MESSAGE_KINDS)):
+        values = trace[column].dropna().astype(str)
+        bad = values[~values.isin(allowed)]
+        if len(bad):
+            raise ConfigError(f"trace column {column!r} has value {bad.iloc[0]!r} in row "
+                              f"{bad.index[0]}; allowed: {', '.join(allowed)}")
+    out = trace.loc[:, list(COLUMNS)]
+    for column in (*_INT_COLUMNS, "time"):
+        try:
+            out = out.astype({column: DTYPES[column]})
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"trace column {column!r} must hold numbers: {err}") from None
+    if out["time"].isna().any():
+        raise ConfigError("trace column 'time' has a missing value")
+    if out["kind"].isna().any():
+        raise ConfigError("trace column 'kind' has a missing value")
+    return out.astype(DTYPES)
+
+
+def to_csv(trace: pd.DataFrame, path: str | PathLike[str]) -> None:
+    """Write a trace to CSV (UTF-8); :func:`read_csv` reads it back unchanged."""
+    validate(trace).to_csv(path, index=False)
+
+
+def read_csv(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a trace written by :func:`to_csv`, checking it against the schema."""
+    # Only an empty field means "missing": the text "NA" or "null" stays text.
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return validate(raw)
+
+
+def state_at(trace: pd.DataFrame, time: float) -> pd.DataFrame:
+    """Who held which value at `time`: the last state row per (actor, entity) up to `time`."""
+    check_float("time", time)
+    rows = trace[(trace["kind"] == "state") & (trace["time"] <= time)]
+    latest = rows.drop_duplicates(["actor", "entity"], keep="last")
+    order = rows.drop_duplicates(["actor", "entity"], keep="first")[["actor", "entity"]]
+    table = order.merge(latest[["actor", "entity", "value", "time"]], on=["actor", "entity"])
+    return table.rename(columns={"time": "since"}).reset_index(drop=True)
+
+
+def messages(trace: pd.DataFrame, kind: str = "send") -> pd.DataFrame:
+    """The rows of one kind with just the message columns, for compact display."""
+    check_choice("kind", kind, KINDS)
+    cols = ["time", "actor", "target", "message_type", "key", "correlation_id", "size"]
+    return trace.loc[trace["kind"] == kind, cols].reset_index(drop=True)
+
+
+def case(trace: pd.DataFrame, correlation_id: str) -> pd.DataFrame:
+    """All rows of one business case (one correlation id), in order."""
+    check_text("correlation_id", correlation_id)
+    return trace[trace["correlation_id"] == correlation_id].reset_index(drop=True)
+

@@ -1,0 +1,226 @@
+"""An event store in SQLite, where the *database* enforces optimistic concurrency.
+
+One table holds every event. ``UNIQUE (stream, version)`` means a version can be taken only
+once, and a trigger refuses any version that is not the next one of its stream, so no code
+path (not even a hand-written INSERT in a notebook) can leave a duplicate or a gap. An
+append with an exact expected version simply inserts versions expected+1, expected+2, ...;
+if another writer got there first the database says no and the whole batch rolls back.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction, which takes SQLite's single write lock
+up front: writers (threads or processes) queue instead of failing half-way, and global
+positions are assigned in commit order, so a reader never sees a hole fill in later.
+The SQL is exposed as module constants so a notebook can show exactly what runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from eventlab.core.errors import ConfigError, check_float, describe
+from eventlab.engines.eventstore.memory import ConcurrencyError, EventStore
+from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
+
+CREATE_TABLES_SQL = """\
+CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY AUTOINCREMENT,  -- global order: 1, 2, 3, ...
+    stream         TEXT    NOT NULL,
+    version        INTEGER NOT NULL CHECK (version >= 1),
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL CHECK (schema_version >= 1),
+    data           TEXT    NOT NULL,                   -- a JSON object
+    time           REAL    NOT NULL,                   -- simulated time, from the caller
+    message_id     TEXT,
+    sender         TEXT,
+    correlation_id TEXT,
+    causation_id   TEXT,
+    UNIQUE (stream, version)                           -- a version is taken once, by one writer
+);
+CREATE TRIGGER IF NOT EXISTS events_versions_are_contiguous
+BEFORE INSERT ON events
+WHEN NEW.version <> 1 + COALESCE((SELECT MAX(version) FROM events WHERE stream = NEW.stream), 0)
+BEGIN
+    SELECT RAISE(ABORT, 'stream version conflict: not the next version of its stream');
+END;
+CREATE TABLE IF NOT EXISTS snapshots (
+    stream  TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    state   TEXT    NOT NULL                           -- JSON
+);
+CREATE TABLE IF NOT EXISTS projections (
+    name       TEXT PRIMARY KEY,
+    checkpoint INTEGER NOT NULL,                       -- saved in the same row as the model
+    model      TEXT    NOT NULL                        -- JSON
+);
+"""
+
+COLUMNS = ("position, stream, version, type, schema_version, data, time, "
+           "message_id, sender, correlation_id, causation_id")
+APPEND_SQL = (
+    "INSERT INTO events (stream, version, type, schema_version, data, time, "
+    "message_id, sender, correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+STREAM_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?"
+HEAD_SQL = "SELECT COALESCE(MAX(position), 0) FROM events"
+STREAMS_SQL = "SELECT DISTINCT stream FROM events"
+READ_STREAM_SQL = (
+    f"SELECT {COLUMNS} FROM events WHERE stream = ? AND version BETWEEN ? AND ? ORDER BY version"
+)
+READ_ALL_SQL = f"SELECT {COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?"
+SAVE_SNAPSHOT_SQL = "INSERT OR REPLACE INTO snapshots (stream, version, state) VALUES (?, ?, ?)"
+LOAD_SNAPSHOT_SQL = "SELECT version, state FROM snapshots WHERE stream = ?"
+CHECKPOINT_SQL = "SELECT checkpoint FROM projections WHERE name = ?"
+SAVE_PROJECTION_SQL = (
+    "INSERT INTO projections (name, checkpoint, model) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint, model = excluded.model"
+)
+LOAD_PROJECTION_SQL = "SELECT model, checkpoint FROM projections WHERE name = ?"
+
+_MAX_VERSION = 2**62  # "no upper bound" for BETWEEN, still a valid SQLite integer
+
+
+class SqliteEventStore(EventStore):
+    """The event store in one SQLite database: a file, or ``":memory:"`` (the default)."""
+
+    def __init__(self, path: str | Path = ":memory:", *, upcasters: Upcasters | None = None,
+                 timeout: float = 30.0) -> None:
+        super().__init__(upcasters=upcasters)
+        if not isinstance(path, str | Path) or not str(path):
+            raise TypeError(f"path must be a file path or ':memory:', got {describe(path)}")
+        check_float("timeout", timeout, low=0.0)
+        self.path = str(path)
+        # One connection per store object, shared by its threads under a lock. Several
+        # store objects (other threads, other processes) on one file coordinate through
+        # SQLite's own locking; `timeout` is how long a writer waits for the write lock.
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            raise ConfigError(f"path {self.path!r} cannot be opened as a database: {exc}") from exc
+        self._lock = threading.RLock()
+        try:
+            if self.path != ":memory:":
+                # WAL: readers never block the writer, and the writer never blocks readers.
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(f"BEGIN IMMEDIATE;\n{CREATE_TABLES_SQL}COMMIT;")
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            self._conn.close()  # closing also rolls back a half-made schema
+            raise ConfigError(f"path {self.path!r} cannot be used as a database: {exc}") from exc
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (then re-raised)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back by itself (e.g. disk full); then a
+                # second ROLLBACK would hide the real error behind "no transaction is active".
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def read_sql(self, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+        """Run a learner's own SELECT against the store; writing is refused by SQLite itself."""
+        if not isinstance(sql, str) or not sql.strip():
+            raise TypeError(f"sql must be the text of a SQL query, got {sql!r}")
+        with self._lock:
+            # query_only makes SQLite reject any write in this query, so a notebook
+            # experiment cannot break the store's invariants behind its back.
+            self._conn.execute("PRAGMA query_only = ON")
+            try:
+                return pd.read_sql_query(sql, self._conn, params=params)
+            except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+                raise ConfigError(f"sql could not be run: {exc}") from None
+            finally:
+                self._conn.execute("PRAGMA query_only = OFF")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _row(self, stream: str, version: int, event: NewEvent, schema: int) -> tuple[Any, ...]:
+        return (stream, version, event.type, schema, event.data_json, event.time,
+                event.message_id, event.sender, event.correlation_id, event.causation_id)
+
+    def _append(self, stream: str, expected: int | None,
+                batch: list[tuple[NewEvent, int]]) -> list[Row]:
+        params: list[tuple[Any, ...]] = []
+
+        def rows(base: int) -> Iterator[tuple[Any, ...]]:
+            # Lazy on purpose: rows are made while earlier ones are already inserted, so a
+            # failure half-way through really is "in the middle of the transaction".
+            for i, (event, schema) in enumerate(batch, start=1):
+                params.append(self._row(stream, base + i, event, schema))
+                yield params[-1]
+
+        with self._transaction() as conn:
+            # With ANY we ask for the current version; with an exact version we don't ask:
+            # we insert expected+1, ... and let UNIQUE and the trigger judge that claim.
+            base = expected if expected is not None else \
+                conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+            try:
+                conn.executemany(APPEND_SQL, rows(base))
+            except sqlite3.IntegrityError as exc:
+                if "stream version conflict" not in str(exc) and "UNIQUE" not in str(exc):
+                    raise
+                actual = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+                raise ConcurrencyError(stream, base, actual) from exc
+            # We hold the write lock, so our rows got consecutive positions ending here.
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        first = last - len(params) + 1
+        return [(first + i, *row) for i, row in enumerate(params)]
+
+    def _version(self, stream: str) -> int:
+        return int(self._query(STREAM_VERSION_SQL, (stream,))[0][0])
+
+    def _head(self) -> int:
+        return int(self._query(HEAD_SQL)[0][0])
+
+    def _stream_names(self) -> list[str]:
+        return [name for (name,) in self._query(STREAMS_SQL)]
+
+    def _rows_of_stream(self, stream: str, first: int, last: int | None) -> list[Row]:
+        return self._query(READ_STREAM_SQL, (stream, first, _MAX_VERSION if last is None else last))
+
+    def _rows_from(self, first: int, limit: int | None) -> list[Row]:
+        return self._query(READ_ALL_SQL, (first, -1 if limit is None else limit))
+
+    def _put_snapshot(self, stream: str, version: int, state_json: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(SAVE_SNAPSHOT_SQL, (stream, version, state_json))
+
+    def _get_snapshot(self, stream: str) -> tuple[int, str] | None:
+        rows = self._query(LOAD_SNAPSHOT_SQL, (stream,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def _put_projection(self, name: str, model_json: str, checkpoint: int,
+                        expected_checkpoint: int) -> None:
+        # Model and checkpoint in one row, in one transaction: there is no moment in which
+        # one is saved and the other is not, so a crash can never make an event count twice.
+        with self._transaction() as conn:
+            row = conn.execute(CHECKPOINT_SQL, (name,)).fetchone()
+            actual = 0 if row is None else row[0]
+            if actual != expected_checkpoint:
+                raise ConcurrencyError(f"projection:{name}", expected_checkpoint, actual)
+            conn.execute(SAVE_PROJECTION_SQL, (name, checkpoint, model_json))
+
+    def _get_projection(self, name: str) -> tuple[str, int] | None:
+        rows = self._query(LOAD_PROJECTION_SQL, (name,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,165 @@
+"""Benchmark: the Kafka model's hot path against a bare SimPy ``Store`` pipe, in the same run.
+
+Both pipes move `n` messages from one producer process (one send, then ``timeout(1.0)``) to one
+handler that counts them. The bare pipe is ``store.put(message)`` / ``yield store.get()``. The
+Kafka pipe is the full model with its normal trace recording: ``Producer.send`` (partitioner,
+idempotent ``acks=all`` request) → leader append (a ``send`` row) → high watermark → one
+consumer-group member polling batches (a ``deliver`` row per record) → handler, with
+auto-commit. The topic has 3 partitions on a 3-broker cluster with replication factor 1 (so no
+follower fetch timers), and the member long-polls (``fetch_min_records=100``,
+``fetch_max_wait=100``): fetching in batches is what Kafka consumers do. Messages come from a
+pool of 100 made before the clock starts, the same pool for both pipes.
+
+    python -m eventlab.engines.kafka.bench          # ratio, then 10k / 100k / 1M, each in a fresh process
+
+Each row of the table runs in its own interpreter (after a 1000-message warm-up of the same
+pipe), so the peak memory shown is that run's own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from eventlab.core.errors import check_int
+from eventlab.core.messages import Message
+from eventlab.core.world import World
+from eventlab.engines.kafka.broker import Cluster
+from eventlab.engines.kafka.group import ConsumerGroup
+from eventlab.engines.kafka.log import Record
+from eventlab.engines.kafka.producer import Producer
+
+POOL = 100
+SIZES = (10_000, 100_000, 1_000_000)
+WARM_UP = 1000
+MAX_N = 10_000_000
+TOPIC = "orders"
+
+
+def message_pool(world: World) -> list[Message]:
+    """The messages every pipe moves, made before its clock starts (keys order-0..order-99)."""
+    return [world.event("OrderPlaced", sender="shop", key=f"order-{i}", payload={"item": i})
+            for i in range(POOL)]
+
+
+def bare_pipe(n: int) -> float:
+    """Seconds to move `n` messages through a bare SimPy Store (producer, store, consumer)."""
+    check_int("n", n, low=1, high=MAX_N)
+    world = World(1)
+    pool = message_pool(world)
+    got = [0]
+
+    def handler(_message: Message) -> None:
+        got[0] += 1
+
+    start = time.perf_counter()
+    env = world.env
+    store = simpy.Store(env)
+
+    def produce() -> Generator[simpy.Event, Any, None]:
+        for i in range(n):
+            store.put(pool[i % POOL])
+            yield env.timeout(1.0)
+
+    def consume() -> Generator[simpy.Event, Any, None]:
+        while True:
+            handler((yield store.get()))
+
+    env.process(produce())
+    env.process(consume())
+    env.run()
+    elapsed = time.perf_counter() - start
+    if got[0] != n:
+        raise RuntimeError(f"bare pipe delivered {got[0]} of {n} messages")
+    return elapsed
+
+
+def kafka_pipe(n: int) -> float:
+    """Seconds to move `n` messages through producer → partitions → consumer group → handler."""
+    check_int("n", n, low=1, high=MAX_N)
+    world = World(1)
+    pool = message_pool(world)
+    got = [0]
+
+    def handler(_record: Record) -> None:
+        got[0] += 1
+
+    start = time.perf_counter()
+    env = world.env
+    cluster = Cluster(world, brokers=3)
+    cluster.create_topic(TOPIC, partitions=3, replication_factor=1)
+    producer = Producer(cluster, "shop")
+    group = ConsumerGroup(cluster, "billing", TOPIC, auto_offset_reset="earliest")
+    group.join("billing-1", handler, fetch_min_records=100, fetch_max_wait=100.0)
+
+    def produce() -> Generator[simpy.Event, Any, None]:
+        send = producer.send
+        for i in range(n):
+            send(TOPIC, pool[i % POOL])
+            yield env.timeout(1.0)
+
+    env.process(produce())
+    env.run()
+    elapsed = time.perf_counter() - start
+    if got[0] != n or len(producer.acknowledged) != n:
+        raise RuntimeError(f"kafka pipe delivered {got[0]} and acknowledged "
+                           f"{len(producer.acknowledged)} of {n} messages")
+    if len(world.trace) < 2 * n:
+        raise RuntimeError("kafka pipe recorded fewer than a send and a deliver row per message")
+    return elapsed
+
+
+def ratio(n: int = 100_000, repeats: int = 3) -> tuple[float, float, float]:
+    """(bare seconds, kafka seconds, kafka / bare): best of `repeats` alternating runs each."""
+    check_int("repeats", repeats, low=1, high=20)
+    bare = kafka = float("inf")
+    for _ in range(repeats):
+        bare = min(bare, bare_pipe(n))
+        kafka = min(kafka, kafka_pipe(n))
+    return bare, kafka, kafka / bare
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (NaN where the platform cannot tell)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
+
+
+def _one(pipe: str, n: int) -> tuple[float, float]:
+    """Run one pipe in a fresh interpreter: (seconds, peak MB of that process)."""
+    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe, str(n)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def main(argv: list[str]) -> None:
+    """Print the ratio and the 10k/100k/1M table (``--one PIPE N`` runs a single pipe)."""
+    if argv[:1] == ["--one"]:
+        pipe = {"bare": bare_pipe, "kafka": kafka_pipe}[argv[1]]
+        pipe(WARM_UP)  # a fresh interpreter runs its first thousand messages slowly
+        seconds = pipe(int(argv[2]))
+        print(f"{seconds:.4f} {peak_rss_mb():.1f}")
+        return
+    bare, kafka, factor = ratio()
+    print(f"100k messages, best of 3: bare SimPy Store {100_000 / bare:,.0f} msgs/s, "
+          f"Kafka model {100_000 / kafka:,.0f} msgs/s, ratio {factor:.2f}x (target <= 3x)")
+    print(f"{'messages':>10} {'bare s':>8} {'kafka s':>8} {'ratio':>6} {'kafka msgs/s':>13} "
+          f"{'kafka peak MB':>14}")
+    for n in SIZES:
+        bare_s, _ = _one("bare", n)
+        kafka_s, peak = _one("kafka", n)
+        print(f"{n:>10,} {bare_s:>8.2f} {kafka_s:>8.2f} {kafka_s / bare_s:>6.2f} "
+              f"{n / kafka_s:>13,.0f} {peak:>14.0f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

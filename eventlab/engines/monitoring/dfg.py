@@ -1,0 +1,186 @@
+"""The directly-follows graph (DFG) of any event log, as process mining draws it first.
+
+Sort each case's events by time; every pair of consecutive activities ``a → b`` is one
+occurrence of the edge (a, b), and the time between them is its duration. The result is a
+table with one row per edge: ``from``, ``to``, ``count`` and the mean, median and longest
+duration. Ties in time keep the order the rows have in the log. Durations are in the unit of
+the timestamp column (hours in eventlab's traces); a datetime column gives hours.
+
+``directly_follows(monitoring.message_log(trace))`` is the DFG of a run's messages;
+``from_csv("log.csv", case=..., activity=..., timestamp=...)`` reads any exported log;
+:func:`dfg_diagram` draws the table.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from eventlab.core.errors import ConfigError, check_bool, check_choice, check_text
+from eventlab.view.graphs import Diagram
+
+COLUMNS: tuple[str, ...] = ("from", "to", "count", "mean_duration", "median_duration",
+                            "max_duration")
+START, END = "▶ start", "■ end"
+
+
+def _check(log: object, case: str, activity: str, timestamp: str) -> pd.DataFrame:
+    if not isinstance(log, pd.DataFrame):
+        raise TypeError(f"log must be a pandas DataFrame, got {type(log).__name__}")
+    for name, column in (("case", case), ("activity", activity), ("timestamp", timestamp)):
+        check_text(name, column)
+        if column not in log.columns:
+            raise ConfigError(f"{name}={column!r} is not a column of the log; columns: "
+                              f"{', '.join(map(str, log.columns))}")
+    if len({case, activity, timestamp}) < 3:
+        raise ConfigError(f"case, activity and timestamp must be three different columns, got "
+                          f"{case!r}, {activity!r}, {timestamp!r}")
+    for name, column in (("case", case), ("activity", activity), ("timestamp", timestamp)):
+        missing = log[column].isna()
+        if missing.any():
+            raise ConfigError(f"{name} column {column!r} has {int(missing.sum())} missing "
+                              f"value(s), first in row {missing.idxmax()!r}; keep only the "
+                              "rows of the log you mean (e.g. monitoring.message_log(trace))")
+    return log
+
+
+def _hours(values: pd.Series, column: str) -> pd.Series:
+    if values.empty:
+        return values.astype("float64")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        hours: pd.Series = (values - values.min()) / pd.Timedelta(hours=1)
+        return hours
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        raise ConfigError(f"timestamp column {column!r} must hold numbers or datetimes, "
+                          f"got dtype {values.dtype}")
+    return values.astype("float64")
+
+
+def directly_follows(log: pd.DataFrame, *, case: str = "correlation_id",
+                     activity: str = "message_type", timestamp: str = "time",
+                     endpoints: bool = False) -> pd.DataFrame:
+    """The DFG of `log`: one row per (from, to) pair, most frequent first.
+
+    `endpoints` adds ``▶ start → first activity`` and ``last activity → ■ end`` per case
+    (duration 0), which shows where cases begin and stop.
+    """
+    _check(log, case, activity, timestamp)
+    check_bool("endpoints", endpoints)
+    events = pd.DataFrame({"case": log[case].to_numpy(), "activity": log[activity].astype(str),
+                           "t": _hours(log[timestamp], timestamp).to_numpy(),
+                           "row": range(len(log))})
+    events = events.sort_values(["case", "t", "row"], kind="stable")
+    nxt = events.groupby("case", sort=False)[["activity", "t"]].shift(-1)
+    pairs = pd.DataFrame({"from": events["activity"], "to": nxt["activity"],
+                          "d": nxt["t"] - events["t"]}).dropna(subset=["to"])
+    if endpoints:
+        first = events.drop_duplicates("case", keep="first")
+        last = events.drop_duplicates("case", keep="last")
+        pairs = pd.concat([
+            pd.DataFrame({"from": START, "to": first["activity"], "d": 0.0}), pairs,
+            pd.DataFrame({"from": last["activity"], "to": END, "d": 0.0})])
+    if pairs.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if "duration" in c else
+                                          "int64" if c == "count" else "object")
+                             for c in COLUMNS})
+    stats = pd.DataFrame(pairs.groupby(["from", "to"], sort=True)["d"].agg(
+        count="size", mean_duration="mean", median_duration="median", max_duration="max"))
+    table = stats.reset_index().sort_values(["count", "from", "to"],
+                                            ascending=[False, True, True], kind="stable")
+    table["count"] = table["count"].astype("int64")
+    return table.reset_index(drop=True)[list(COLUMNS)]
+
+
+def read_log(path: str | PathLike[str], *, case: str, activity: str, timestamp: str,
+             sep: str = ",") -> pd.DataFrame:
+    """Read an event log CSV; the timestamp column becomes numbers or datetimes."""
+    if not isinstance(path, str | PathLike):
+        raise TypeError(f"path must be a file path, got {type(path).__name__} {path!r}")
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"path {str(file)!r} is not a file")
+    check_text("sep", sep)
+    log = pd.read_csv(file, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+    _check(log, case, activity, timestamp)
+    raw = log[timestamp]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    if numbers.notna().all():
+        log[timestamp] = numbers
+        return log
+    dates = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+    if dates.notna().all():
+        log[timestamp] = dates
+        return log
+    bad = raw[numbers.isna() & dates.isna()]
+    raise ConfigError(f"timestamp column {timestamp!r} must hold numbers or ISO dates; row "
+                      f"{bad.index[0]} has {bad.iloc[0]!r}")
+
+
+def from_csv(path: str | PathLike[str], *, case: str, activity: str, timestamp: str,
+             sep: str = ",", endpoints: bool = False) -> pd.DataFrame:
+    """:func:`directly_follows` of the event log in a CSV file."""
+    log = read_log(path, case=case, activity=activity, timestamp=timestamp, sep=sep)
+    return directly_follows(log, case=case, activity=activity, timestamp=timestamp,
+                            endpoints=endpoints)
+
+
+def dfg_diagram(dfg: pd.DataFrame, *, title: str = "directly-follows graph",
+                unit: str = "h", show: str = "both") -> Diagram:
+    """Draw a DFG table: activities as boxes, edges labelled with count and mean duration."""
+    if not isinstance(dfg, pd.DataFrame):
+        raise TypeError(f"dfg must be a pandas DataFrame, got {type(dfg).__name__}")
+    missing = [c for c in ("from", "to", "count", "mean_duration") if c not in dfg.columns]
+    if missing:
+        raise ConfigError(f"dfg is missing column(s) {missing}; make it with directly_follows()")
+    check_choice("show", show, ("count", "duration", "both"))
+    picture = Diagram(title)
+    nodes = dict.fromkeys([*dfg["from"], *dfg["to"]])
+    for name in nodes:
+        role = "client" if name in (START, END) else "service"
+        picture.add_node(str(name), role=role)
+    for tail, head, count, mean in zip(dfg["from"], dfg["to"], dfg["count"],
+                                       dfg["mean_duration"], strict=True):
+        parts = []
+        if show in ("count", "both"):
+            parts.append(f"×{count}")
+        if show in ("duration", "both") and head != END:
+            parts.append(f"⌀ {float(mean):.3g} {unit}")
+        kind = "command" if str(head).endswith("Command") else \
+            "event" if str(head).endswith("Event") else "plain"
+        picture.add_edge(str(tail), str(head), " · ".join(parts), kind=kind)
+    return picture
+
+
+MONITOR_COLUMNS: tuple[str, ...] = ("traceId", "timestamp", "messageType", "kind", "sender")
+MONITOR_KINDS: tuple[str, ...] = ("event", "command")
+
+
+def read_monitor_log(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a monitor export (:func:`~eventlab.engines.monitoring.cases.export_log`) and check it:
+    exactly the columns traceId, timestamp, messageType, kind, sender; no empty field; every
+    kind ``event`` or ``command``; ISO timestamps (returned as datetimes); sorted by time
+    within each trace. A problem raises one line naming the row and the value."""
+    log = read_log(path, case="traceId", activity="messageType", timestamp="timestamp")
+    columns = list(log.columns)
+    if columns != list(MONITOR_COLUMNS):
+        raise ConfigError(f"{Path(path).name}: columns must be {', '.join(MONITOR_COLUMNS)}; "
+                          f"got {', '.join(map(str, columns))}")
+    if not pd.api.types.is_datetime64_any_dtype(log["timestamp"]):
+        raise ConfigError(f"{Path(path).name}: timestamps must be ISO dates and times, got "
+                          f"{log['timestamp'].iloc[0]!r} in row 0")
+    for column in ("kind", "sender"):
+        empty = log[column].isna()
+        if empty.any():
+            raise ConfigError(f"{Path(path).name}: row {empty.idxmax()} has no {column}")
+    bad = log[~log["kind"].isin(list(MONITOR_KINDS))]
+    if len(bad):
+        raise ConfigError(f"{Path(path).name}: row {bad.index[0]} has kind "
+                          f"{bad['kind'].iloc[0]!r}; allowed: {', '.join(MONITOR_KINDS)}")
+    back = log.groupby("traceId", sort=False)["timestamp"].diff() < pd.Timedelta(0)
+    if back.any():
+        where = int(back.to_numpy().argmax())
+        raise ConfigError(f"{Path(path).name}: row {where} ({log['traceId'].iloc[where]}) is "
+                          "earlier than the row before it in the same trace")
+    return log

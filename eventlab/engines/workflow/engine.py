@@ -1,0 +1,167 @@
+"""A small workflow engine: tokens walk a :class:`~eventlab.engines.workflow.definition.Process`.
+
+It runs inside a :class:`~eventlab.core.world.World` (every token is a SimPy process; times are
+hours) and writes what it does to the world's trace, tagged with the instance's correlation
+id (see :mod:`eventlab.core.recording`):
+
+* ``state`` rows: a token entered an element (entity = instance id, value = element id) and
+  instance status changes (entity = ``<instance id>:status``);
+* ``timer``: a timer or boundary timer fired; ``fault``: a worker failed (retries left);
+* ``reject``: an incident (retries used up, or no gateway condition held); ``drop``: a message
+  arrived that no instance waits for (discarded, like the companion code's listener does).
+
+Workers do the service tasks (``engine.worker("charge-card", handler)``). A handler gets a
+:class:`~eventlab.engines.workflow.instance.Job` and returns a dict of variables, or is a generator
+that yields SimPy events first (its duration). Raising :class:`JobFailed` means "technical
+failure": the engine retries after `retry_backoff` hours and raises an incident when the
+element's retries are used up (``on_incident`` is told); ``resolve(instance)`` gives it
+more tries.
+
+A compensating end event stops the instance's other tokens, then runs the compensation of
+every completed compensable task once, in reverse order of completion; a terminating end
+only stops the other tokens.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from eventlab.core.errors import ConfigError, check_float, check_int, check_text
+from eventlab.core.messages import Message
+from eventlab.core.world import World
+from eventlab.engines.workflow.definition import Element, Process
+from eventlab.engines.workflow.instance import Handler, Instance, Job, JobFailed, Sender
+from eventlab.engines.workflow.tokens import TokenRunner
+
+
+class Engine(TokenRunner):
+    """Deploys process definitions and runs their instances inside one world."""
+
+    def __init__(self, world: World, name: str = "Engine", *, sender: Sender | None = None,
+                 retry_backoff: float = 0.5, record_discards: bool = True,
+                 on_incident: Callable[[Instance, Element], None] | None = None) -> None:
+        if not isinstance(world, World):
+            raise TypeError(f"world must be an eventlab World, got {type(world).__name__}")
+        self.world, self.env = world, world.env
+        self.name = check_text("name", name)
+        self.retry_backoff = check_float("retry_backoff", retry_backoff, low=0.0)
+        self.record_discards = record_discards
+        self.sender = sender
+        self.on_incident = on_incident  # called when an incident opens (an operator's pager)
+        self.processes: dict[str, Process] = {}
+        self.instances: list[Instance] = []
+        self._workers: dict[str, Handler] = {}
+        self._waits: dict[tuple[str, str], list[tuple[simpy.Event, Instance, int]]] = {}
+        self._passed: Counter[tuple[str, str]] = Counter()
+        self._tokens = 0
+
+    # -- set up ---------------------------------------------------------------------------
+
+    def deploy(self, process: Process) -> None:
+        """Make `process` startable (by :meth:`start` or by its start message)."""
+        if not isinstance(process, Process):
+            raise TypeError(f"process must be a Process, got {type(process).__name__}")
+        self.processes[process.id] = process
+
+    def worker(self, job: str, handler: Handler) -> None:
+        """Register the `handler` that does every job of type `job`."""
+        check_text("job", job)
+        if not callable(handler):
+            raise TypeError(f"handler for job {job!r} must be callable, got {handler!r}")
+        self._workers[job] = handler
+
+    # -- running --------------------------------------------------------------------------
+
+    def start(self, process_id: str, *, correlation_id: str, key: str | None = None,
+              variables: Mapping[str, Any] | None = None) -> Instance:
+        """Start an instance of a deployed process now; its token begins at the start event."""
+        process = self.processes.get(process_id)
+        if process is None:
+            raise ConfigError(f"process_id {process_id!r} is not deployed on {self.name}; "
+                              f"deployed: {', '.join(self.processes) or 'none'}")
+        check_text("correlation_id", correlation_id)
+        missing = sorted(process.jobs() - set(self._workers))
+        if missing:
+            raise ConfigError(f"{self.name} has no worker for job type(s) {missing} of process "
+                              f"{process_id!r}; register them with engine.worker(...)")
+        if self.sender is None and any(e.message for e in process.elements
+                                       if e.kind in ("send", "throw", "end")):
+            raise ConfigError(f"process {process_id!r} sends messages: give {self.name} a "
+                              "sender=... that publishes them")
+        inst = Instance(self.world.new_id(f"wf-{process.id}"), process, correlation_id, key,
+                        dict(variables or {}), self.world.now, self.env.event())
+        self.instances.append(inst)
+        self._status(inst, "active", f"started {process.name}")
+        self._spawn(inst, process.start_event.id)
+        return inst
+
+    def deliver(self, message: Message) -> str:
+        """Hand a message to the engine: ``started``, ``correlated`` or ``discarded``.
+
+        A message whose type is a start message starts a new instance; otherwise the oldest
+        token waiting for that type with the message's correlation id receives it.
+        """
+        if not isinstance(message, Message):
+            raise TypeError(f"message must be an eventlab Message, got {type(message).__name__}")
+        starts = [p for p in self.processes.values() if p.start_event.message == message.type]
+        corr = message.correlation_id or message.message_id
+        for process in starts:
+            self.start(process.id, correlation_id=corr, key=message.key,
+                       variables=message.payload)
+        if starts:
+            return "started"
+        waits = self._waits.get((message.type, corr), [])
+        while waits:
+            event, _, _ = waits.pop(0)
+            if not event.triggered:
+                event.succeed(message)
+                return "correlated"
+        if self.record_discards:
+            self.world.trace.record("drop", self.world.now, self.name, message=message,
+                                    detail="no instance waits for it: discarded")
+        return "discarded"
+
+    def resolve(self, instance: Instance, *, retries: int = 1,
+                variables: Mapping[str, Any] | None = None) -> None:
+        """Resolve the instance's open incidents: update variables, give `retries` more tries."""
+        if not isinstance(instance, Instance) or instance not in self.instances:
+            raise ConfigError(f"instance {instance!r} does not belong to engine {self.name}")
+        check_int("retries", retries, low=1, high=100)
+        if not instance.open_incidents:
+            raise ConfigError(f"instance {instance.id} has no open incident to resolve")
+        instance.variables.update(variables or {})
+        for wake in list(instance.open_incidents):
+            wake.succeed(retries)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def table(self) -> pd.DataFrame:
+        """One row per instance: status, outcome, times, incidents, compensated steps."""
+        rows = [{"instance": i.id, "process": i.process.id, "correlation_id": i.correlation_id,
+                 "key": i.key, "status": i.status, "outcome": i.outcome, "started": i.started,
+                 "ended": i.ended, "duration": i.duration, "incidents": i.incidents,
+                 "completed steps": ",".join(i.completed),
+                 "compensated steps": ",".join(i.compensated)} for i in self.instances]
+        columns = ["instance", "process", "correlation_id", "key", "status", "outcome",
+                   "started", "ended", "duration", "incidents", "completed steps",
+                   "compensated steps"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def token_counts(self, process_id: str) -> dict[str, tuple[int, int]]:
+        """Element id -> (tokens that passed, tokens there now) for one process."""
+        here: Counter[str] = Counter()
+        for inst in self.instances:
+            if inst.process.id == process_id and inst.finished_as is None:
+                here.update(inst.positions.values())
+        process = self.processes.get(process_id)
+        if process is None:
+            raise ConfigError(f"process_id {process_id!r} is not deployed on {self.name}")
+        return {e.id: (self._passed[(process_id, e.id)], here[e.id]) for e in process.elements}
+
+
+__all__ = ["Engine", "Handler", "Instance", "Job", "JobFailed", "Sender"]

@@ -1,0 +1,310 @@
+"""Persistent state vs persistent change: account #12345 lived two ways at once.
+
+Every run starts with the talk's three facts (account opened 2019-04-16 11:00, 2,500 $
+received, 14.99 $ paid by card: 2,485.01 $). Then a SimPy customer keeps using the account
+for ``days`` days: a salary on the 16th, rent on the 1st, card payments at random. The
+account service decides each command against the state folded from its log (with a
+snapshot every ``snapshot_every`` events) and appends with the exact version it read. Every
+accepted fact is also applied to :class:`~eventlab.domains.account.AccountRow`, the row updated in
+place, so the two models can be compared at the end. A projector polls the log every
+``projector_interval`` minutes into a read model (monthly spending) and its lag is recorded.
+
+Times are simulated minutes since 2019-04-16 11:00 (:func:`when` shows them as dates).
+The domain (events, fold, rules, the row) lives in :mod:`eventlab.domains.account`, the SimPy model
+in :mod:`eventlab.scenarios.bank.simulation` and the charts and diagram in :mod:`eventlab.scenarios.bank.pictures`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from eventlab.core import results
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.errors import check_text
+from eventlab.domains.account import (
+    ACCOUNT,
+    BALANCE_SQL,
+    INITIAL,
+    MINUTES_PER_DAY,
+    STREAM,
+    AccountRow,
+    audit,
+    balance_as_of,
+    balance_of,
+    cents,
+    correction,
+    decide,
+    dollars,
+    evolve,
+    minutes_at,
+    monthly_spending,
+    when,
+)
+from eventlab.engines.eventstore.memory import InMemoryEventStore, fold
+from eventlab.engines.eventstore.projections import Projector
+from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
+from eventlab.scenarios.bank import pictures as pictures
+from eventlab.scenarios.bank.simulation import Model
+from eventlab.view import graphs, playback
+from eventlab.view.charts import Chart
+
+__all__ = [
+    "ACCOUNT", "BALANCE_SQL", "INITIAL", "STREAM", "AccountRow", "BankResult", "Chart",
+    "Config", "Deletion", "audit", "balance_as_of", "balance_of", "cents", "decide",
+    "delete_transaction", "dollars", "evolve", "fold", "monthly_spending", "run", "view", "when",
+]
+
+REPLAYED_KINDS = ("send", "state", "reject")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the account's story (money in dollars, times in minutes)."""
+
+    days: int = param(60, low=0, high=730,
+                      help="days of activity after the opening (0: only the talk's three facts)")
+    payments_per_day: float = param(1.2, low=0.0, high=20.0, step=0.1,
+                                    help="mean card payments per day")
+    mean_payment: float = param(25.0, low=1.0, high=1000.0, step=1.0,
+                                help="mean amount of one card payment ($)")
+    salary: float = param(2500.0, low=0.0, high=20000.0, step=50.0,
+                          help="transfer received on the 16th of each month ($)")
+    rent: float = param(950.0, low=0.0, high=20000.0, step=50.0,
+                        help="transfer sent on the 1st of each month ($)")
+    overdraft: float = param(0.0, low=0.0, high=10000.0, step=50.0,
+                             help="how far the balance may go below zero ($)")
+    projector_interval: float = param(360.0, low=10.0, high=10080.0, step=10.0,
+                                      help="minutes between two polls of the projector")
+    snapshot_every: int = param(10, low=1, high=1000,
+                                help="take a snapshot after every this many events")
+    as_of_day: float = param(30.0, low=0.0, high=730.0, step=0.5,
+                             help="time travel: the moment to look at, in days after opening")
+    seed: int = seed_param()
+
+    def check(self) -> None:
+        for name in ("mean_payment", "salary", "rent", "overdraft"):
+            cents(getattr(self, name), name)  # whole cents only
+
+
+@dataclass(frozen=True, repr=False)
+class BankResult(results.RunResult):
+    """A run of the account's story: the log, the row, the read model and their measurements."""
+
+    store: InMemoryEventStore = field(default_factory=InMemoryEventStore, repr=False)
+    row: AccountRow = field(default_factory=AccountRow, repr=False)
+    projector: Projector[dict[str, int]] | None = field(default=None, repr=False)
+    loads: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    transaction_ids: dict[int, int] = field(default_factory=dict, repr=False)
+    end: float = 0.0
+
+    # -- the log ----------------------------------------------------------------------------
+    def events(self) -> list[StoredEvent]:
+        """The account's stream: every fact, oldest first."""
+        return self.store.read_stream(STREAM)
+
+    def balance(self) -> int:
+        """The current balance in cents: the fold of the whole log."""
+        return balance_of(self.events())
+
+    def audit(self) -> pd.DataFrame:
+        """Every fact with its time, amount and the balance right after it."""
+        return audit(self.events())
+
+    def as_of(self, moment: str | float) -> pd.DataFrame:
+        """Time travel: what the log and the row can say about the balance at `moment`."""
+        minutes = min(minutes_at(moment), self.end)
+        known = [e for e in self.events() if e.time <= minutes]
+        updated = self.row.table()["last updated"].iloc[0]
+        return pd.DataFrame(
+            [("log (append only)", dollars(balance_of(known)),
+              f"the fold of the {len(known)} events up to {when(minutes)}"),
+             ("row (updated in place)", dollars(self.row.balance),
+              f"only its last update, {updated}")],
+            columns=["model", f"balance as of {when(minutes)}", "how it knows"],
+        ).set_index("model")
+
+    def balance_chart(self, as_of: str | float | None = None) -> Chart:
+        """The balance over time, folded from the log (the row could not draw this)."""
+        events = self.events()
+        times = [pictures.date(e.time) for e in events] + [pictures.date(self.end)]
+        balances, state = [], dict(INITIAL)
+        for event in events:
+            state = evolve(state, event)
+            balances.append(state["balance"] / 100)
+        balances.append(balances[-1])
+        figure, axes = pictures.figure()
+        axes.step(times, balances, where="post", label="from the log (fold up to each moment)")
+        axes.plot([times[-1]], [self.row.balance / 100], "o", color="#d93025",
+                  label="the row: only this point")
+        if as_of is not None:
+            axes.axvline(pictures.date(min(minutes_at(as_of), self.end)), color="#f29900", ls="--",
+                         label=f"as of {when(min(minutes_at(as_of), self.end))}")
+        axes.axhline(0, color="#5f6368", lw=0.8)
+        pictures.finish(figure, axes, f"balance of account #{ACCOUNT}", "balance ($)")
+        return Chart(figure, f"balance of #{ACCOUNT}, {len(events)} events from "
+                             f"{when(0)} to {when(self.end)}")
+
+    # -- the read model ---------------------------------------------------------------------
+    def read_model(self) -> pd.DataFrame:
+        """Monthly spending as the projector last saved it (with its checkpoint)."""
+        assert self.projector is not None
+        model, checkpoint = self.projector.state()
+        return _spending_table(model).rename(columns={"spending": f"spending (checkpoint "
+                                                                  f"{checkpoint})"})
+
+    def rebuild(self) -> pd.DataFrame:
+        """Replay the whole log into an empty read model and compare it with the live one."""
+        assert self.projector is not None
+        live = self.projector.model
+        rebuilt, _ = self.projector.replay()
+        months = sorted(set(live) | set(rebuilt))
+        return pd.DataFrame(
+            [(m, dollars(live.get(m, 0)), dollars(rebuilt.get(m, 0)),
+              "yes" if live.get(m) == rebuilt.get(m) else "no") for m in months],
+            columns=["month", "live (projector)", "rebuilt from the log", "equal"],
+        ).set_index("month")
+
+    def lag(self) -> pd.DataFrame:
+        """The projector's lag in events, at every change of it (appends raise it, polls end it)."""
+        rows = self.trace[(self.trace["kind"] == "state") & (self.trace["actor"] == "Projector")
+                          & (self.trace["entity"] == "lag")]
+        return pd.DataFrame({"time": rows["time"].to_numpy(),
+                             "lag (events)": rows["value"].astype(int).to_numpy()})
+
+    def lag_chart(self, until: str | float | None = None) -> Chart:
+        """How far the read model trailed the log while the simulation ran (up to `until`)."""
+        stop = self.end if until is None else min(minutes_at(until), self.end)
+        lag = self.lag()
+        lag = lag[lag["time"] <= stop]
+        times = [pictures.date(t) for t in lag["time"]] + [pictures.date(stop)]
+        values = [*lag["lag (events)"], lag["lag (events)"].iloc[-1]]
+        polls = self.trace[(self.trace["kind"] == "state") & (self.trace["actor"] == "Projector")
+                           & (self.trace["entity"] == "checkpoint") & (self.trace["time"] <= stop)]
+        figure, axes = pictures.figure()
+        axes.fill_between(times, values, step="post", color="#188038", alpha=0.35, lw=0)
+        axes.step(times, values, where="post", color="#188038",
+                  label="events appended but not yet applied")
+        axes.plot([pictures.date(t) for t in polls["time"]], [0] * len(polls), "^", color="#5f6368",
+                  markersize=5, label=f"projector polls that found new events ({len(polls)})")
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        pictures.finish(figure, axes, f"read model lag, projector polling every "
+                              f"{self.config.projector_interval:g} min", "lag (events)")
+        return Chart(figure, f"projector lag from {when(0)} to {when(stop)}: {len(polls)} "
+                             f"catch-ups, at most {max(values)} events behind")
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def snapshot_reads(self) -> pd.DataFrame:
+        """Events read by each load of the account's state, without and with snapshots."""
+        return self.loads
+
+    def snapshot_chart(self) -> Chart:
+        """Events read per load as the stream grows: all of them, or only the tail."""
+        loads = self.loads
+        figure, axes = pictures.figure()
+        axes.plot(loads["stream version"], loads["read without snapshots"],
+                  label="without snapshots: the whole stream")
+        axes.plot(loads["stream version"], loads["read with snapshots"],
+                  label=f"with a snapshot every {self.config.snapshot_every} events")
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        pictures.finish(figure, axes, "events read to load the account once", "events read",
+                xlabel="stream version at the load")
+        return Chart(figure, f"events read per load, {len(loads)} loads")
+
+    # -- pictures -----------------------------------------------------------------------------
+    def graph(self) -> graphs.Diagram:
+        """Who writes and reads what, with counts from the trace."""
+        return pictures.diagram(self.trace, None)
+
+    def frames(self, max_frames: int = 120) -> list[playback.Frame]:
+        """Playback frames: one per command, state change and refusal."""
+        return playback.frames(self.trace, pictures.diagram, kinds=REPLAYED_KINDS,
+                               max_frames=max_frames)
+
+
+def run(config: Config | None = None) -> BankResult:
+    """Simulate account #12345: the talk's three facts, then `config.days` days of use."""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a bank.Config, got {type(config).__name__}")
+    model = Model(config)
+    model.world.env.run(until=model.end)
+    model.final_poll()
+    return BankResult(config, model.world.trace.to_frame(), model.metrics(), store=model.store,
+                      row=model.row, projector=model.projector,
+                      loads=pd.DataFrame(model.loads, columns=[
+                          "when", "stream version", "read without snapshots",
+                          "read with snapshots"]),
+                      transaction_ids=model.transaction_ids, end=model.end)
+
+
+def view(result: BankResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The time-travel panel: the balance as of ``as_of_day``, and the last facts before it."""
+    minutes = min(result.config.as_of_day * MINUTES_PER_DAY, result.end)
+    table = result.audit()
+    before = table[[e.time <= minutes for e in result.events()]]
+    return result.as_of(minutes), before.tail(5).set_index("version")
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """One transaction deleted from the row model and corrected in the log, side by side."""
+
+    version: int
+    at: float
+    row: AccountRow = field(repr=False)
+    events: list[StoredEvent] = field(repr=False)
+
+    def audit(self) -> pd.DataFrame:
+        """The log after the correction: the original fact is still there."""
+        return audit(self.events)
+
+    def summary(self) -> pd.DataFrame:
+        """What each model did, and what it can still tell afterwards."""
+        original = self.events[self.version - 1]
+        just_after = original.time
+        row_past = self.row.sum_of_transactions(just_after)
+        log_past = balance_as_of(self.events, just_after)
+        records = sum(1 for e in self.events if e.version == self.version
+                      or e.data.get("corrects") == self.version)
+        return pd.DataFrame(
+            [("what the delete did", "DELETE the transaction, UPDATE the balance",
+              f"append TransactionCorrected (v{self.events[-1].version})"),
+             ("balance now", dollars(self.row.balance), dollars(balance_of(self.events))),
+             (f"records of the {original.type}", "0", str(records)),
+             (f"balance as of {when(just_after)}", dollars(row_past), dollars(log_past))],
+            columns=["", "row model (update in place)", "log (append only)"],
+        ).set_index("")
+
+
+def delete_transaction(result: BankResult, *, version: int, at: str | float,
+                       reason: str) -> Deletion:
+    """Delete the transaction of log `version` from a copy of the row; correct it in the log."""
+    check_text("reason", reason)
+    events = result.events()
+    if version not in result.transaction_ids:
+        raise ValueError(f"version must be the version of a transaction (2..{len(events)}), "
+                         f"got {version!r}")
+    minutes = minutes_at(at)
+    if minutes < result.end:
+        raise ValueError(f"at must be after the end of the run ({when(result.end)}), got {at!r}")
+    row = result.row.copy()
+    row.delete_transaction(result.transaction_ids[version], minutes)
+    store = InMemoryEventStore()
+    store.append(STREAM, [_again(e) for e in events], expected=0)
+    store.append(STREAM, [correction(events[version - 1], minutes, reason)],
+                 expected=len(events))
+    return Deletion(version, minutes, row, store.read_stream(STREAM))
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def _again(event: StoredEvent) -> NewEvent:
+    return NewEvent(type=event.type, data=dict(event.data), time=event.time,
+                    sender=event.sender)
+
+
+def _spending_table(model: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame([(m, dollars(v)) for m, v in sorted(model.items())],
+                        columns=["month", "spending"]).set_index("month")

@@ -1,0 +1,185 @@
+"""The simulation behind :func:`eventlab.scenarios.bank.run`: a customer, the account service, the row,
+the projector and the snapshots of one run, in SimPy (times in minutes since opening).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from eventlab.core.world import World
+from eventlab.domains.account import (
+    INITIAL,
+    MINUTES_PER_DAY,
+    OPENED_AT,
+    STREAM,
+    AccountRow,
+    Command,
+    CommandRejectedError,
+    balance_of,
+    cents,
+    decide,
+    dollars,
+    evolve,
+    monthly_spending,
+    when,
+)
+from eventlab.engines.eventstore.memory import InMemoryEventStore
+from eventlab.engines.eventstore.projections import Projector, load_state, take_snapshot
+from eventlab.engines.eventstore.upcasting import StoredEvent
+
+if TYPE_CHECKING:
+    from eventlab.scenarios.bank import Config
+
+SERVICE = "Account #12345"
+TALK_PAYMENT_AT = 90.0  # the slide gives no time for the 14.99 $ card payment: 12:30
+MERCHANTS = ("Bakery", "Supermarket", "Bookshop", "Pharmacy", "Cinema", "Online shop",
+             "Petrol station", "Restaurant")
+OPENING_DAY_END = 13 * 60.0  # minutes from 11:00 to midnight
+
+
+class Model:
+    """The customer, the account service, the row, the projector and the snapshots of one run."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.world = world = World(config.seed)
+        self.store = InMemoryEventStore()
+        self.row = AccountRow()
+        self.projector: Projector[dict[str, int]] = Projector(
+            self.store, "monthly spending", monthly_spending, {})
+        # days=0: only the opening day, 11:00 to midnight (the talk's three facts).
+        self.end = config.days * MINUTES_PER_DAY or OPENING_DAY_END
+        self.loads: list[tuple[str, int, int, int]] = []
+        self.transaction_ids: dict[int, int] = {}
+        self.counts = {"commands": 0, "refused": 0, "snapshots": 0, "polls": 0, "catch-ups": 0}
+        self.max_lag = 0
+        self.staleness: list[float] = []
+        world.env.process(self.customer())
+        world.env.process(self.projector_loop())
+
+    def customer(self) -> Generator[simpy.Event, Any, None]:
+        """The talk's three facts, then salary, rent and random card payments."""
+        env, config = self.world.env, self.config
+        self.handle(Command(type="OpenAccount", overdraft=cents(config.overdraft, "overdraft")))
+        self.handle(Command(type="ReceiveTransfer", amount=250_000, party="Employer"))
+        yield env.timeout(TALK_PAYMENT_AT)
+        self.handle(Command(type="PayByCard", time=env.now, amount=1499, party="Online shop"))
+        if config.days:
+            env.process(self.monthly(16, 8 * 60, "ReceiveTransfer", config.salary, "Employer"))
+            env.process(self.monthly(1, 9 * 60, "SendTransfer", config.rent, "Landlord"))
+            env.process(self.card_payments())
+
+    def monthly(self, day: int, minute_of_day: int, kind: str, amount: float,
+                party: str) -> Generator[simpy.Event, Any, None]:
+        env = self.world.env
+        year, mon = OPENED_AT.year, OPENED_AT.month
+        while True:
+            mon, year = (1, year + 1) if mon == 12 else (mon + 1, year)
+            due = (datetime(year, mon, day) - OPENED_AT).total_seconds() / 60 + minute_of_day
+            yield env.timeout(due - env.now)
+            if amount:
+                self.handle(Command(type=kind, time=env.now, amount=cents(amount), party=party))
+
+    def card_payments(self) -> Generator[simpy.Event, Any, None]:
+        env, config = self.world.env, self.config
+        if config.payments_per_day == 0:
+            return
+        rng = self.world.rng("card payments")
+        sigma = 0.8  # lognormal spread: many small payments, a few big ones
+        mu = math.log(config.mean_payment) - sigma ** 2 / 2
+        while True:
+            yield env.timeout(rng.expovariate(config.payments_per_day / MINUTES_PER_DAY))
+            amount = max(50, round(rng.lognormvariate(mu, sigma) * 100))
+            self.handle(Command(type="PayByCard", time=env.now, amount=amount,
+                                party=rng.choice(MERCHANTS)))
+
+    def handle(self, command: Command) -> None:
+        """Load (snapshot + tail), decide, append with the version read, update the row."""
+        world, now = self.world, self.world.now
+        message = world.command(command.type, sender="Customer", key=STREAM,
+                                payload={"amount": command.amount, "party": command.party})
+        world.trace.record("send", now, "Customer", target=SERVICE, message=message)
+        self.counts["commands"] += 1
+        read = [0]
+
+        def counting(state: dict[str, Any], event: StoredEvent) -> dict[str, Any]:
+            read[0] += 1
+            return evolve(state, event)
+
+        state, version = load_state(self.store, STREAM, counting, dict(INITIAL))
+        if version:
+            self.loads.append((when(now), version, version, read[0]))
+        try:
+            events = decide(state, command)
+        except CommandRejectedError as refused:
+            self.counts["refused"] += 1
+            world.trace.record("reject", now, SERVICE, message=message, detail=str(refused))
+            return
+        for stored in self.store.append(STREAM, events, expected=version):
+            self.row.record(stored)
+            if stored.type != "AccountOpened":
+                self.transaction_ids[stored.version] = len(self.transaction_ids) + 1
+            world.trace.state(now, "event log", "version", stored.version,
+                              detail=stored.type)
+            if stored.version % self.config.snapshot_every == 0:
+                take_snapshot(self.store, STREAM, evolve, dict(INITIAL))
+                self.counts["snapshots"] += 1
+                world.trace.state(now, "snapshots", "version", stored.version)
+        world.trace.state(now, "accounts row", "balance", dollars(self.row.balance))
+        lag = self.projector.lag()
+        self.max_lag = max(self.max_lag, lag)
+        world.trace.state(now, "Projector", "lag", lag)
+
+    def projector_loop(self) -> Generator[simpy.Event, Any, None]:
+        while True:
+            yield self.world.env.timeout(self.config.projector_interval)
+            self.poll()
+
+    def poll(self) -> None:
+        world, now = self.world, self.world.now
+        self.counts["polls"] += 1
+        if not self.projector.lag():
+            return  # nothing new: the read model and its checkpoint stay as they are
+        self.staleness.append(self.projector.staleness(now))
+        self.projector.run()
+        self.counts["catch-ups"] += 1
+        model, checkpoint = self.projector.state()
+        world.trace.state(now, "Projector", "checkpoint", checkpoint)
+        world.trace.state(now, "Projector", "lag", self.projector.lag())
+        latest = max(model) if model else None
+        world.trace.state(now, "monthly spending", "months", len(model),
+                          detail=None if latest is None else
+                          f"{latest}: {dollars(model[latest])}")
+
+    def final_poll(self) -> None:
+        """The run ends; the projector catches up once more so it can be compared."""
+        if self.projector.lag():
+            self.poll()
+
+    def metrics(self) -> dict[str, Any]:
+        log_balance = balance_of(self.store.read_stream(STREAM))
+        loads = self.loads
+        rebuilt, _ = self.projector.replay()
+        return {
+            "days simulated": self.config.days,
+            "commands": self.counts["commands"],
+            "refused (overdraft rule)": self.counts["refused"],
+            "events in the log": self.store.version(STREAM),
+            "balance from the log": dollars(log_balance),
+            "balance in the row": dollars(self.row.balance),
+            "row and log agree": "yes" if log_balance == self.row.balance else "no",
+            "row writes (row version)": self.row.row_version,
+            "projector polls": self.counts["polls"],
+            "polls that found new events": self.counts["catch-ups"],
+            "max projector lag (events)": self.max_lag,
+            "max staleness (hours)": round(max(self.staleness, default=0.0) / 60, 3),
+            "read model equals rebuild": "yes" if rebuilt == self.projector.model else "no",
+            "snapshots taken": self.counts["snapshots"],
+            "events read by the last load, no snapshots": loads[-1][2] if loads else 0,
+            "events read by the last load, with snapshots": loads[-1][3] if loads else 0,
+        }

@@ -1,0 +1,39 @@
+"""Choreography: services wired by a table of "on event X do Y", run and drawn from it.
+
+* :func:`run` / :class:`Config`: the flowing-retail event chain (sequential or parallel
+  style), with per-service latency, silent drops, payload growth and optional tracking;
+  ``result.frames(trace_id)`` replays one order's chain, :func:`view` is the panel's view;
+* :class:`Wiring`, :func:`on`: the table itself (it installs services, draws diagrams, and
+  lists its message flows and who depends on whom);
+* :func:`change_table`, :func:`changes`, :func:`change_diff`, :func:`change_diagram`:
+  services a change request touches under sequential choreography, parallel choreography
+  and orchestration;
+* :func:`scorecard`, :func:`change_effects`: all architectures on the same seeded orders
+  (visibility, failure handling, lead time, dependencies, change cost, traffic).
+"""
+
+from eventlab.domains.retail.designs import (
+    ARCHITECTURES,
+    CHANGE_REQUESTS,
+    STYLES,
+    design,
+    onboarding_wiring,
+    orchestrated_wiring,
+    retail_wiring,
+)
+from eventlab.engines.choreography.reactions import Rule, on
+from eventlab.engines.choreography.wiring import Wiring
+from eventlab.scenarios.choreography.changes import (
+    change_diagram,
+    change_diff,
+    change_table,
+    changes,
+    count_changes,
+)
+from eventlab.scenarios.choreography.compare import change_effects, scorecard
+from eventlab.scenarios.choreography.retail import ChainResult, Config, rerun, run, view
+
+__all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Rule",
+           "Wiring", "change_diagram", "change_diff", "change_effects", "change_table", "changes",
+           "count_changes", "design", "on", "onboarding_wiring", "orchestrated_wiring",
+           "rerun", "retail_wiring", "run", "scorecard", "view"]

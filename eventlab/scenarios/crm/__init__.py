@@ -1,0 +1,239 @@
+"""Event notification vs event-carried state transfer: a CRM and the services that react.
+
+Customers change their data in a CRM (moves, typo fixes of an address, status changes).
+The CRM announces every change; K consumers (insurance quoting, communications,
+marketing, ...) react. The CRM has downtime windows and needs time for every query.
+
+* ``pattern="notification"``: thin events (``AddressChanged{customerId}``); every consumer
+  calls the CRM back, and its users' look-ups go to the CRM as well;
+* ``pattern="state_transfer"``: events carry the data in one of the slide's four ``payload``
+  designs; consumers keep local copies and never call back.
+
+Events may be delivered twice (``duplicates``) or late and overtaken (``reorder``). Times
+are in milliseconds; every number is measured from the run (see :mod:`eventlab.scenarios.crm.measure`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from eventlab.core import results
+from eventlab.core.errors import check_float, check_int
+from eventlab.core.messages import Event
+from eventlab.domains.crm.config import (
+    CONSUMER_NAMES,
+    CONSUMERS,
+    PATTERNS,
+    PAYLOADS,
+    REPLAYED_KINDS,
+    Config,
+    windows,
+)
+from eventlab.domains.crm.model import Model
+from eventlab.domains.crm.payloads import DESIGNS, LABELS, Change, delta_decision, payload, record
+from eventlab.scenarios.crm.measure import metrics, per_consumer
+from eventlab.scenarios.crm.picture import diagram
+from eventlab.view import charts, graphs, playback
+
+__all__ = ["CONSUMERS", "CONSUMER_NAMES", "DESIGNS", "LABELS", "PATTERNS", "PAYLOADS", "Config",
+           "CrmResult", "compare_designs", "consumers", "decision_table", "delta_decision",
+           "payload_examples", "rerun", "run", "view"]
+
+
+@dataclass(frozen=True, repr=False)
+class CrmResult(results.RunResult):
+    """A run of the CRM story: its trace, metrics, and what each consumer measured."""
+
+    table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """The measured numbers as a two-column table (counts stay whole numbers)."""
+        rows = [(name, round(v, 3) if isinstance(v, float) else v)
+                for name, v in self.metrics.items()]
+        return pd.DataFrame(rows, columns=["metric", "value"], dtype=object).set_index("metric")
+
+    def graph(self) -> graphs.Diagram:
+        """The CRM and its consumers, with the messages on each arrow counted."""
+        return diagram(self.config, self.trace, None)
+
+    def frames(self, max_frames: int = 120) -> list[playback.Frame]:
+        """Playback frames: sends, deliveries, copies changing, the CRM going down."""
+        return playback.frames(self.trace, lambda so_far, row: diagram(self.config, so_far, row),
+                               kinds=REPLAYED_KINDS, max_frames=max_frames)
+
+    def per_consumer(self) -> pd.DataFrame:
+        """One row per consumer: events, callbacks, staleness windows, stale copies."""
+        return self.table
+
+    def outages(self) -> pd.DataFrame:
+        """When the CRM was down (ms)."""
+        return pd.DataFrame(windows(self.config), columns=["down from", "up again at"])
+
+    def look_ups(self) -> pd.DataFrame:
+        """How the users' look-ups went, while the CRM was up and while it was down."""
+        notes = self.trace[(self.trace["kind"] == "note") & (self.trace["target"] == "Users")]
+        details = [str(d) for d in notes["detail"]]
+        down = ["CRM down" if d.endswith("(CRM down)") else "CRM up" for d in details]
+        outcome = [d.removeprefix("look-up ").split(" ")[0] for d in details]
+        table = pd.crosstab(pd.Series(down, name="asked while"),
+                            pd.Series(outcome, name="answer"))
+        return table.reindex(index=["CRM up", "CRM down"], fill_value=0)
+
+    def load(self, bucket: float | None = None) -> pd.DataFrame:
+        """CRM queries per second, per `bucket` ms: answered, and refused while down.
+
+        Buckets are also cut where a downtime window starts or ends, so no bucket mixes
+        "up" and "down"; each rate is the count divided by its bucket's width.
+        """
+        duration = self.config.duration
+        bucket = duration / 16 if bucket is None else check_float("bucket", bucket, low=1.0,
+                                                                 high=duration)
+        sends = self.trace[(self.trace["kind"] == "send") & (self.trace["actor"] == "CRM")]
+        end = max(duration, float(sends["time"].max()) if len(sends) else 0.0)
+        grid = {round(i * bucket, 6): None for i in range(int(end // bucket) + 1)}
+        for start, stop in windows(self.config):
+            grid.update({start: None, stop: None})
+        edges = sorted(grid)
+        edges.append(edges[-1] + bucket)
+        rows = []
+        for left, right in itertools.pairwise(edges):
+            inside = sends[(sends["time"] >= left) & (sends["time"] < right)]
+            per_second = 1000.0 / (right - left)
+            rows.append((round(left / 1000.0, 3),
+                         round(int((inside["message_type"] == "CustomerData").sum())
+                               * per_second, 2),
+                         round(int((inside["message_type"] == "ServiceUnavailable").sum())
+                               * per_second, 2)))
+        return pd.DataFrame(rows, columns=["time (s)", "answered", "refused (CRM down)"]
+                            ).set_index("time (s)")
+
+    def load_chart(self, bucket: float | None = None) -> charts.Chart:
+        """The CRM's query load over time (see :meth:`load`)."""
+        return charts.lines(self.load(bucket), title="CRM queries over time",
+                            ylabel="queries per second")
+
+    def overwrites(self) -> pd.DataFrame:
+        """Every time a consumer overwrote a newer address with an older one."""
+        rows = self.trace[self.trace["detail"] == "stale overwrite"]
+        return pd.DataFrame({"time": rows["time"].round(1).to_numpy(),
+                             "consumer": rows["actor"].to_numpy(),
+                             "customer": rows["entity"].str.removesuffix(" address").to_numpy(),
+                             "address written": rows["value"].to_numpy()})
+
+
+def run(config: Config | None = None) -> CrmResult:
+    """Simulate the CRM, its consumers and their users for `config.duration` ms."""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a crm.Config, got {type(config).__name__}")
+    model = Model(config)
+    model.world.env.run()
+    trace = model.world.trace.to_frame()
+    return CrmResult(config, trace, metrics(model, trace), table=per_consumer(model))
+
+
+def view(result: CrmResult) -> tuple[graphs.Diagram, pd.DataFrame]:
+    """What the interactive panel shows for one run: the graph and the summary."""
+    return result.graph(), result.summary()
+
+
+def rerun() -> None:
+    """What notebook 07's panel does on each change (for the benchmark table)."""
+    graph, summary = view(run(Config()))
+    graph.svg()
+    summary.to_html()
+
+
+def consumers(config: Config | None = None) -> pd.DataFrame:
+    """The consumers of a run: what each cares about and what it does about it."""
+    config = config or Config()
+    return pd.DataFrame([(c.name, ", ".join(c.cares_about), c.action)
+                         for c in CONSUMERS[: config.consumers]],
+                        columns=["consumer", "cares about", "when it sees a move"])
+
+
+def payload_examples() -> pd.DataFrame:
+    """Customer 0 moves: the event each design sends, with its payload size in bytes."""
+    before = record(0)
+    change = Change(0, "move", before["address"], "Ringstrasse 17, Leipzig", 1, 0.0)
+    after = {**before, "address": change.new}
+    rows = []
+    for design in DESIGNS:
+        event = Event(message_id="msg-0001", type=LABELS[design].split("{")[0], sender="CRM",
+                      payload=payload(design, change, after))
+        rows.append((design, event.type, event.payload_json(), event.size))
+    return pd.DataFrame(rows, columns=["design", "event", "payload", "bytes"]).set_index("design")
+
+
+COMPARED = ("mean event size (bytes)", "callbacks to the CRM",
+            "answered while the CRM was down (%)", "events parsed but not needed",
+            "consumers parsing events they don't need",
+            "duplicate copies delivered", "out-of-order events detected",
+            "silent stale overwrites", "stale address copies at the end",
+            "reactions to real moves", "reactions to typo fixes",
+            "reactions to stale or repeated data")
+
+
+def compare_designs(config: Config | None = None, seeds: int = 5) -> pd.DataFrame:
+    """Notification and the four payload designs on the same runs (seeds 0..seeds-1).
+
+    Counts are summed over the seeds; the event size and the share answered are means.
+    """
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a crm.Config, got {type(config).__name__}")
+    check_int("seeds", seeds, low=1, high=50)
+    rows = []
+    for design in DESIGNS:
+        pattern = "notification" if design == "notification" else "state_transfer"
+        payload_ = config.payload if design == "notification" else design
+        runs = [run(replace(config, pattern=pattern, payload=payload_, seed=s)).metrics
+                for s in range(seeds)]
+        row: dict[str, object] = {"design": design}
+        for name in COMPARED:
+            values = [float(m[name]) for m in runs if m[name] != "—"]
+            if name in ("mean event size (bytes)", "answered while the CRM was down (%)"):
+                row[name] = round(sum(values) / len(values), 1) if values else "—"
+            elif name == "consumers parsing events they don't need":
+                row[name] = int(max(values))
+            else:
+                row[name] = int(sum(values))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("design")
+
+
+def decision_table(compared: pd.DataFrame) -> pd.DataFrame:
+    """The slide's "this decision is complex", one verdict per column, from measured runs.
+
+    Each verdict is a rule over the numbers of :func:`compare_designs` (no typed-in
+    opinions): change the runs and the table changes with them.
+    """
+    smallest = min(float(s) for s in compared["mean event size (bytes)"])
+    rows = []
+    for design, m in compared.iterrows():
+        size = float(m["mean event size (bytes)"])
+        down = m["answered while the CRM was down (%)"]
+        late = (int(m["out-of-order events detected"]), int(m["silent stale overwrites"]))
+        parsers = int(m["consumers parsing events they don't need"])
+        rows.append({
+            "design": design, "event": LABELS[str(design)],
+            "bytes per event": round(size),
+            "size": "smallest" if size == smallest else f"{size / smallest:.1f}× the smallest",
+            "calls the CRM back": "yes" if m["callbacks to the CRM"] else "no",
+            "works while the CRM is down": "—" if down == "—" else
+            ("yes" if float(down) >= 99.5 else f"no ({float(down):.0f}% answered)"),
+            "consumers parse events they don't need":
+                f"yes ({parsers} consumers)" if m["events parsed but not needed"] else "no",
+            "late or duplicate copies": (
+                f"silently stale ({late[1]} overwrites)" if late[1]
+                else f"detected ({late[0]} parked)" if late[0]
+                else "harmless: each copy costs a callback" if m["callbacks to the CRM"]
+                else "no effect seen"),
+            "stale copies at the end": int(m["stale address copies at the end"]),
+            "tells a move from a typo fix": "yes" if not m["reactions to typo fixes"] else
+            f"no ({int(m['reactions to typo fixes'])} reactions to typo fixes)",
+        })
+    return pd.DataFrame(rows).set_index("design")

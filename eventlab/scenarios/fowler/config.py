@@ -1,0 +1,48 @@
+"""The knobs and the vocabulary of the four-patterns story (see :mod:`eventlab.scenarios.fowler`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.messages import Message
+
+PATTERNS: tuple[str, ...] = ("notification", "state_transfer", "event_sourcing", "cqrs")
+CONSUMER_NAMES: tuple[str, ...] = ("Insurance", "Communications", "Marketing", "Billing",
+                                   "Loyalty", "Analytics", "Shipping", "Support")
+ADDRESSES: tuple[str, ...] = ("Zossener Strasse 55, Berlin", "Hauptstrasse 1, Potsdam",
+                              "Marktplatz 7, Leipzig", "Ringstrasse 12, Wien",
+                              "Bahnhofstrasse 3, Zürich", "Königsallee 90, Düsseldorf")
+CUSTOMER = "customer-42"
+WRITE_TIME = 1.0  # ms the CRM needs to handle a ChangeAddress command
+REPLAYED_KINDS = ("send", "deliver", "state", "fault", "note")  # what playback steps through
+REPLAY_TIME = 0.2  # ms the CRM needs to re-apply one event while rebuilding its state
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the four-patterns story (times in milliseconds)."""
+
+    pattern: str = param("notification", choices=PATTERNS,
+                         help="which of Fowler's four patterns the CRM follows")
+    consumers: int = param(3, low=1, high=len(CONSUMER_NAMES),
+                           help="services that care about the address")
+    changes: int = param(3, low=1, high=200, help="how often customer 42 moves")
+    change_interval: float = param(200.0, low=1.0, high=5000.0, step=1.0,
+                                   help="mean ms between two moves")
+    network_latency: float = param(5.0, low=0.0, high=500.0, step=1.0,
+                                   help="ms a message needs on the wire (plus jitter)")
+    crm_query_time: float = param(20.0, low=0.1, high=1000.0, step=0.1,
+                                  help="mean ms the CRM needs to answer one GetCustomer")
+    projector_interval: float = param(50.0, low=1.0, high=5000.0, step=1.0,
+                                      help="ms between two polls of the CQRS projector")
+    read_interval: float = param(40.0, low=1.0, high=5000.0, step=1.0,
+                                 help="mean ms between two reads of one CQRS reader")
+    seed: int = seed_param()
+
+
+def evolve(address: str, event: Message) -> str:
+    """State is a fold: the address after applying one ``AddressChanged`` event."""
+    if event.type != "AddressChanged":
+        return address
+    return str(event.payload.get("address", address))

@@ -1,0 +1,115 @@
+"""Commit strategy × crash point: which records a consumer loses, and which it handles twice.
+
+Matrix B of the reliability reference, measured. Two members share one partition of 10
+records; member ``a`` owns it and crashes once, at ``crash_point``; after its session times out
+member ``b`` takes over from the committed offset. Where that offset stands when ``a`` dies
+decides everything: committed beyond what was handled → records **lost** (at-most-once);
+handled beyond what was committed → records handled **twice** (at-least-once). With an inbox
+(an idempotent consumer that remembers event ids in the same transaction as the effect) the
+second handling has no effect. Times are ms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from eventlab.core import results
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.world import World
+from eventlab.engines.kafka import CRASH_POINTS, Cluster, ConsumerGroup, Producer, Record
+
+STRATEGIES: tuple[str, ...] = ("auto", "commit_then_process", "process_then_commit",
+                               "process_then_commit + inbox")
+TOPIC = "payments"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of one cell of the matrix."""
+
+    strategy: str = param("process_then_commit", choices=STRATEGIES,
+                          help="when the consumer commits, and whether it has an inbox")
+    crash_point: str = param("after_process", choices=CRASH_POINTS,
+                             help="where member a crashes, once")
+    records: int = param(10, low=1, high=1000, help="records in the partition")
+    max_poll_records: int = param(5, low=1, high=1000, help="records per poll (one batch)")
+    seed: int = seed_param()
+
+
+def run(config: Config | None = None) -> results.RunResult:
+    """One cell: member a crashes once at `crash_point`, member b finishes the work."""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a commits.Config, got {type(config).__name__}")
+    world = World(config.seed)
+    cluster = Cluster(world)
+    cluster.create_topic(TOPIC, partitions=1)
+    producer = Producer(cluster, "Payment service")
+    group = ConsumerGroup(cluster, "Ledger", TOPIC, auto_offset_reset="earliest",
+                          session_timeout=1000.0)
+    inbox = config.strategy.endswith("inbox")
+    commit = config.strategy.split(" ")[0]
+    handled: Counter[int] = Counter()  # offset -> how often the handler saw it
+    effects: Counter[int] = Counter()  # offset -> how often it was booked in the ledger
+    processed: dict[str, None] = {}  # the inbox: event ids already booked
+
+    def handle(record: Record) -> None:
+        handled[record.offset] += 1
+        message_id = record.value.message_id if record.value is not None else ""
+        if inbox and message_id in processed:
+            return
+        processed[message_id] = None  # marker and effect in one transaction
+        effects[record.offset] += 1
+
+    def join(member: str) -> Any:
+        return group.join(member, handle, commit=commit, max_poll_records=config.max_poll_records)
+
+    first = join("a")
+    join("b")
+    first.crash_at(config.crash_point)
+
+    def produce() -> Any:
+        yield world.env.timeout(100.0)  # both members are in, a owns the partition
+        for n in range(config.records):
+            producer.send(TOPIC, world.event("PaymentBooked", sender="Payment service",
+                                             key="account-1", payload={"n": n}))
+
+    world.env.process(produce())
+    world.env.run()
+    trace = world.trace.to_frame()
+    crashed = bool((trace["kind"] == "fault").any())
+    offsets = range(config.records)
+    return results.RunResult(config, trace, {
+        "records": config.records,
+        "crashed": "yes" if crashed else "no: never reaches that point",
+        "handler calls": sum(handled.values()),
+        "effects": sum(effects.values()),
+        "lost": sum(effects[o] == 0 for o in offsets),
+        "duplicate effects": sum(max(effects[o] - 1, 0) for o in offsets),
+        "committed offset": group.committed.get((TOPIC, 0), 0),
+    })
+
+
+def matrix(config: Config | None = None) -> pd.DataFrame:
+    """Every crash point × every strategy: one short verdict per cell."""
+    table = results.sweep(run, config or Config(), crash_point=list(CRASH_POINTS),
+                          strategy=list(STRATEGIES))
+    table["verdict"] = [_verdict(row) for row in table.to_dict("records")]
+    out = table.pivot(index="crash_point", columns="strategy", values="verdict")
+    return out.loc[list(CRASH_POINTS), list(STRATEGIES)].rename_axis(columns=None)
+
+
+def _verdict(row: Mapping[Any, Any]) -> str:
+    if row["crashed"] != "yes":
+        return "n/a"
+    found = [f"{row['lost']} lost"] if row["lost"] else []
+    if row["duplicate effects"]:
+        found.append(f"{row['duplicate effects']} duplicates")
+    if not found and row["handler calls"] > row["effects"]:
+        return f"ok ({row['handler calls'] - row['effects']} skipped by the inbox)"
+    return ", ".join(found) or "ok"

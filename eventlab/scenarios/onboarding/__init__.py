@@ -1,0 +1,194 @@
+"""Commands vs events, in customer on-boarding (notebook 08).
+
+* :func:`run` on-boards customers with one toggle per interaction (command or event) and
+  returns the dependency graph (arrows start where the coupling is), the table of who is
+  responsible if a step does not happen, and what a silently failing service costs;
+* :func:`run_transports` / :func:`transport_grid`: the same command or event over Kafka,
+  REST, a workflow job and a webhook, each failing and recovering in its own way;
+* :func:`load_catalogue` / :func:`classify`: commands in disguise;
+* :func:`run_notify`: a Notification service with one pseudo-event per sender, or one
+  stable ``SendMessage`` command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from eventlab.core import results
+from eventlab.domains.onboarding.catalogue import (
+    CATALOGUE,
+    CatalogueError,
+    classify_catalogue,
+    load_catalogue,
+    parse_catalogue,
+)
+from eventlab.domains.onboarding.config import (
+    ONBOARDING,
+    REPLAYED_KINDS,
+    STEP_FIELDS,
+    STEPS,
+    STYLES,
+    TALK_ANSWER,
+    Config,
+    Step,
+)
+from eventlab.domains.onboarding.disguise import KINDS, Verdict, classify, classify_all
+from eventlab.domains.onboarding.model import Model
+from eventlab.scenarios.onboarding.coupling import (
+    Dependency,
+    dependencies,
+    diagram,
+    responsibility,
+    responsible,
+)
+from eventlab.scenarios.onboarding.notifying import NotifyConfig, NotifyResult, run_notify
+from eventlab.scenarios.onboarding.transports import (
+    SEMANTICS,
+    TRANSPORTS,
+    TransportConfig,
+    TransportResult,
+    run_transports,
+)
+from eventlab.scenarios.onboarding.transports import grid as transport_grid
+from eventlab.view import graphs, playback
+
+__all__ = ["CATALOGUE", "KINDS", "ONBOARDING", "SEMANTICS", "STEPS", "STEP_FIELDS", "STYLES",
+           "TALK_ANSWER", "TRANSPORTS", "CatalogueError", "Config", "Dependency",
+           "NotifyConfig", "NotifyResult", "OnboardingResult", "Step", "TransportConfig",
+           "TransportResult", "Verdict", "classify", "classify_all", "classify_catalogue",
+           "dependencies", "failures", "interactions", "load_catalogue", "parse_catalogue",
+           "rerun", "responsibility", "responsible", "run", "run_notify", "run_transports",
+           "transport_grid", "view"]
+
+
+@dataclass(frozen=True, repr=False)
+class OnboardingResult(results.RunResult):
+    """A run of on-boarding: the graph, the responsibility table, the missing steps."""
+
+    def summary(self) -> pd.DataFrame:
+        """The run's totals (the numbers per step are in :meth:`responsibility`)."""
+        rows = [(k, v) for k, v in self.metrics.items() if ":" not in k]
+        return pd.DataFrame(rows, columns=["metric", "value"], dtype=object).set_index("metric")
+
+    def _done(self) -> dict[str, str]:
+        notes = {}
+        for step in STEPS:
+            expected, done = self.metrics[f"{step.name}: expected"], \
+                self.metrics[f"{step.name}: done"]
+            broken = " (broken)" if self.config.failing == step.field else ""
+            notes[step.field] = f"done {done} of {expected}{broken}"
+        return notes
+
+    def graph(self) -> graphs.Diagram:
+        """Who knows whom under this run's toggles, with each service's work done."""
+        return diagram(self.config, self._done())
+
+    def frames(self, max_frames: int = 120) -> list[playback.Frame]:
+        """Playback on the dependency graph: the arrow behind each message lights up, and
+        each service counts the work it has done so far."""
+        def draw(so_far: pd.DataFrame, row: Any) -> graphs.Diagram:
+            work = so_far[(so_far["kind"] == "state") & (so_far["actor"] != ONBOARDING)]
+            done = {s.field: f"done {int((work['actor'] == s.service).sum())}" for s in STEPS}
+            mtype = row.message_type if isinstance(row.message_type, str) else None
+            return diagram(self.config, done, mtype)
+
+        return playback.frames(self.trace, draw, kinds=REPLAYED_KINDS, max_frames=max_frames)
+
+    def responsibility(self) -> pd.DataFrame:
+        """Who is responsible if a step does not happen, and what this run measured."""
+        table = responsibility(self.config)
+        table["done"] = [f"{self.metrics[f'{s.name}: done']} of "
+                         f"{self.metrics[f'{s.name}: expected']}" for s in STEPS]
+        table["missing, noticed by"] = [self._noticed(s) for s in STEPS]
+        return table
+
+    def _noticed(self, step: Step) -> str:
+        missing = int(self.metrics[f"{step.name}: expected"]) - \
+            int(self.metrics[f"{step.name}: done"])
+        if not missing:
+            return "—"
+        noticed = int(self.metrics[f"{step.name}: noticed"])
+        if noticed == missing:
+            return f"{ONBOARDING} ({noticed} incidents)"
+        return "nobody" if not noticed else f"{ONBOARDING} ({noticed}), {missing - noticed} not"
+
+
+def run(config: Config | None = None) -> OnboardingResult:
+    """On-board `config.customers` customers under the toggles of `config`."""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be an onboarding.Config, got {type(config).__name__}")
+    model = Model(config)
+    model.world.env.run()
+    return OnboardingResult(config, model.world.trace.to_frame(), _metrics(model))
+
+
+def _metrics(model: Model) -> dict[str, Any]:
+    config = model.config
+    expected = sum(len(v) for v in model.expected.values())
+    done = sum(len(v) for v in model.done.values())
+    noticed = sum(len(v) for v in model.noticed.values())
+    deps = dependencies(config)
+    out: dict[str, Any] = {
+        "registrations": config.customers,
+        "customers created": len(model.created),
+        "steps that should have happened": expected,
+        "steps that did not happen": expected - done,
+        "missing steps Onboarding noticed": noticed,
+        "missing steps nobody noticed": expected - done - noticed,
+        "services Onboarding knows": len({d.head: None for d in deps if d.tail == ONBOARDING}),
+        "services that know Onboarding": len({d.tail: None for d in deps
+                                              if d.head == ONBOARDING}),
+        "steps whose responsible team is not the owner":
+            sum(responsible(s, config.style(s)) != s.owner for s in STEPS),
+        "mean minutes to create a customer": round(sum(model.created.values())
+                                                   / len(model.created), 1)
+        if model.created else "—",
+    }
+    for step in STEPS:
+        out[f"{step.name}: expected"] = len(model.expected[step.field])
+        out[f"{step.name}: done"] = len(model.done[step.field])
+        out[f"{step.name}: noticed"] = len(model.noticed[step.field])
+    return out
+
+
+def view(result: OnboardingResult) -> tuple[graphs.Diagram, pd.DataFrame]:
+    """What the interactive panel shows: the dependency graph and the responsibility table."""
+    return result.graph(), result.responsibility()
+
+
+def rerun() -> None:
+    """What notebook 08's panel does on each change (for the benchmark table)."""
+    graph, table = view(run(Config()))
+    graph.svg()
+    table.to_html()
+
+
+def interactions() -> pd.DataFrame:
+    """The five interactions of on-boarding as data: services, messages, owners, why."""
+    return pd.DataFrame([{"step": s.name, "service": s.service, "as a command": s.command,
+                          "as an event, reacts to": s.trigger, "reply": s.reply,
+                          "Onboarding needs the reply": "yes" if s.decides else "no",
+                          "whose requirement": s.owner, "why": s.why}
+                         for s in STEPS]).set_index("step")
+
+
+def failures(config: Config | None = None) -> pd.DataFrame:
+    """Each service failing in turn, under `config`'s toggles: who notices the gap?"""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be an onboarding.Config, got {type(config).__name__}")
+    rows = []
+    for step in STEPS:
+        m = run(replace(config, failing=step.field)).metrics
+        missing = int(m[f"{step.name}: expected"]) - int(m[f"{step.name}: done"])
+        rows.append({"failing service": step.service, "style": config.style(step),
+                     "missing": missing, "noticed by Onboarding": int(m[f"{step.name}: noticed"]),
+                     "nobody noticed": missing - int(m[f"{step.name}: noticed"]),
+                     "customers created": m["customers created"],
+                     "responsible team": responsible(step, config.style(step)),
+                     "whose requirement": step.owner})
+    return pd.DataFrame(rows).set_index("failing service")

@@ -1,0 +1,178 @@
+"""Define a stable contract instead: a Notification service and the teams that need it.
+
+Over `days` days, `senders` teams start needing messages sent to customers, one after the
+other. Two designs:
+
+* ``pseudo_events``: every sender publishes its own "needs a message" event (a command in
+  disguise, such as ``CustomerNeedsToBeSentAMessageToConfirmAddressChange``). Notification
+  must subscribe to each one and map it to a message: a change of Notification for every
+  new sender, shipped `lead_time` days after the sender asks. Until then the sender's
+  requests go unheard;
+* ``send_message``: Notification offers one stable command, ``SendMessage``. A new sender
+  calls it from its first day; Notification does not change.
+
+Times are in days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from eventlab.core import results
+from eventlab.core.channels import Channel
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.messages import Message
+from eventlab.core.world import World
+from eventlab.view import graphs
+
+STYLES: tuple[str, ...] = ("pseudo_events", "send_message")
+# (sender, the pseudo-event it would publish): sender-centric wording, on purpose.
+SENDERS: tuple[tuple[str, str], ...] = (
+    ("CRM", "CustomerNeedsToBeSentAMessageToConfirmAddressChange"),
+    ("Order", "OrderConfirmationMessageRequired"),
+    ("Payment", "PaymentReminderNeedsToBeSent"),
+    ("Shipping", "ParcelNotificationRequired"),
+    ("Loyalty", "PointsStatementShouldBeSent"),
+    ("Billing", "InvoiceNeedsToBeEmailed"),
+    ("Support", "TicketUpdateMessageRequired"),
+    ("Marketing", "NewsletterShouldBeSent"),
+)
+NOTIFICATION = "Notification"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyConfig(Scenario):
+    """Knobs of the Notification story (times in days)."""
+
+    style: str = param("pseudo_events", choices=STYLES,
+                       help="one 'needs a message' event per sender, or one SendMessage command")
+    senders: int = param(4, low=1, high=len(SENDERS), help="teams that need messages sent")
+    days: float = param(120.0, low=10.0, high=720.0, step=10.0, help="days simulated")
+    lead_time: float = param(14.0, low=0.0, high=90.0, step=1.0,
+                             help="days the Notification team needs to ship one change")
+    messages_per_day: float = param(1.0, low=0.1, high=10.0, step=0.1,
+                                    help="messages each sender needs per day")
+    seed: int = seed_param()
+
+
+@dataclass(frozen=True, repr=False)
+class NotifyResult(results.RunResult):
+    """A run of the Notification story, with its dependency graph."""
+
+    per_sender: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def senders(self) -> pd.DataFrame:
+        """One row per sender: when it started, what it sends, what got through."""
+        return self.per_sender
+
+    def graph(self) -> graphs.Diagram:
+        """Who knows whom: arrows start at the side that holds the coupling."""
+        pseudo = self.config.style == "pseudo_events"
+        diagram = graphs.Diagram("one pseudo-event per sender" if pseudo
+                                 else "one stable SendMessage command")
+        changes = self.metrics["changes to Notification"]
+        known = self.metrics["message types Notification must know"]
+        types = "message type" if known == 1 else "message types"
+        diagram.add_node(NOTIFICATION, note=f"{changes} changes, knows {known} {types}")
+        for name, row in self.per_sender.iterrows():
+            diagram.add_node(str(name), note=f"from day {row['needs messages from day']:g}")
+            diagram.edge(diagram.id_for(str(name)), diagram.id_for(NOTIFICATION),
+                         style="invis")  # senders always on the left
+            if pseudo:
+                diagram.add_edge(NOTIFICATION, str(name),
+                                 f"subscribes to {row['message']} ×{row['sent']}",
+                                 kind="event", constraint="false")
+            else:
+                diagram.add_edge(str(name), NOTIFICATION, f"{row['message']} ×{row['sent']}",
+                                 kind="command")
+        return diagram
+
+
+def run_notify(config: NotifyConfig | None = None) -> NotifyResult:
+    """Simulate the senders and the Notification service for `config.days` days."""
+    config = config or NotifyConfig()
+    if not isinstance(config, NotifyConfig):
+        raise TypeError(f"config must be an onboarding.NotifyConfig, got {type(config).__name__}")
+    model = _Model(config)
+    model.world.env.run(until=config.days)
+    return NotifyResult(config, model.world.trace.to_frame(), model.metrics(),
+                        per_sender=model.table())
+
+
+class _Model:
+    def __init__(self, config: NotifyConfig) -> None:
+        self.config = config
+        self.world = world = World(config.seed)
+        self.channel = Channel(world, "messaging")
+        self.pseudo = config.style == "pseudo_events"
+        self.senders = SENDERS[: config.senders]
+        # Sender i starts needing messages on day i * days / senders (the first on day 0).
+        self.start = {name: i * config.days / config.senders
+                      for i, (name, _) in enumerate(self.senders)}
+        self.live: dict[str, float] = {}  # sender -> the day Notification understands it
+        self.changes = 0
+        self.counts = {name: {"asked": 0, "sent": 0, "lost": 0} for name, _ in self.senders}
+        world.env.process(self.notification(self.channel.subscribe(NOTIFICATION)))
+        for name, event in self.senders:
+            world.env.process(self.sender(name, event))
+
+    def sender(self, name: str, pseudo_event: str) -> Generator[simpy.Event, Any, None]:
+        world, config = self.world, self.config
+        rng = world.rng(f"sender/{name}")
+        yield world.env.timeout(self.start[name])
+        if self.pseudo:  # Notification must learn the new event: a change, some days later
+            self.changes += 1
+            self.live[name] = world.now + config.lead_time
+            world.trace.record("note", world.now, NOTIFICATION, target=name,
+                               detail=f"change {self.changes}: subscribe to {pseudo_event}")
+        else:
+            self.live[name] = world.now  # SendMessage exists already: nothing to change
+        while True:
+            yield world.env.timeout(rng.expovariate(config.messages_per_day))
+            self.counts[name]["asked"] += 1
+            body = {"customerId": rng.randrange(1, 1000), "template": pseudo_event}
+            message: Message
+            if self.pseudo:
+                message = world.event(pseudo_event, sender=name, payload=body)
+            else:
+                message = world.command("SendMessage", sender=name, payload=body)
+            self.channel.send(message, to=NOTIFICATION)
+
+    def notification(self, inbox: simpy.Store) -> Generator[simpy.Event, Any, None]:
+        world = self.world
+        while True:
+            message = yield inbox.get()
+            counts = self.counts[message.sender]
+            if world.now < self.live[message.sender]:  # not subscribed yet: nobody listens
+                counts["lost"] += 1
+                world.trace.record("drop", world.now, NOTIFICATION, target=message.sender,
+                                   message=message, detail="no subscription yet")
+                continue
+            counts["sent"] += 1
+            world.trace.state(world.now, NOTIFICATION, f"{message.sender} messages",
+                              counts["sent"])
+
+    def table(self) -> pd.DataFrame:
+        rows = [{"sender": name, "message": event if self.pseudo else "SendMessage",
+                 "needs messages from day": round(self.start[name], 1),
+                 "Notification understands it from day": round(self.live[name], 1),
+                 **self.counts[name]} for name, event in self.senders]
+        return pd.DataFrame(rows).set_index("sender")
+
+    def metrics(self) -> dict[str, Any]:
+        asked = sum(c["asked"] for c in self.counts.values())
+        lost = sum(c["lost"] for c in self.counts.values())
+        return {
+            "senders": len(self.senders),
+            "changes to Notification": self.changes,
+            "changes to the senders": len(self.senders),  # each sender sends something new
+            "message types Notification must know": len(self.senders) if self.pseudo else 1,
+            "messages asked for": asked,
+            "messages sent": sum(c["sent"] for c in self.counts.values()),
+            "messages lost waiting for Notification": lost,
+        }

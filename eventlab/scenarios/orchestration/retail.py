@@ -1,0 +1,326 @@
+"""The orchestrated flowing-retail: Order runs ``order.bpmn`` on its own workflow engine.
+
+Checkout publishes ``OrderPlacedEvent``; the Order service starts an instance (business key =
+traceId) that sends ``RetrievePaymentCommand``, ``FetchGoodsCommand`` and ``ShipGoodsCommand``
+and waits for each reply with the companion code's timers (20 days, 12 hours, 24 hours). A
+timeout cancels the order and compensates: "refund payment" if the payment was received
+(and, in the fetch-first variants, "return goods" if the goods were picked). Payment runs its
+own local flow (credit, card, 7-day wait for a card update); Inventory and Shipping are
+simple. A reply that arrives when no instance waits is discarded, as the companion code's
+listener does; a late payment is refunded (``refund_late_payments``).
+
+``run(Config())`` returns an :class:`OrderResult`: outcomes, lead times, the process
+pictures with token counts, and the ground truth per order. Times are hours.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+from matplotlib.figure import Figure
+
+from eventlab.core.bus import Bus
+from eventlab.core.config import param
+from eventlab.core.errors import check_choice, check_int
+from eventlab.core.messages import Message
+from eventlab.core.results import RunResult
+from eventlab.core.trace import case as trace_case
+from eventlab.core.world import World
+from eventlab.domains.retail.processes import OUTCOMES, VARIANTS, order_process, payment_process
+from eventlab.domains.retail.services import Retail
+from eventlab.domains.retail.shop import Fault, ShopParams
+from eventlab.engines.choreography.reactions import Action, Outcome, Reactor, Rule, Work, on
+from eventlab.engines.workflow.definition import Element
+from eventlab.engines.workflow.engine import Engine
+from eventlab.engines.workflow.instance import Instance, Job
+from eventlab.view.charts import Chart
+from eventlab.view.graphs import Diagram
+from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram, local_orchestration
+
+AWAITED = ("OrderPlacedEvent", "PaymentReceivedEvent", "GoodsFetchedEvent", "GoodsShippedEvent")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(ShopParams):
+    """Knobs of the orchestrated order flow (times in hours)."""
+
+    variant: str = param("baseline", choices=VARIANTS,
+                         help="baseline, or fetch goods before payment (VIPs / everyone)")
+    payment_timer: float = param(480.0, low=1.0, high=2000.0, step=1.0,
+                                 help="hours the order waits for the payment (20 days)")
+    fetch_timer: float = param(12.0, low=0.5, high=500.0, step=0.5,
+                               help="hours the order waits for the goods (12 hours)")
+    ship_timer: float = param(24.0, low=0.5, high=500.0, step=0.5,
+                              help="hours the order waits for the shipment (24 hours)")
+    refund_late_payments: bool = param(True, help="refund a payment that arrives after the "
+                                                  "order was canceled")
+    side_effects: bool = param(False, help="Notification and Loyalty react to "
+                                           "OrderCompletedEvent on their own (choreography)")
+
+
+# Non-critical side effects: they react to the Order's fact, the Order does not know them.
+SIDE_EFFECTS: tuple[Rule, ...] = (
+    on("OrderCompletedEvent", service="Notification", do="notify customer",
+       needs=("orderId",)),
+    on("OrderCompletedEvent", service="Loyalty", do="add loyalty points", needs=("orderId",)),
+)
+
+
+def command_rules(variant: str = "baseline") -> tuple[Rule, ...]:
+    """What the services the Order commands offer (each knows nothing about orders)."""
+    check_choice("variant", variant, VARIANTS)
+    rules = [
+        on("RetrievePaymentCommand", service="Payment", do="retrieve payment",
+           emit="PaymentReceivedEvent", needs=("refId", "amount")),
+        on("RefundPaymentCommand", service="Payment", do="refund payment",
+           emit="PaymentRefundedEvent", needs=("refId",)),
+        on("FetchGoodsCommand", service="Inventory", do="fetch goods",
+           emit="GoodsFetchedEvent", needs=("refId", "items")),
+        on("ShipGoodsCommand", service="Shipping", do="ship goods", emit="GoodsShippedEvent",
+           needs=("refId", "pickId", "recipientName", "recipientAddress")),
+    ]
+    if variant != "baseline":
+        rules.append(on("ReturnGoodsCommand", service="Inventory", do="return goods",
+                        emit="GoodsReturnedEvent", needs=("refId", "pickId")))
+    return tuple(rules)
+
+
+@dataclass(frozen=True, repr=False)  # keep RunResult's short repr
+class OrderResult(RunResult):
+    """A run of the orchestrated flow: trace, metrics, instances and ground truth per order."""
+
+    instances: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    payments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    money: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def outcomes(self) -> pd.DataFrame:
+        """How the orders ended: outcome, number of orders, share."""
+        outcome = self.facts["outcome"]
+        order = [*OUTCOMES, *sorted(set(outcome) - set(OUTCOMES))]
+        counts = outcome.value_counts().reindex(order, fill_value=0)
+        table = counts.rename("orders").rename_axis("outcome").reset_index()
+        table["share"] = (table["orders"] / max(1, len(outcome))).round(3)
+        return table[table["orders"] > 0].reset_index(drop=True)
+
+    def lead_times(self) -> pd.DataFrame:
+        """Per order: outcome and hours from order placed to order delivered (NaN if not)."""
+        return self.facts[["order", "outcome", "lead time (h)"]].rename(
+            columns={"lead time (h)": "hours"})
+
+    def histogram(self, bins: int = 30) -> Chart:
+        """Lead times of delivered orders (the card-update waits make the long tail)."""
+        check_int("bins", bins, low=1, high=200)
+        hours = self.lead_times()["hours"].dropna()
+        figure = Figure(figsize=(6.4, 3.2))  # fixed margins: the panel redraws it often
+        figure.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.9)
+        axes = figure.add_subplot()
+        counts, edges = np.histogram(hours, bins=bins)
+        axes.stairs(counts, edges, fill=True, color="#1a73e8")
+        axes.set_xlabel("hours from order placed to order delivered")
+        axes.set_ylabel("orders")
+        title = "lead time of delivered orders"
+        axes.set_title(title)
+        table = pd.DataFrame({"from (h)": edges[:-1].round(1), "to (h)": edges[1:].round(1),
+                              "orders": counts.astype(int)})
+        return Chart(figure, title, table[table["orders"] > 0].reset_index(drop=True))
+
+    def graph(self) -> Diagram:
+        """Who sends what to whom (commands red, events blue), with delivery counts."""
+        from eventlab.domains.retail.designs import orchestrated_wiring  # it imports this module
+
+        wiring = orchestrated_wiring(self.config.variant, side_effects=self.config.side_effects)
+        return wiring.diagram(self.trace)
+
+    def local_orchestration(self) -> Diagram:
+        """Each service with the flow it owns (Order and Payment run their own workflow
+        engines), the messages between them, and how many tokens passed each element."""
+        c = self.config
+        order = order_process(c.variant, payment_hours=c.payment_timer,
+                              fetch_hours=c.fetch_timer, ship_hours=c.ship_timer)
+        payment = payment_process(card_update_hours=c.card_update_timer)
+        return local_orchestration(
+            order, payment, counts={"Order": counts_from_trace(self.trace, order, actor="Order"),
+                                    "Payment": counts_from_trace(self.trace, payment,
+                                                                 actor="Payment")},
+            served=command_rules(c.variant), reacting=SIDE_EFFECTS if c.side_effects else ())
+
+    def diagram(self, which: str = "order", *, trace_id: str | None = None) -> ProcessDiagram:
+        """The Order's (or Payment's) process with how many tokens passed each element;
+        with `trace_id` only that order's tokens (the monitor's ✓ overlay for one order)."""
+        check_choice("which", which, ("order", "payment"))
+        rows = self.trace if trace_id is None else trace_case(self.trace, trace_id)
+        c = self.config
+        process = order_process(c.variant, payment_hours=c.payment_timer,
+                                fetch_hours=c.fetch_timer, ship_hours=c.ship_timer) \
+            if which == "order" else payment_process(card_update_hours=c.card_update_timer)
+        actor = "Order" if which == "order" else "Payment"
+        title = f"{process.name}" + (f" of {trace_id}" if trace_id else "")
+        return diagram(process, counts_from_trace(rows, process, actor=actor), title=title)
+
+
+class _Order:
+    """The Order service: an engine running order.bpmn, with the companion's adapters."""
+
+    def __init__(self, world: World, bus: Bus, retail: Retail, config: Config) -> None:
+        self.world, self.bus, self.retail, self.config = world, bus, retail, config
+        self.late_payments = 0
+        self.engine = Engine(world, "Order", sender=self.send)
+        self.engine.deploy(order_process(config.variant, payment_hours=config.payment_timer,
+                                         fetch_hours=config.fetch_timer,
+                                         ship_hours=config.ship_timer))
+        self.engine.worker("refund-payment", self.refund)
+        self.engine.worker("return-goods", self.give_back)
+        world.env.process(self.listen(bus.subscribe("Order", AWAITED)))
+
+    def publish(self, inst: Instance, message_type: str, payload: dict[str, Any]) -> None:
+        self.bus.publish(self.world.message(message_type, sender="Order", key=inst.key,
+                                            correlation_id=inst.correlation_id,
+                                            payload=payload))
+
+    def send(self, inst: Instance, el: Element) -> None:
+        v, oid = inst.variables, str(inst.key)
+        payloads: dict[str, dict[str, Any]] = {
+            "RetrievePaymentCommand": {"refId": oid, "reason": "order",
+                                       "amount": self.retail.by_id[oid].total},
+            "FetchGoodsCommand": {"refId": oid, "reason": "CustomerOrder", "items": v["items"]},
+            "ShipGoodsCommand": {"refId": oid, "pickId": v.get("pickId"),
+                                 "logisticsProvider": "DHL",
+                                 "recipientName": v["customer"]["name"],
+                                 "recipientAddress": v["customer"]["address"]},
+            "OrderCompletedEvent": {"orderId": oid},
+        }
+        self.publish(inst, str(el.message), payloads[str(el.message)])
+
+    def refund(self, job: Job) -> dict[str, Any]:
+        self.publish(job.instance, "RefundPaymentCommand",
+                     {"refId": job.instance.key, "amount": job.variables.get("amount")})
+        return {}
+
+    def give_back(self, job: Job) -> dict[str, Any]:
+        self.publish(job.instance, "ReturnGoodsCommand",
+                     {"refId": job.instance.key, "pickId": job.variables.get("pickId")})
+        return {}
+
+    def listen(self, inbox: Any) -> Any:
+        while True:
+            message: Message = yield inbox.get()
+            handled = self.engine.deliver(message)
+            if (handled == "discarded" and message.type == "PaymentReceivedEvent"
+                    and self.config.refund_late_payments):
+                self.late_payments += 1
+                self.bus.publish(self.world.command(
+                    "RefundPaymentCommand", sender="Order", key=message.key, caused_by=message,
+                    payload={"refId": message.key, "reason": "payment arrived too late"}))
+
+
+class _SideEffects:
+    """Notification and Loyalty: each reacts to OrderCompletedEvent and counts what it did."""
+
+    def __init__(self, world: World, bus: Bus) -> None:
+        self.world = world
+        self.done: dict[str, Counter[str]] = {r.do: Counter() for r in SIDE_EFFECTS}
+        actions = {r.do: self._action(r.do) for r in SIDE_EFFECTS}
+        Reactor(world, bus, SIDE_EFFECTS, actions)
+
+    def _action(self, do: str) -> Action:
+        def act(work: Work) -> Generator[simpy.Event, Any, Outcome]:
+            yield self.world.env.timeout(0.1)  # six minutes to send a mail or book points
+            self.done[do][str(work.payload.get("orderId"))] += 1
+            return Outcome(True, {})
+        return act
+
+
+def view(result: OrderResult) -> tuple[pd.DataFrame, Chart]:
+    """What the interactive panel shows: the outcome distribution and the lead times."""
+    return result.outcomes(), result.histogram()
+
+
+def rerun() -> None:
+    """What notebook 10's panel does on each change (for the benchmark table): 40 orders."""
+    outcomes, chart = view(run(Config(orders=40)))
+    outcomes.to_html()
+    chart.png()
+
+
+def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:
+    """Simulate `config.orders` orders through the orchestrated flow (same seed, same run)."""
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a workflow.Config, got {type(config).__name__}")
+    world = World(config.seed)
+    bus = Bus(world, latency=config.latency)
+    retail = Retail(world, bus, config, faults)
+    Reactor(world, bus, command_rules(config.variant), retail.actions(), drop=retail.drop)
+    side = _SideEffects(world, bus) if config.side_effects else None
+    order = _Order(world, bus, retail, config)
+    retail.checkout()
+    world.env.run()
+    trace = world.trace.to_frame()
+    instances = order.engine.table()
+    facts = _facts(trace, instances, retail)
+    metrics = _metrics(trace, instances, facts, retail, order)
+    if side is not None:
+        metrics |= {"customers notified": sum(side.done["notify customer"].values()),
+                    "loyalty points added": sum(side.done["add loyalty points"].values())}
+    return OrderResult(config, trace, metrics,
+                       instances=instances, payments=retail.payment.table(), facts=facts,
+                       money=retail.ledger.frame())
+
+
+def _facts(trace: pd.DataFrame, instances: pd.DataFrame, retail: Retail) -> pd.DataFrame:
+    """Ground truth per order plus how the Order ended it and when its timer noticed."""
+    facts = retail.facts()
+    by_key = instances.set_index("key")
+    facts["outcome"] = facts["order"].map(by_key["outcome"]).fillna(
+        facts["order"].map(by_key["status"])).fillna("never started")
+    ended = facts["order"].map(by_key["ended"])
+    facts["lead time (h)"] = (ended - facts["placed"]).where(
+        facts["outcome"] == "Order delivered").round(3)
+    timers = trace[(trace["kind"] == "timer") & (trace["actor"] == "Order")]
+    facts["detected at"] = facts["trace"].map(timers.groupby("correlation_id")["time"].min())
+    facts["detected"] = facts["detected at"].notna()
+    sent = trace.loc[trace["kind"] == "send", ["correlation_id", "time"]]
+    sent = sent.merge(facts[["trace", "detected at"]], left_on="correlation_id",
+                      right_on="trace")
+    quiet = sent[sent["time"] < sent["detected at"]].groupby("trace")["time"].max()
+    facts["went quiet at"] = facts["trace"].map(quiet)
+    facts["time to detection (h)"] = (facts["detected at"] - facts["went quiet at"]).round(3)
+    return facts
+
+
+def _metrics(trace: pd.DataFrame, instances: pd.DataFrame, facts: pd.DataFrame,
+             retail: Retail, order: _Order) -> dict[str, Any]:
+    outcome = facts["outcome"]
+    lead = facts["lead time (h)"].dropna()
+    delay = facts["time to detection (h)"].dropna()
+    sent = trace[trace["kind"] == "send"]
+    undelivered = facts[outcome != "Order delivered"]
+    payments = retail.payment.table()
+    return {
+        "orders": len(facts),
+        "delivered": int((outcome == "Order delivered").sum()),
+        "canceled (payment)": int((outcome == "Order canceled").sum()),
+        "goods not fetched in time": int((outcome == "Goods not fetched in time").sum()),
+        "goods not shipped in time": int((outcome == "Goods not shipped in time").sum()),
+        "still running": int((instances["status"] == "active").sum()),
+        "payment incidents": int((payments["status"] == "incident").sum()),
+        "mean time to detection (h)": round(float(delay.mean()), 3) if len(delay) else "—",
+        "mean lead time (h)": round(float(lead.mean()), 3) if len(lead) else "—",
+        "p90 lead time (h)": round(float(lead.quantile(0.9)), 3) if len(lead) else "—",
+        "refunds": int((sent["message_type"] == "RefundPaymentCommand").sum()),
+        "late payments refunded": order.late_payments,
+        "returned picks": int(facts["returned"].sum()),
+        "wasted picks": int(facts["wasted picks"].sum()),
+        "shipped after the order ended": int((undelivered["shipped"] > 0).sum()),
+        "net charge of undelivered orders": round(float(undelivered["net charge"].sum()), 2),
+        "money conserved": "yes" if retail.ledger.conserved else "no",
+        "messages": len(sent),
+        "bytes on the bus": int(sent["size"].sum()),
+    }

@@ -1,0 +1,54 @@
+"""The knobs and the vocabulary of the dual-write story (see :mod:`eventlab.scenarios.outbox`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventlab.core.config import Scenario, param, seed_param
+
+VARIANTS: tuple[str, ...] = ("commit_then_publish", "publish_then_commit", "outbox",
+                             "outbox_inbox")
+# Every place where a component can die, in the order a command passes them.
+SERVICE_POINTS: tuple[str, ...] = ("before_writes", "between_writes", "after_writes")
+CRASH_POINTS: tuple[str, ...] = (*SERVICE_POINTS, "relay_after_publish",
+                                 "consumer_after_effect")
+EVERYWHERE = "everywhere"
+SERVICE = "Customer service"
+STORE = "Customer event store"
+RELAY = "Relay"
+TOPIC = "customer-events"
+CONSUMER = "Mailing"
+INBOX = "Mailing inbox"
+CLIENT = "Customer"
+EVENT_TYPE = "CustomerCreated"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the service that stores a change and tells others about it (times in ms)."""
+
+    variant: str = param("commit_then_publish", choices=VARIANTS,
+                         help="dual write in either order, outbox + relay, or outbox + relay "
+                              "+ an idempotent consumer (inbox)")
+    commands: int = param(100, low=1, high=2000, help="RegisterCustomer commands sent")
+    command_interval: float = param(10.0, low=0.1, high=1000.0, step=0.1,
+                                    help="mean ms between two commands")
+    crash_at: str = param(EVERYWHERE, choices=(EVERYWHERE, *CRASH_POINTS),
+                          help="where crashes are injected (everywhere: at every point)")
+    crash_rate: float = param(0.05, low=0.0, high=0.5, step=0.01,
+                              help="probability of a crash each time a component passes an "
+                                   "armed point")
+    restart_time: float = param(50.0, low=1.0, high=5000.0, step=1.0,
+                                help="ms a crashed component needs to come back")
+    relay_interval: float = param(20.0, low=1.0, high=5000.0, step=1.0,
+                                  help="ms between two polls of the relay (outbox variants)")
+    seed: int = seed_param()
+
+    @property
+    def uses_outbox(self) -> bool:
+        """Whether the event store is the outbox that a relay tails."""
+        return self.variant in ("outbox", "outbox_inbox")
+
+    def armed(self, point: str) -> bool:
+        """Whether crashes are injected at `point` in this run."""
+        return self.crash_rate > 0.0 and self.crash_at in (EVERYWHERE, point)

@@ -1,0 +1,193 @@
+"""The "Zeebe is CP" slide: a cluster split into a majority and a minority, then healed.
+
+One partition replicated on every broker; one client per broker sends ``UpdateVariables``
+for a few shared instances through that broker's embedded gateway. At `split_at` the network
+cuts `minority` brokers off; at `heal_at` it heals. The majority elects (or keeps) a leader and
+commits; the minority cannot reach a quorum, so its clients get ``UNAVAILABLE`` or time out:
+no split brain. After the heal the logs agree. With ``ap_mode=True`` every segment carries on
+alone: both sides acknowledge writes, some to the same instance (conflicts), and after the heal
+the losing side's acknowledged writes are overwritten. The "during split" metrics count the
+requests sent during the split; *committed* means acknowledged (OK) before the heal (an
+entry the old leader appended in the minority may still commit after the heal, when the
+majority never elected a new leader). Times are milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from eventlab.core import results
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.errors import ConfigError
+from eventlab.core.world import World
+from eventlab.engines.zeebe.cluster import Cluster, instance_key
+from eventlab.engines.zeebe.network import Fault
+from eventlab.engines.zeebe.raft import quorum
+from eventlab.engines.zeebe.records import OK
+from eventlab.scenarios.zeebe.common import binned
+from eventlab.scenarios.zeebe.pictures import cluster_diagram, cluster_frames
+from eventlab.view import graphs, playback
+
+__all__ = ["CPResult", "Config", "by_size", "compare", "run"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the split-brain experiment (times in ms)."""
+
+    cluster_size: int = param(5, choices=(3, 5, 7), help="brokers (= replication factor)")
+    minority: int = param(2, low=1, high=3, help="brokers cut off from the rest")
+    leader_side: str = param("minority", choices=("minority", "majority"),
+                             help="which side the leader is on when the split happens")
+    split_at: float = param(300.0, low=0.0, high=5000.0, step=10.0, help="when the split starts")
+    heal_at: float = param(800.0, low=1.0, high=10000.0, step=10.0, help="when it heals")
+    duration: float = param(1300.0, low=10.0, high=20000.0, step=10.0,
+                            help="how long clients send")
+    request_interval: float = param(40.0, low=1.0, high=1000.0, step=1.0,
+                                    help="ms between two requests of one client")
+    instances: int = param(3, low=1, high=50, help="shared instances the clients update")
+    latency: float = param(2.0, low=0.0, high=100.0, step=0.5, help="network latency")
+    election_timeout: float = param(150.0, low=10.0, high=2000.0, step=10.0,
+                                    help="followers wait this long (to 2×) before electing")
+    ap_mode: bool = param(False, help="contrast: every segment accepts writes on its own")
+    seed: int = seed_param()
+
+    def check(self) -> None:
+        if self.minority >= quorum(self.cluster_size):
+            raise ConfigError(f"minority must be < quorum {quorum(self.cluster_size)} of "
+                              f"cluster_size={self.cluster_size}, got {self.minority}")
+        if self.heal_at <= self.split_at:
+            raise ConfigError(f"heal_at must be > split_at={self.split_at}, got {self.heal_at}")
+
+
+@dataclass(frozen=True, repr=False)
+class CPResult(results.RunResult):
+    """A split-and-heal run: per-segment outcomes, the cluster picture and its playback."""
+
+    cluster: Cluster = field(default=None, compare=False)  # type: ignore[assignment]
+
+    def requests(self) -> pd.DataFrame:
+        """One row per client request (segment of its gateway, outcome, latency)."""
+        return self.cluster.requests_frame()
+
+    def over_time(self, bin_ms: float = 50.0) -> pd.DataFrame:
+        """Requests per time bin, by segment and outcome (OK = committed)."""
+        frame = self.requests()
+        return binned(frame, "sent_at", bin_ms, ["segment", "outcome"])
+
+    def conflicts(self) -> pd.DataFrame:
+        """Instances with writes acknowledged on both sides of the split (AP mode only)."""
+        return _conflicts(self.requests(), self.config)
+
+    def graph(self, at: float | None = None) -> graphs.Diagram:
+        """The cluster at time `at` (default: mid-split), brokers coloured by segment."""
+        cfg = self.config
+        t = (cfg.split_at + cfg.heal_at) / 2 if at is None else at
+        so_far = self.trace[self.trace["time"] <= t]
+        return cluster_diagram(so_far, self.cluster.brokers, title=f"t={t:g} ms")
+
+    def frames(self, max_frames: int = 60) -> list[playback.Frame]:
+        """Playback of the split and the heal: faults, role changes, commits, rejections."""
+        return cluster_frames(self.trace, self.cluster.brokers, max_frames=max_frames)
+
+
+def _committed_during_split(requests: pd.DataFrame, cfg: Config) -> pd.Series:
+    """Sent during the split and acknowledged (OK) before the heal."""
+    return ((requests["sent_at"] >= cfg.split_at) & (requests["outcome"] == OK)
+            & (requests["done_at"] < cfg.heal_at))
+
+
+def _conflicts(requests: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    during = requests[_committed_during_split(requests, cfg)]
+    sides = during.groupby("key")["segment"].nunique()
+    keys = sides[sides > 1].index
+    rows = during[during["key"].isin(keys)]
+    return rows.groupby(["key", "segment"]).size().unstack("segment", fill_value=0)
+
+
+def run(config: Config | None = None) -> CPResult:
+    """Split the cluster at `split_at`, heal at `heal_at`, measure each side."""
+    cfg = config or Config()
+    if not isinstance(cfg, Config):
+        raise TypeError(f"config must be a cp.Config, got {type(cfg).__name__}")
+    world = World(cfg.seed)
+    n = cfg.cluster_size
+    cluster = Cluster(world, brokers=n, partitions=1, replication_factor=n,
+                      latency=cfg.latency, jitter=cfg.latency / 4,
+                      election_timeout=cfg.election_timeout,
+                      heartbeat=cfg.election_timeout / 3, ap_mode=cfg.ap_mode,
+                      request_timeout=4 * cfg.election_timeout, detail=False,
+                      process_time=0.2)
+    brokers = cluster.brokers
+    cut = brokers[: cfg.minority] if cfg.leader_side == "minority" else brokers[-cfg.minority:]
+    cluster.network.schedule([Fault(cfg.split_at, "split", tuple(cut)),
+                              Fault(cfg.heal_at, "heal")])
+    keys = [str(instance_key(1, i + 1)) for i in range(cfg.instances)]
+    for i, broker in enumerate(brokers):
+        world.env.process(_client(world, cluster, f"client-{i}", broker, keys, cfg))
+    world.env.run(until=cfg.duration + 3 * cfg.election_timeout)  # let the heal settle
+    return CPResult(cfg, world.trace.to_frame(), _metrics(cluster, cfg, cut), cluster=cluster)
+
+
+def _client(world: World, cluster: Cluster, name: str, gateway: str, keys: list[str],
+            cfg: Config) -> Generator[simpy.Event, Any, None]:
+    rng = world.rng(f"client/{name}")
+    count = 0
+    while world.now + cfg.request_interval <= cfg.duration:
+        yield world.env.timeout(rng.uniform(0.5, 1.5) * cfg.request_interval)
+        count += 1
+        cluster.send("UpdateVariables", rng.choice(keys), client=name, gateway=gateway,
+                     payload={"value": f"{name}#{count}"})
+
+
+def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float | int | str]:
+    raft = cluster.partitions[1].raft
+    frame = cluster.requests_frame()
+    frame["committed during split"] = _committed_during_split(frame, cfg)
+    during = frame[(frame["sent_at"] >= cfg.split_at) & (frame["sent_at"] < cfg.heal_at)]
+    cut_segment = "B"
+    minority = during[during["segment"] == cut_segment]
+    majority = during[during["segment"] != cut_segment]
+    final = {n: [e.uid for e in raft.committed_entries(n)] for n in raft.members}
+    agree = len({tuple(v) for v in final.values()}) == 1
+    leader = raft.leader() or max(raft.members, key=lambda m: raft.nodes[m].commit)
+    logged_ids = {e.record.message.message_id for e in raft.committed_entries(leader)
+                  if getattr(e.record, "kind", "") == "command"}
+    acked = frame[frame["outcome"] == OK]
+    lost = int((~acked["message_id"].isin(logged_ids)).sum())
+    return {
+        "cluster size": cfg.cluster_size,
+        "quorum": quorum(cfg.cluster_size),
+        "mode": "AP" if cfg.ap_mode else "CP",
+        "committed in majority during split": int(majority["committed during split"].sum()),
+        "committed in minority during split": int(minority["committed during split"].sum()),
+        "not committed in minority during split": int((~minority["committed during split"]).sum()),
+        "not committed in majority during split": int((~majority["committed during split"]).sum()),
+        "most leaders in one term": max((len(v) for v in raft.leaders.values()), default=0),
+        "leaders elected": sum(len(v) for v in raft.leaders.values()),
+        "acknowledged writes lost": lost,
+        "instances written on both sides": len(_conflicts(frame, cfg)),
+        "logs agree after heal": "yes" if agree else "no",
+        "safety violations": len(raft.violations),
+    }
+
+
+def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
+    """One row of metrics per variant; by default CP next to AP mode."""
+    return results.sweep(run, config or Config(), **(grid or {"ap_mode": [False, True]}))
+
+
+def by_size(config: Config | None = None, *, sizes: tuple[int, ...] = (3, 5, 7)) -> pd.DataFrame:
+    """One row per cluster size (the index), each split with its largest minority (1, 2, 3)."""
+    base = config or Config()
+    rows = []
+    for size in sizes:
+        variant = replace(base, cluster_size=size, minority=(size - 1) // 2)
+        rows.append({"cluster_size": variant.cluster_size, "minority": variant.minority,
+                     **run(variant).metrics})
+    return pd.DataFrame(rows).drop(columns=["cluster size"]).set_index("cluster_size")

@@ -1,0 +1,118 @@
+"""Job workers: a crash after the side effect means a duplicate, unless the worker is idempotent.
+
+`jobs` jobs (one "charge credit card" per order) are created every `job_interval` ms;
+`workers` competing workers pull them with a lock of `lock_timeout` ms. With probability
+`crash_probability` a worker crashes right after charging and before ``CompleteJob``; the lock
+times out and another worker charges again. A worker slower than the lock timeout causes the
+same duplicate without any crash. ``idempotent=True`` makes the payment service remember job
+keys, so every job charges exactly once (at-least-once delivery + idempotency). Times in ms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from eventlab.core import results
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.world import World
+from eventlab.engines.zeebe.workers import JobStore, SideEffects, worker
+from eventlab.scenarios.zeebe.common import percentile, rounded
+from eventlab.view import graphs
+
+__all__ = ["Config", "JobsResult", "compare", "run"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the job-worker experiment (times in ms)."""
+
+    workers: int = param(3, low=1, high=32, help="competing workers")
+    jobs: int = param(40, low=1, high=2000, help="jobs created")
+    job_interval: float = param(5.0, low=0.0, high=1000.0, step=0.5,
+                                help="ms between two new jobs")
+    work_time: float = param(20.0, low=0.0, high=5000.0, step=1.0,
+                             help="mean ms a worker needs per job")
+    lock_timeout: float = param(100.0, low=1.0, high=60_000.0, step=1.0,
+                                help="a job's lock expires after this long")
+    crash_probability: float = param(0.15, low=0.0, high=1.0, step=0.05,
+                                     help="worker crashes after the side effect")
+    restart_delay: float = param(50.0, low=0.0, high=10_000.0, step=1.0,
+                                 help="ms a crashed worker is gone")
+    idempotent: bool = param(False, help="the payment service ignores a job key it has seen")
+    seed: int = seed_param()
+
+
+class JobsResult(results.RunResult):
+    """Duplicates, timeouts and job latency of one run."""
+
+    def graph(self) -> graphs.Diagram:
+        """Job store → workers → payment service, with counts."""
+        cfg, m = self.config, self.metrics
+        names = [f"worker-{i}" for i in range(cfg.workers)]
+        trace = self.trace
+        activated = trace[(trace["kind"] == "state") & (trace["actor"] == "job store")
+                          & (trace["value"] == "ACTIVATED")]
+        charged = trace[(trace["kind"] == "state") & (trace["actor"] == "payment service")]
+        nodes = [("job store", "store"), *((n, "service") for n in names),
+                 ("payment service", "service")]
+        edges = []
+        for name in names:
+            edges.append(("job store", name,
+                          f"activate ×{int((activated['target'] == name).sum())}", "command"))
+            edges.append((name, "payment service",
+                          f"charge ×{int((charged['target'] == name).sum())}", "command"))
+        title = (f"{m['duplicate side effects']} duplicate charges"
+                 f"{' (idempotent)' if cfg.idempotent else ''}")
+        return graphs.diagram(nodes, edges, title=title)
+
+
+def run(config: Config | None = None) -> JobsResult:
+    """Create the jobs, let the workers compete, stop once every job is completed."""
+    cfg = config or Config()
+    if not isinstance(cfg, Config):
+        raise TypeError(f"config must be a jobs.Config, got {type(cfg).__name__}")
+    world = World(cfg.seed)
+    store = JobStore(world, lock_timeout=cfg.lock_timeout)
+    effects = SideEffects(world, idempotent=cfg.idempotent)
+    for i in range(cfg.workers):
+        world.env.process(worker(world, store, effects, f"worker-{i}", work_time=cfg.work_time,
+                                 crash_probability=cfg.crash_probability,
+                                 restart_delay=cfg.restart_delay))
+    finished = world.env.process(_creator(world, store, cfg))
+    cap = cfg.jobs * (cfg.job_interval + cfg.work_time + cfg.lock_timeout) + 10_000.0
+    world.env.run(until=world.env.any_of([finished, world.env.timeout(cap)]))
+    jobs = store.jobs.values()
+    latencies = [j.completed_at - j.created_at for j in jobs if j.completed_at is not None]
+    trace = world.trace.to_frame()
+    crashes = int((trace["kind"] == "fault").sum())
+    metrics: dict[str, float | int | str] = {
+        "jobs": cfg.jobs,
+        "completed": len(latencies),
+        "side effects": len(effects.effects),
+        "duplicate side effects": effects.duplicates,
+        "duplicates ignored (idempotent)": effects.ignored,
+        "worker crashes": crashes,
+        "lock timeouts": store.timeouts,
+        "rejected completions": store.rejected,
+        "p50 job latency (ms)": rounded(percentile(latencies, 50)),
+        "p99 job latency (ms)": rounded(percentile(latencies, 99)),
+    }
+    return JobsResult(cfg, trace, metrics)
+
+
+def _creator(world: World, store: JobStore, cfg: Config) -> Generator[simpy.Event, Any, None]:
+    for i in range(cfg.jobs):
+        store.create(f"job-{i + 1}")
+        yield world.env.timeout(cfg.job_interval)
+    while any(j.completed_at is None for j in store.jobs.values()):
+        yield world.env.timeout(max(1.0, cfg.lock_timeout / 4))
+
+
+def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
+    """One row of metrics per variant; by default without and with idempotency."""
+    return results.sweep(run, config or Config(), **(grid or {"idempotent": [False, True]}))

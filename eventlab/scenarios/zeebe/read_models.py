@@ -1,0 +1,165 @@
+"""Queries and read models: exporters, staleness, read-your-writes, and a disk that fills up.
+
+Clients start workflow instances on one replicated partition. Exporters ship committed
+records in batches to their read models ("elasticsearch" is the one Operate queries);
+:class:`~eventlab.engines.zeebe.exporters.Retention` truncates the log behind the slowest exporter.
+Each client asks the read model for its new instance `query_delay` ms after the broker said
+OK: a *read-your-writes miss* when it is not there yet. From `stall_at` the last exporter's
+target is down for `stall_for` ms: truncation stops and the disk grows. Times are ms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from eventlab.core import results
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.world import World
+from eventlab.engines.zeebe.cluster import Cluster
+from eventlab.engines.zeebe.exporters import Exporter, ReadModel, Retention
+from eventlab.engines.zeebe.records import OK, Request
+from eventlab.scenarios.zeebe.common import percentile, rounded
+from eventlab.view import graphs
+
+__all__ = ["EXPORTER_NAMES", "Config", "ReadModelResult", "compare", "run"]
+
+EXPORTER_NAMES: tuple[str, ...] = ("elasticsearch", "kafka", "hazelcast")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the read-model experiment (times in ms)."""
+
+    exporters: int = param(2, low=1, high=len(EXPORTER_NAMES), help="exporters configured")
+    batch_size: int = param(20, low=1, high=1000, help="records per exporter batch")
+    flush_interval: float = param(50.0, low=0.0, high=5000.0, step=5.0,
+                                  help="flush a non-full batch after this long")
+    index_delay: float = param(30.0, low=0.0, high=5000.0, step=5.0,
+                               help="until a flushed batch is searchable (refresh)")
+    query_delay: float = param(50.0, low=0.0, high=5000.0, step=5.0,
+                               help="client reads its instance this long after OK")
+    stall_at: float = param(300.0, low=0.0, high=10_000.0, step=10.0,
+                            help="when the last exporter's target goes down")
+    stall_for: float = param(0.0, low=0.0, high=10_000.0, step=10.0,
+                             help="how long it stays down (0 = never)")
+    snapshot_interval: float = param(50.0, low=1.0, high=5000.0, step=5.0,
+                                     help="snapshot + truncation every this many ms")
+    request_interval: float = param(5.0, low=0.5, high=1000.0, step=0.5,
+                                    help="mean ms between two new instances")
+    duration: float = param(600.0, low=10.0, high=20_000.0, step=10.0,
+                            help="how long clients start instances")
+    replication_factor: int = param(3, choices=(1, 3, 5), help="replicas (one broker each)")
+    seed: int = seed_param()
+
+
+@dataclass(frozen=True, repr=False)
+class ReadModelResult(results.RunResult):
+    """Staleness, read-your-writes misses and disk usage over time."""
+
+    disk_table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
+    query_table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
+    staleness_samples: tuple[float, ...] = ()
+
+    def disk(self) -> pd.DataFrame:
+        """Per snapshot: log end, truncated up to, slowest exporter, disk (records)."""
+        return self.disk_table
+
+    def queries(self) -> pd.DataFrame:
+        """Per read-after-write query: when, which instance, found or missed."""
+        return self.query_table
+
+    def staleness(self) -> pd.Series:
+        """ms from commit until a record was visible in the elasticsearch read model."""
+        return pd.Series(self.staleness_samples, name="staleness (ms)", dtype="float64")
+
+    def graph(self) -> graphs.Diagram:
+        """Log → exporters → read models → queries, with counts from the run."""
+        cfg, m = self.config, self.metrics
+        nodes: list[tuple[str, str]] = [("partition log", "store"), ("clients", "client")]
+        edges = [("clients", "partition log", f"CreateProcessInstance ×{m['instances created']}",
+                  "command")]
+        for name in EXPORTER_NAMES[: cfg.exporters]:
+            nodes += [(f"{name} exporter", "service"), (f"{name} read model", "readmodel")]
+            edges += [("partition log", f"{name} exporter",
+                       f"up to position {m[f'{name} position']}", "data"),
+                      (f"{name} exporter", f"{name} read model", "batches", "data")]
+        edges.append(("clients", "elasticsearch read model",
+                      f"query ×{len(self.query_table)}, misses {m['read-your-writes misses']}",
+                      "query"))
+        return graphs.diagram(nodes, edges, title="queries go to read models")
+
+
+def run(config: Config | None = None) -> ReadModelResult:
+    """Start instances, export them, query them back; measure staleness and disk."""
+    cfg = config or Config()
+    if not isinstance(cfg, Config):
+        raise TypeError(f"config must be a read_models.Config, got {type(cfg).__name__}")
+    world = World(cfg.seed)
+    rf = cfg.replication_factor
+    cluster = Cluster(world, brokers=rf, partitions=1, replication_factor=rf, latency=1.0,
+                      jitter=0.25, process_time=0.2, detail=False, request_timeout=1e9)
+    partition = cluster.partitions[1]
+    exporters = []
+    for i, name in enumerate(EXPORTER_NAMES[: cfg.exporters]):
+        last = i == cfg.exporters - 1
+        outages = [(cfg.stall_at, cfg.stall_at + cfg.stall_for)] if last and cfg.stall_for else []
+        exporters.append(Exporter(world, partition, name, ReadModel(name),
+                                  batch_size=cfg.batch_size, flush_interval=cfg.flush_interval,
+                                  index_delay=cfg.index_delay, outages=outages))
+    retention = Retention(world, partition, exporters, snapshot_interval=cfg.snapshot_interval)
+    queries: list[tuple[float, str, bool]] = []
+    world.env.process(_clients(world, cluster, exporters[0].target, cfg, queries))
+    end = cfg.duration + max(cfg.stall_at + cfg.stall_for - cfg.duration, 0) + 300.0
+    world.env.run(until=end)
+    disk = pd.DataFrame(retention.history, columns=["time", "log end", "truncated",
+                                                    "slowest exporter", "disk (records)"])
+    query_table = pd.DataFrame(queries, columns=["time", "key", "found"])
+    stale = exporters[0].target.staleness
+    misses = int((~query_table["found"]).sum()) if len(query_table) else 0
+    metrics: dict[str, float | int | str] = {
+        "instances created": sum(r.outcome == OK for r in cluster.requests),
+        "staleness p50 (ms)": rounded(percentile(stale, 50)),
+        "staleness p99 (ms)": rounded(percentile(stale, 99)),
+        "read-your-writes misses": misses,
+        "read-your-writes miss rate": rounded(misses / len(query_table), 3) if queries else 0.0,
+        "max disk (records)": int(disk["disk (records)"].max()) if len(disk) else 0,
+        "truncated up to": retention.truncated,
+        "truncation passed the slowest exporter": "yes" if any(
+            row[2] > row[3] for row in retention.history) else "no",
+    }
+    for exporter in exporters:
+        metrics[f"{exporter.name} position"] = exporter.position
+    return ReadModelResult(cfg, world.trace.to_frame(), metrics, disk_table=disk,
+                           query_table=query_table, staleness_samples=tuple(stale))
+
+
+def _clients(world: World, cluster: Cluster, model: ReadModel, cfg: Config,
+             queries: list[tuple[float, str, bool]]) -> Generator[simpy.Event, Any, None]:
+    rng = world.rng("clients")
+
+    def query(key: str) -> None:
+        found = key in model.state
+        queries.append((world.now, key, found))
+        world.trace.record("note", world.now, "client", target=model.name, entity=key,
+                           value="found" if found else "missing",
+                           detail="read your write" if found else "read-your-writes miss")
+
+    def answered(request: Request) -> None:
+        if request.outcome == OK:
+            timer, key = world.env.timeout(cfg.query_delay), request.message.key or ""
+            timer.callbacks.append(lambda _e: query(key))
+
+    while world.now < cfg.duration:
+        yield world.env.timeout(rng.expovariate(1.0 / cfg.request_interval))
+        cluster.send("CreateProcessInstance", cluster.new_instance(), client="client",
+                     gateway="broker-0", on_done=answered)
+
+
+def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
+    """One row of metrics per variant; by default a healthy next to a stalled exporter."""
+    return results.sweep(run, config or Config(), **(grid or {"stall_for": [0.0, 400.0]}))

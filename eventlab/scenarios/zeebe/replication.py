@@ -1,0 +1,200 @@
+"""The processing loop and what replication costs: latency, not throughput.
+
+One partition with `replication_factor` replicas (one broker each). Clients send
+``CreateProcessInstance`` commands at `rate` per second (Poisson) through the leader's
+gateway; every command goes through the talk's seven steps (see
+:mod:`eventlab.engines.zeebe.processor`), and :meth:`timeline` shows them for one command across the
+nodes. The leader needs a quorum, so a command waits for the
+*median* follower, not the slowest: one slow follower barely matters at RF 3 or 5, and the
+processor is never blocked by replication, so throughput hardly moves. Times are ms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import simpy
+
+from eventlab.core import results
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.errors import ConfigError
+from eventlab.core.world import World
+from eventlab.engines.zeebe.cluster import Cluster
+from eventlab.engines.zeebe.processor import RESPOND_AFTER
+from eventlab.engines.zeebe.raft import quorum
+from eventlab.engines.zeebe.records import OK, Request
+from eventlab.scenarios.zeebe.common import per_second, percentile, rounded
+from eventlab.view import graphs
+
+__all__ = ["STEPS", "Config", "ReplicationResult", "compare", "run", "timeline"]
+
+STEPS: tuple[str, ...] = (
+    "1 command sent", "2 command appended", "3 command replicated", "3 command committed",
+    "4 invariants checked, state updated", "5 response sent", "5 response received",
+    "6 events appended", "7 events replicated", "7 events committed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the replication experiment (times in ms)."""
+
+    replication_factor: int = param(3, choices=(1, 3, 5), help="replicas of the partition")
+    follower_latency: float = param(2.0, low=0.0, high=100.0, step=0.5,
+                                    help="network latency between brokers")
+    jitter: float = param(0.5, low=0.0, high=50.0, step=0.1, help="mean extra latency")
+    slow_follower: float = param(1.0, low=1.0, high=50.0, step=0.5,
+                                 help="one follower's links are this many times slower")
+    respond_after: str = param("processing", choices=RESPOND_AFTER,
+                               help="Zeebe answers right after the invariant check")
+    rate: float = param(1000.0, low=10.0, high=20_000.0, step=10.0,
+                        help="commands per second arriving (Poisson)")
+    commands: int = param(100, low=1, high=5000, help="commands sent in the run")
+    process_time: float = param(0.5, low=0.01, high=50.0, step=0.01,
+                                help="processor time per command")
+    seed: int = seed_param()
+
+    def check(self) -> None:
+        if self.slow_follower > 1.0 and self.replication_factor == 1:
+            raise ConfigError("slow_follower needs a follower: use replication_factor 3 or 5")
+
+
+class ReplicationResult(results.RunResult):
+    """Latency and throughput for one replication factor, with the loop's timeline."""
+
+    def timeline(self, command: int = 1) -> pd.DataFrame:
+        """The seven steps of the `command`-th command (1 = first) across the nodes."""
+        return timeline(self.trace, command)
+
+    def graph(self) -> graphs.Diagram:
+        """Client, leader and followers; arrows labelled with the loop's steps."""
+        rf = self.config.replication_factor
+        slow = f"broker-{rf - 1}" if self.config.slow_follower > 1 else ""
+        nodes = [("client", "client"), ("broker-0", "broker")]
+        nodes += [(f"broker-{i}", "broker") for i in range(1, rf)]
+        edges = [("client", "broker-0", "1 command / 5 response", "command")]
+        for i in range(1, rf):
+            name = f"broker-{i}"
+            label = "3+7 replicate" + (" (slow)" if name == slow else "")
+            edges.append(("broker-0", name, label, "data"))
+        return graphs.diagram(nodes, edges, title=f"processing loop, RF {rf} "
+                                                  f"(quorum {quorum(rf)})")
+
+
+def timeline(trace: pd.DataFrame, command: int = 1) -> pd.DataFrame:
+    """Rows (step, node, time) for the `command`-th command sent in `trace`."""
+    sends = trace[(trace["kind"] == "send") & trace["detail"].isna()
+                  & (trace["message_kind"] == "command")]
+    if not 1 <= command <= len(sends):
+        raise ConfigError(f"command must be between 1 and {len(sends)}, got {command}")
+    first = sends.iloc[command - 1]
+    case = trace[trace["correlation_id"] == first["correlation_id"]].fillna(
+        {"entity": "", "detail": ""})
+    leader = case[(case["entity"] == "append") & (case["message_kind"] == "command")]
+    leader_node = leader["actor"].iloc[0]
+    rows = [(STEPS[0], first["actor"], first["time"])]
+    cmd_index = 0
+    event_last = 0
+    for row in case.itertuples(index=False):
+        if row.entity == "append":
+            is_cmd = row.message_kind == "command"
+            own = row.actor == leader_node
+            step = STEPS[1] if is_cmd and own else STEPS[2] if is_cmd else \
+                STEPS[7] if own else STEPS[8]
+            rows.append((step, row.actor, row.time))
+            if is_cmd and own:
+                cmd_index = int(row.offset)
+            elif own:
+                event_last = max(event_last, int(row.offset))
+        elif row.detail == "processed" or row.kind == "reject":
+            rows.append((STEPS[4], row.actor, row.time))
+        elif row.detail.startswith("response"):
+            rows.append((STEPS[5] if row.kind == "send" else STEPS[6], row.actor, row.time))
+    commits = trace[(trace["entity"] == "commit index") & (trace["actor"] == leader_node)]
+    for step, index in ((STEPS[3], cmd_index), (STEPS[9], event_last)):
+        reached = commits[commits["offset"] >= index] if index else commits.iloc[0:0]
+        if len(reached):
+            rows.append((step, leader_node, reached["time"].iloc[0]))
+    out = pd.DataFrame(rows, columns=["step", "node", "time"])
+    out["step"] = pd.Categorical(out["step"], categories=list(STEPS), ordered=True)
+    return out.sort_values(["time", "step"], kind="stable").reset_index(drop=True)
+
+
+def run(config: Config | None = None) -> ReplicationResult:
+    """Commands through one replicated partition; latency and throughput."""
+    cfg = config or Config()
+    if not isinstance(cfg, Config):
+        raise TypeError(f"config must be a replication.Config, got {type(cfg).__name__}")
+    world = World(cfg.seed)
+    rf = cfg.replication_factor
+    slow = {f"broker-{rf - 1}": cfg.slow_follower} if cfg.slow_follower > 1 else None
+    cluster = Cluster(world, brokers=rf, partitions=1, replication_factor=rf,
+                      latency=cfg.follower_latency, jitter=cfg.jitter, slow=slow,
+                      process_time=cfg.process_time, respond_after=cfg.respond_after,
+                      election_timeout=1e6, heartbeat=1e5, request_timeout=1e9)
+    latencies: list[float] = []
+    world.env.run(until=world.env.process(_clients(world, cluster, cfg, latencies)))
+    end = world.now
+    raft = cluster.partitions[1].raft
+    leader = raft.nodes["broker-0"]
+    trace = world.trace.to_frame()
+    waits = _commit_waits(trace, "broker-0")
+    metrics: dict[str, float | int | str] = {
+        "replication factor": rf,
+        "quorum": quorum(rf),
+        "commands": len(latencies),
+        "throughput (commands/s)": rounded(per_second(len(latencies), end), 1),
+        "p50 latency (ms)": rounded(percentile(latencies, 50)),
+        "p99 latency (ms)": rounded(percentile(latencies, 99)),
+        "p50 append-to-commit (ms)": rounded(percentile(waits, 50)),
+        "log entries": len(leader.log),
+        "processor utilisation": rounded(cluster.partitions[1].utilisation(end), 3),
+    }
+    return ReplicationResult(cfg, trace, metrics)
+
+
+def _clients(world: World, cluster: Cluster, cfg: Config,
+             latencies: list[float]) -> Generator[simpy.Event, Any, None]:
+    rng = world.rng("clients")
+    answered: list[simpy.Event] = []
+
+    def done(request: Request) -> None:
+        if request.outcome == OK and request.latency is not None:
+            latencies.append(request.latency)
+
+    for i in range(cfg.commands):
+        yield world.env.timeout(rng.expovariate(cfg.rate / 1000.0))
+        event = world.env.event()
+        answered.append(event)
+        cluster.send("CreateProcessInstance", cluster.new_instance(), client=f"client-{i % 8}",
+                     gateway="broker-0", on_done=_then(done, event))
+    yield world.env.all_of(answered)
+
+
+def _then(done: Callable[[Request], None], event: simpy.Event) -> Callable[[Request], None]:
+    def callback(request: Request) -> None:
+        done(request)
+        event.succeed()
+    return callback
+
+
+def _commit_waits(trace: pd.DataFrame, leader: str) -> list[float]:
+    """How long each entry waited on the leader between its append and its commit."""
+    own = trace[trace["actor"] == leader]
+    appends = own[own["entity"] == "append"][["offset", "time"]].to_numpy()
+    commits = own[own["entity"] == "commit index"][["offset", "time"]].to_numpy()
+    waits, j = [], 0
+    for index, appended in appends:
+        while j < len(commits) and commits[j][0] < index:
+            j += 1
+        if j < len(commits):
+            waits.append(float(commits[j][1] - appended))
+    return waits
+
+
+def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
+    """One row of metrics per variant; by default replication factor 1, 3 and 5."""
+    return results.sweep(run, config or Config(),
+                         **(grid or {"replication_factor": [1, 3, 5]}))

@@ -1,0 +1,56 @@
+"""Charts for the notebooks: small functions that return a :class:`Chart`.
+
+A Chart wraps a matplotlib Figure built with the object API (no pyplot state, so a chart never
+leaks into the next cell). Jupyter shows it as a PNG; its text form is the title and the data
+table drawn, which is stable, readable without images, and what notebook tests compare.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from eventlab.core.errors import check_text
+
+
+class Chart:
+    """A figure plus its text alternative: the title and, when given, the table it draws."""
+
+    def __init__(self, figure: Figure, title: str, table: pd.DataFrame | None = None) -> None:
+        self.figure = figure
+        self.title = title
+        self.table = table
+
+    def png(self) -> bytes:
+        """The chart rendered as PNG bytes."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def __repr__(self) -> str:
+        if self.table is None:
+            return f"Chart: {self.title}"
+        return f"Chart: {self.title}\n{self.table.to_string()}"
+
+
+def lines(table: pd.DataFrame, *, title: str, ylabel: str, xlabel: str | None = None) -> Chart:
+    """One line per column of `table` against its index (for example a pivoted sweep)."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    check_text("title", title)
+    check_text("ylabel", ylabel)
+    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
+    axes = figure.add_subplot()
+    for column in table.columns:
+        axes.plot(table.index, table[column], marker="o", label=str(column))
+    axes.set_title(title)
+    axes.set_xlabel(xlabel or str(table.index.name or ""))
+    axes.set_ylabel(ylabel)
+    axes.grid(alpha=0.3)
+    axes.legend(title=str(table.columns.name or ""), frameon=False)
+    return Chart(figure, title, table)

@@ -1,0 +1,174 @@
+"""Graph builders: every picture in the workbook is a :class:`Diagram` (a ``graphviz.Digraph``).
+
+A Diagram remembers the nodes and edges it was given, so it can always show a plain-text
+alternative. In Jupyter it renders as SVG through the Graphviz ``dot`` program; when ``dot``
+is not installed it shows the text alternative and a one-line install hint instead of failing.
+Node ids are sanitized (``:`` would be read as a Graphviz port), labels keep the real names.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from typing import Any, cast
+
+import graphviz
+import pandas as pd
+
+from eventlab.core.errors import ConfigError, check_choice, check_text
+
+INSTALL_HINT = ("Graphviz 'dot' not found, showing text instead. Install it: "
+                "sudo apt-get install graphviz | brew install graphviz | "
+                "conda install -c conda-forge graphviz")
+
+# One look for each role, so the same kind of box means the same thing in every notebook.
+ROLE_STYLE: dict[str, dict[str, str]] = {
+    "service": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e8f0fe"},
+    "broker": {"shape": "box3d", "style": "filled", "fillcolor": "#fff4d6"},
+    "store": {"shape": "cylinder", "style": "filled", "fillcolor": "#eeeeee"},
+    "readmodel": {"shape": "cylinder", "style": "filled", "fillcolor": "#e6f4ea"},
+    "client": {"shape": "oval", "style": "filled", "fillcolor": "#ffffff"},
+    "down": {"shape": "box", "style": "rounded,filled,dashed", "fillcolor": "#fce8e6"},
+}
+KIND_STYLE: dict[str, dict[str, str]] = {
+    "event": {"color": "#1a73e8", "fontcolor": "#1a73e8"},
+    "command": {"color": "#d93025", "fontcolor": "#d93025"},
+    "query": {"color": "#5f6368", "fontcolor": "#5f6368", "style": "dashed"},
+    "data": {"color": "#188038", "fontcolor": "#188038"},
+    "plain": {},
+}
+HIGHLIGHT = {"penwidth": "2.5", "color": "#f29900", "fontcolor": "#b06000"}
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def node_id(name: str) -> str:
+    """A Graphviz-safe id for `name`: letters, digits and ``_`` only, never a leading digit."""
+    check_text("name", name)
+    safe = _UNSAFE.sub("_", name)
+    return f"n_{safe}" if safe[0].isdigit() else safe
+
+
+class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
+    """A ``graphviz.Digraph`` that keeps a plain-text alternative and never fails to display."""
+
+    def __init__(self, title: str = "", *, rankdir: str = "LR", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+        self._ids: dict[str, str] = {}
+        self._lines_nodes: list[str] = []
+        self._lines_edges: list[str] = []
+        self.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11")
+        self.attr("node", fontname="Helvetica", fontsize="11")
+        self.attr("edge", fontname="Helvetica", fontsize="10")
+        if title:
+            self.attr(label=title, labelloc="t")
+
+    def id_for(self, name: str) -> str:
+        """The node id used for `name` (unique even if two names sanitize alike)."""
+        found = self._ids.get(name)
+        if found is not None:
+            return found
+        candidate, n = node_id(name), 1
+        taken = set(self._ids.values())
+        while candidate in taken:
+            n += 1
+            candidate = f"{node_id(name)}_{n}"
+        self._ids[name] = candidate
+        return candidate
+
+    def add_node(self, name: str, *, role: str = "service", label: str | None = None,
+                 note: str = "", **attrs: str) -> None:
+        """A node for `name` drawn in the style of `role`; `note` is a second label line."""
+        check_choice("role", role, tuple(ROLE_STYLE))
+        shown = label or name
+        if note:
+            shown = f"{shown}\n{note}"
+        self.node(self.id_for(name), label=shown, **{**ROLE_STYLE[role], **attrs})
+        extra = f" — {note}" if note else ""
+        self._lines_nodes.append(f"  [{role}] {label or name}{extra}")
+
+    def add_edge(self, tail: str, head: str, label: str = "", *, kind: str = "plain",
+                 highlight: bool = False, **attrs: str) -> None:
+        """An arrow from `tail` to `head`, coloured by message `kind`."""
+        check_choice("kind", kind, tuple(KIND_STYLE))
+        style = {**KIND_STYLE[kind], **(HIGHLIGHT if highlight else {}), **attrs}
+        self.edge(self.id_for(tail), self.id_for(head), label=label or None, **style)
+        mark = " (*)" if highlight else ""
+        text = f": {label}" if label else ""
+        self._lines_edges.append(f"  {tail} -> {head}{text} [{kind}]{mark}")
+
+    def text(self) -> str:
+        """The plain-text alternative: the title, the nodes and the edges, in drawing order."""
+        head = f"Diagram: {self.title}" if self.title else "Diagram"
+        lines = [head, "nodes:", *self._lines_nodes, "edges:", *self._lines_edges]
+        return "\n".join(lines)
+
+    def svg(self) -> str | None:
+        """The rendered SVG, or None when Graphviz's ``dot`` program is not installed."""
+        try:
+            svg: str = self.pipe(format="svg", encoding="utf-8")
+            return svg
+        except graphviz.ExecutableNotFound:
+            return None
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> dict[str, Any]:
+        svg = self.svg()
+        if svg is None:
+            body = f"{self.text()}\n{INSTALL_HINT}"
+            return {"text/plain": body, "text/html": f"<pre>{html.escape(body)}</pre>"}
+        return {"image/svg+xml": svg, "text/plain": self.text()}
+
+
+def flow(trace: pd.DataFrame, *, title: str = "who sent what to whom",
+         roles: dict[str, str] | None = None) -> Diagram:
+    """Message-flow graph of a trace: one arrow per (sender, receiver, message type).
+
+    Arrows are labelled with the message type and how many copies were delivered; the
+    colour says event, command or query.
+    """
+    if not isinstance(trace, pd.DataFrame):
+        raise TypeError(f"trace must be a pandas DataFrame, got {type(trace).__name__}")
+    delivered = trace[trace["kind"] == "deliver"]
+    diagram = Diagram(title)
+    roles = roles or {}
+    for actor in _actors_in_order(trace):
+        diagram.add_node(actor, role=roles.get(actor, "service"))
+    counts = (delivered.groupby(["target", "actor", "message_type", "message_kind"],
+                                sort=False, observed=True).size())
+    for group, n in counts.items():
+        sender, receiver, mtype, mkind = (str(part) for part in cast(tuple[Any, ...], group))
+        diagram.add_edge(sender, receiver, f"{mtype} ×{n}", kind=mkind)
+    return diagram
+
+
+def diagram(nodes: Iterable[tuple[str, str]], edges: Iterable[tuple[str, str, str, str]],
+            *, title: str = "") -> Diagram:
+    """A diagram from plain lists: nodes as (name, role), edges as (tail, head, label, kind)."""
+    result = Diagram(title)
+    names = []
+    for name, role in nodes:
+        result.add_node(name, role=role)
+        names.append(name)
+    for tail, head, label, kind in edges:
+        for end in (tail, head):
+            if end not in names:
+                raise ConfigError(f"edge end {end!r} is not a node; nodes: {', '.join(names)}")
+        result.add_edge(tail, head, label, kind=kind)
+    return result
+
+
+def _actors_in_order(trace: pd.DataFrame) -> list[str]:
+    """Actors of sends and deliveries in order of first appearance (deterministic)."""
+    rows = trace[trace["kind"].isin(["send", "deliver"])]
+    seen: dict[str, None] = {}
+    for actor, target in zip(rows["actor"], rows["target"], strict=True):
+        for name in (actor, target):
+            if isinstance(name, str):
+                seen.setdefault(name, None)
+    return list(seen)
