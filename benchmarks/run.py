@@ -36,7 +36,6 @@ from eventlab.core.messages import Message
 from eventlab.engines.kafka.bench import POOL, bare_pipe, message_pool
 from eventlab.scenarios import (
     bank,
-    choreography,
     crm,
     fowler,
     merged_store,
@@ -45,7 +44,8 @@ from eventlab.scenarios import (
     recap,
     shared_store,
 )
-from eventlab.scenarios import orchestration as workflow
+from eventlab.scenarios.retail import choreography
+from eventlab.scenarios.retail import orchestration as workflow
 from eventlab.scenarios.bank import clerks
 from eventlab.scenarios.zeebe import backpressure, jobs, read_models
 

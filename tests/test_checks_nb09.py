@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from eventlab import checks
 from eventlab.checks import nb09
-from eventlab.engines import monitoring
-from eventlab.scenarios import choreography
+from eventlab.scenarios import monitoring
+from eventlab.scenarios.retail import choreography
 
 SLA = {"OrderPlacedEvent": 480, "PaymentReceivedEvent": 12, "GoodsFetchedEvent": 24,
        "GoodsShippedEvent": None}

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from eventlab import checks
 from eventlab.checks import nb10
-from eventlab.scenarios import choreography
+from eventlab.scenarios.retail import choreography
 
 
 def who_knows_whom(flows):

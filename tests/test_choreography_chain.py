@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from eventlab import World
 from eventlab.core.bus import Bus
-from eventlab.engines.choreography.reactions import Outcome
-from eventlab.scenarios import choreography
-from eventlab.scenarios.choreography import Config, Wiring, on
-from eventlab.scenarios.orchestration import VARIANTS, Fault
+from eventlab.engines.workflow.reactions import Outcome
+from eventlab.scenarios.retail import choreography
+from eventlab.scenarios.retail.choreography import Config, Wiring, on
+from eventlab.scenarios.retail.orchestration import VARIANTS, Fault
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)

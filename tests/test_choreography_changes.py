@@ -2,8 +2,8 @@
 
 import pytest
 
-from eventlab.scenarios import choreography
-from eventlab.scenarios.orchestration import ShopParams
+from eventlab.scenarios.retail import choreography, compare
+from eventlab.scenarios.retail.orchestration import ShopParams
 
 
 def test_adding_the_criminal_check_changes_one_service_and_adds_one_everywhere():
@@ -63,11 +63,11 @@ def test_every_design_is_a_valid_wiring_and_orchestrations_name_their_orchestrat
 
 def test_the_scorecard_runs_every_architecture_on_the_same_orders():
     params = ShopParams(orders=12, seed=4, drop_inventory=0.1)
-    runs = choreography.compare.runs(params)
+    runs = compare.runs(params)
     placed = {name: r.facts["placed"].tolist() for name, r in runs.items()}
     assert len({tuple(v) for v in placed.values()}) == 1
     card = choreography.scorecard(params)
-    assert list(card.columns) == list(choreography.compare.COLUMNS)
+    assert list(card.columns) == list(compare.COLUMNS)
     assert card.loc["not delivered, nobody noticed", "orchestration"] == 0
     assert card.loc["not delivered, nobody noticed", "sequential choreography + tracking"] == 0
     delivered = card.loc["orders delivered"]
@@ -123,6 +123,6 @@ def test_the_scorecard_adds_coupling_and_the_cost_of_every_change_request():
     assert card.loc["services changed: fetch first", "sequential choreography + tracking"] == \
         "3 changed + 0 new + tracking model"
     assert card.loc["services changed: criminal check"].nunique() == 1
-    tracked = choreography.compare.dependencies("sequential choreography + tracking")
+    tracked = compare.dependencies("sequential choreography + tracking")
     assert set(tracked.loc[tracked["service"] == "Tracking", "depends on"]) == {
         "Checkout", "Payment", "Inventory", "Shipping"}

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from eventlab import World
 from eventlab.core.bus import Bus
 from eventlab.domains.retail.processes import tracking_process
-from eventlab.engines import monitoring
-from eventlab.scenarios import choreography
-from eventlab.scenarios.orchestration import Fault
+from eventlab.scenarios import monitoring
+from eventlab.scenarios.retail import choreography
+from eventlab.scenarios.retail.orchestration import Fault
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.engines import monitoring
+from eventlab.engines.monitoring import dfg
 from eventlab.engines.monitoring.dfg import END, START
+from eventlab.scenarios import monitoring
 
 small = settings(max_examples=50, deadline=None)
 
@@ -98,10 +99,10 @@ def test_a_csv_log_gives_the_same_dfg_as_the_frame(tmp_path):
 
 
 def test_an_empty_log_gives_an_empty_table_with_the_columns():
-    dfg = monitoring.directly_follows(as_log([]), case="case", activity="activity",
-                                      timestamp="at")
-    assert dfg.empty
-    assert list(dfg.columns) == list(monitoring.dfg.COLUMNS)
+    table = monitoring.directly_follows(as_log([]), case="case", activity="activity",
+                                        timestamp="at")
+    assert table.empty
+    assert list(table.columns) == list(dfg.COLUMNS)
 
 
 @pytest.mark.parametrize(("log", "kwargs", "error", "message"), [
@@ -136,7 +137,7 @@ RECORDED = Path(__file__).resolve().parent.parent / "data" / "retail_monitor_log
 
 
 def test_the_recorded_log_is_what_its_documented_run_exports():
-    from eventlab.scenarios import choreography
+    from eventlab.scenarios.retail import choreography
 
     run = choreography.run(choreography.Config(
         seed=7, orders=150, interarrival=0.5, p_card=0.15, drop_payment=0.02,
@@ -152,7 +153,7 @@ def test_the_recorded_log_is_what_its_documented_run_exports():
 
 
 def test_an_export_reads_back_with_the_same_directly_follows_graph(tmp_path):
-    from eventlab.scenarios import choreography
+    from eventlab.scenarios.retail import choreography
 
     run = choreography.run(choreography.Config(orders=8, seed=3))
     path = tmp_path / "log.csv"

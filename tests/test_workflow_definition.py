@@ -2,8 +2,8 @@
 
 import pytest
 
-from eventlab.scenarios import orchestration as workflow
-from eventlab.scenarios.orchestration import (
+from eventlab.scenarios.retail import orchestration as workflow
+from eventlab.scenarios.retail.orchestration import (
     Flow,
     Process,
     boundary,

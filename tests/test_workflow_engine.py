@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab import World
-from eventlab.scenarios.orchestration import (
+from eventlab.scenarios.retail.orchestration import (
     Engine,
     JobFailed,
     Process,

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.domains.retail.processes import OUTCOMES
-from eventlab.scenarios import orchestration as workflow
-from eventlab.scenarios.orchestration import Config, Fault
+from eventlab.scenarios.retail import orchestration as workflow
+from eventlab.scenarios.retail.orchestration import Config, Fault
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)
@@ -149,7 +149,7 @@ def test_the_default_run_reports_outcomes_that_add_up_and_draws_its_processes():
     assert "Order placed [OrderPlacedEvent] — ✓1" in one
     chart = result.histogram()
     assert chart.table["orders"].sum() == result.metrics["delivered"]
-    assert repr(result).startswith("OrderResult(workflow:")
+    assert repr(result).startswith("OrderResult(retail:")
 
 
 def test_bad_input_names_the_parameter():

@@ -12,10 +12,10 @@ from eventlab.engines.zeebe.cluster import (
     message_partition,
     partition_of_key,
     placement,
-    placement_diagram,
 )
 from eventlab.engines.zeebe.network import Fault
 from eventlab.engines.zeebe.records import OK, UNAVAILABLE
+from eventlab.scenarios.zeebe.pictures import placement_diagram
 
 
 @settings(max_examples=100, deadline=None)

@@ -10,9 +10,9 @@ import pandas as pd
 
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
 from eventlab.core.resources import resource
-from eventlab.engines import monitoring
-from eventlab.scenarios import choreography
-from eventlab.scenarios.orchestration import Fault
+from eventlab.scenarios import monitoring
+from eventlab.scenarios.retail import choreography
+from eventlab.scenarios.retail.orchestration import Fault
 
 RECORDED = resource("retail_monitor_log_seed7.csv")
 # What the tracking process waits for after each milestone, and for how long (hours).

@@ -7,10 +7,10 @@ from functools import cache
 from typing import Any
 
 from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
-from eventlab.scenarios import choreography
-from eventlab.scenarios import orchestration as workflow
-from eventlab.scenarios.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
-from eventlab.scenarios.orchestration import Fault
+from eventlab.scenarios.retail import choreography
+from eventlab.scenarios.retail import orchestration as workflow
+from eventlab.scenarios.retail.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
+from eventlab.scenarios.retail.orchestration import Fault
 
 
 def _pairs(wiring: Wiring) -> list[tuple[str, str]]:

@@ -14,6 +14,10 @@ from matplotlib.figure import Figure
 
 from eventlab.core.errors import check_text
 
+# Scenarios draw their own figures; they take Figure from here so that matplotlib is
+# imported in the view layer only.
+__all__ = ["Chart", "Figure", "lines"]
+
 
 class Chart:
     """A figure plus its text alternative: the title and, when given, the table it draws."""

@@ -18,8 +18,8 @@ import pandas as pd
 
 from eventlab.core.errors import check_text
 from eventlab.domains.retail.processes import duration
-from eventlab.engines.choreography.reactions import Rule
 from eventlab.engines.workflow.definition import Element, Process
+from eventlab.engines.workflow.reactions import Rule
 from eventlab.view.graphs import Diagram, node_id
 
 _FINAL = ("completed", "compensated")

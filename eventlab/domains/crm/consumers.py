@@ -10,22 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
+from eventlab.core.channels import Channel
 from eventlab.core.messages import Message
-from eventlab.domains.crm.config import Consumer
+from eventlab.core.world import World
+from eventlab.domains.crm.config import Config, Consumer
 from eventlab.domains.crm.payloads import (
     DELTA_DESIGNS,
+    Change,
     believes_move,
     carried,
     delta_decision,
     key_of,
 )
-
-if TYPE_CHECKING:
-    from eventlab.domains.crm.model import Model
 
 Proc = Generator[simpy.Event, Any, Any]
 COUNTS = ("events", "not needed", "callbacks", "look-ups sent", "failed calls", "look-ups",
@@ -49,15 +49,33 @@ class Holder:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
 
 
+class CrmRun(Protocol):
+    """What the consumers read of the run they are part of (the CRM's
+    :class:`~eventlab.domains.crm.model.Model` has it); a protocol, so that this module does
+    not import the model that creates the consumers."""
+
+    world: World
+    config: Config
+    design: str
+    api: Channel
+    users: Channel
+    carries: dict[str, dict[str, int]]  # message id -> field versions inside
+    changes: dict[tuple[int, str, int], Change]
+    change_of: dict[str, Change]  # event id -> the change it announces
+    truth: dict[tuple[int, str], str]
+
+    def down_until(self, time: float) -> float | None: ...
+
+
 class Consumers:
     """The behaviour of every consumer of one run (state lives in each :class:`Holder`)."""
 
-    def __init__(self, model: Model) -> None:
-        self.m = model
+    def __init__(self, run: CrmRun) -> None:
+        self.run = run
 
     def start(self, holder: Holder, events: simpy.Store, replies: simpy.Store,
               look_ups: simpy.Store) -> None:
-        env = self.m.world.env
+        env = self.run.world.env
         env.process(self.worker(holder, events))
         env.process(self.dispatcher(holder, replies))
         env.process(self.server(holder, look_ups))
@@ -76,25 +94,25 @@ class Consumers:
     def server(self, holder: Holder, look_ups: simpy.Store) -> Proc:
         while True:
             query = yield look_ups.get()
-            self.m.world.env.process(self.on_look_up(holder, query))
+            self.run.world.env.process(self.on_look_up(holder, query))
 
     def on_event(self, holder: Holder, event: Message) -> Proc:
-        m = self.m
-        change, counts = m.change_of[event.message_id], holder.counts
+        run = self.run
+        change, counts = run.change_of[event.message_id], holder.counts
         counts["events"] += 1
         if change.field not in holder.spec.cares_about:
             counts["not needed"] += 1  # parsed, compared with the copy, thrown away
-        fields = [f for f in carried(m.design, event.type) if f in holder.spec.cares_about]
-        if m.design == "notification":  # a thin event: ask the CRM what changed
+        fields = [f for f in carried(run.design, event.type) if f in holder.spec.cares_about]
+        if run.design == "notification":  # a thin event: ask the CRM what changed
             data, versions = yield from self.call(holder, event, retry=True)
         else:
-            data, versions = dict(event.payload), m.carries[event.message_id]
+            data, versions = dict(event.payload), run.carries[event.message_id]
         for fld in fields:
-            if fld == "address" and m.design in DELTA_DESIGNS:
+            if fld == "address" and run.design in DELTA_DESIGNS:
                 self.on_delta(holder, change.customer, event)
             else:
                 self.receive(holder, change.customer, fld, str(data[fld]), versions[fld],
-                             believes_move(m.design, event.type))
+                             believes_move(run.design, event.type))
 
     def on_delta(self, holder: Holder, c: int, event: Message) -> None:
         """Apply a delta if it follows on the copy; park it if an earlier one is missing."""
@@ -103,14 +121,14 @@ class Consumers:
         if decision == "out of order":
             holder.counts["out of order"] += 1
             parked.append(event)
-            self.m.world.trace.record("note", self.m.world.now, holder.spec.name,
+            self.run.world.trace.record("note", self.run.world.now, holder.spec.name,
                                       message=event, entity=f"{key_of(c)} address",
                                       detail="out of order: parked")
             return
         while decision == "apply":
             self.receive(holder, c, "address", str(event.payload["newAddress"]),
-                         self.m.carries[event.message_id]["address"],
-                         believes_move(self.m.design, event.type))
+                         self.run.carries[event.message_id]["address"],
+                         believes_move(self.run.design, event.type))
             # The gap may be filled now: apply a parked event that follows on, if any.
             ready = [p for p in parked
                      if delta_decision(holder.copy[c]["address"], p.payload) == "apply"]
@@ -122,7 +140,7 @@ class Consumers:
     def receive(self, holder: Holder, c: int, fld: str, value: str, version: int,
                 believes: bool) -> None:
         """`holder` learns that `fld` of customer `c` is `value` (version known to the model)."""
-        world, key = self.m.world, (c, fld)
+        world, key = self.run.world, (c, fld)
         known = holder.known.get(key, 0)
         if version > known:  # every change up to `version` has now reached this consumer
             pending = holder.pending.get(key, [])
@@ -139,7 +157,7 @@ class Consumers:
             return
         holder.counts["overwrites"] += stale
         if believes:  # it re-quotes, writes a letter...: right only for a new, real move
-            change = self.m.changes.get((c, fld, version))
+            change = self.run.changes.get((c, fld, version))
             if stale or change is None or (c, version) in holder.reacted:
                 holder.counts["stale reactions"] += 1  # old news taken for a new move
             else:
@@ -148,30 +166,30 @@ class Consumers:
 
     def call(self, holder: Holder, cause: Message, *, retry: bool) -> Proc:
         """GetCustomer from the CRM: (data, versions), or (None, None) if it failed."""
-        world, name = self.m.world, holder.spec.name
+        world, name = self.run.world, holder.spec.name
         while True:
             query = world.query("GetCustomer", sender=name, key=cause.key, caused_by=cause,
                                 payload={"customerId": cause.payload["customerId"]})
             holder.counts["callbacks" if retry else "look-ups sent"] += 1
             answer = holder.waiting[query.message_id] = world.env.event()
-            self.m.api.send(query, to="CRM")
+            self.run.api.send(query, to="CRM")
             reply = yield answer
             if reply.type == "CustomerData":
-                return dict(reply.payload), self.m.carries[reply.message_id]
+                return dict(reply.payload), self.run.carries[reply.message_id]
             holder.counts["failed calls"] += 1
             world.trace.record("fault", world.now, name, target="CRM", message=reply,
                                detail="call failed: CRM down")
             if not retry:
                 return None, None
-            yield world.env.timeout(self.m.config.retry_interval)
+            yield world.env.timeout(self.run.config.retry_interval)
 
     def on_look_up(self, holder: Holder, query: Message) -> Proc:
-        m, counts, c = self.m, holder.counts, int(query.payload["customerId"])
-        down = m.down_until(m.world.now) is not None
+        run, counts, c = self.run, holder.counts, int(query.payload["customerId"])
+        down = run.down_until(run.world.now) is not None
         counts["look-ups"] += 1
         counts["look-ups down"] += down
         cares = holder.spec.cares_about
-        if m.design == "notification":  # no copy: the users' question goes to the CRM
+        if run.design == "notification":  # no copy: the users' question goes to the CRM
             data, _ = yield from self.call(holder, query, retry=False)
         else:
             data = holder.copy[c]
@@ -180,25 +198,25 @@ class Consumers:
             outcome = "failed"
         else:
             counts["answered down"] += down
-            stale = any(data[f] != m.truth[(c, f)] for f in cares)
+            stale = any(data[f] != run.truth[(c, f)] for f in cares)
             counts["look-ups stale"] += stale
             outcome = "stale" if stale else "fresh"
         # Asked while the CRM was down? Said in the row: it is written when the answer is in.
-        m.world.trace.record("note", m.world.now, holder.spec.name, target="Users",
+        run.world.trace.record("note", run.world.now, holder.spec.name, target="Users",
                              message=query, entity=f"{key_of(c)} {'+'.join(cares)}",
                              detail=f"look-up {outcome}" + (" (CRM down)" if down else ""))
 
     def users(self, name: str) -> Proc:
         """The consumer's own users, looking customers up at random moments."""
-        m = self.m
-        config, rng = m.config, m.world.rng(f"users/{name}")
+        run = self.run
+        config, rng = run.config, run.world.rng(f"users/{name}")
         now = 0.0
         while config.lookup_rate:
             gap = rng.expovariate(config.lookup_rate / 1000.0)
             if now + gap > config.duration:
                 return
-            yield m.world.env.timeout(gap)
+            yield run.world.env.timeout(gap)
             now += gap
             c = rng.randrange(config.customers)
-            m.users.send(m.world.query("LookUpCustomer", sender="Users", key=key_of(c),
+            run.users.send(run.world.query("LookUpCustomer", sender="Users", key=key_of(c),
                                        payload={"customerId": c}), to=name)

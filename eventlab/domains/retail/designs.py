@@ -20,9 +20,8 @@ from typing import Any
 
 from eventlab.core.errors import check_bool, check_choice
 from eventlab.domains.retail.processes import VARIANTS, onboarding_process, order_process
-from eventlab.engines.choreography.reactions import Rule, on
-from eventlab.engines.choreography.wiring import Wiring
-from eventlab.scenarios.orchestration.retail import SIDE_EFFECTS, command_rules
+from eventlab.engines.workflow.reactions import Rule, on
+from eventlab.engines.workflow.wiring import Wiring
 
 STYLES: tuple[str, ...] = ("sequential", "parallel")
 ARCHITECTURES: tuple[str, ...] = ("sequential", "parallel", "orchestration")
@@ -70,6 +69,33 @@ def retail_wiring(style: str = "sequential", variant: str = "baseline") -> Wirin
     return Wiring(f"{style} choreography ({variant})", tuple(rules),
                   {"OrderPlacedEvent": "Checkout"},
                   carry="whole" if style == "sequential" else "own")
+
+
+# Non-critical side effects: they react to the Order's fact, the Order does not know them.
+SIDE_EFFECTS: tuple[Rule, ...] = (
+    on("OrderCompletedEvent", service="Notification", do="notify customer",
+       needs=("orderId",)),
+    on("OrderCompletedEvent", service="Loyalty", do="add loyalty points", needs=("orderId",)),
+)
+
+
+def command_rules(variant: str = "baseline") -> tuple[Rule, ...]:
+    """What the services the Order commands offer (each knows nothing about orders)."""
+    check_choice("variant", variant, VARIANTS)
+    rules = [
+        on("RetrievePaymentCommand", service="Payment", do="retrieve payment",
+           emit="PaymentReceivedEvent", needs=("refId", "amount")),
+        on("RefundPaymentCommand", service="Payment", do="refund payment",
+           emit="PaymentRefundedEvent", needs=("refId",)),
+        on("FetchGoodsCommand", service="Inventory", do="fetch goods",
+           emit="GoodsFetchedEvent", needs=("refId", "items")),
+        on("ShipGoodsCommand", service="Shipping", do="ship goods", emit="GoodsShippedEvent",
+           needs=("refId", "pickId", "recipientName", "recipientAddress")),
+    ]
+    if variant != "baseline":
+        rules.append(on("ReturnGoodsCommand", service="Inventory", do="return goods",
+                        emit="GoodsReturnedEvent", needs=("refId", "pickId")))
+    return tuple(rules)
 
 
 def orchestrated_wiring(variant: str = "baseline", *, side_effects: bool = False) -> Wiring:

@@ -1,7 +1,7 @@
 """The flowing-retail services every retail scenario runs, whatever wires them together.
 
 :class:`Retail` holds one run's shop (orders, fates, ledger) and offers the services' work as
-actions for :class:`~eventlab.engines.choreography.reactions.Reactor` rules:
+actions for :class:`~eventlab.engines.workflow.reactions.Reactor` rules:
 
 * ``retrieve payment``: Payment runs its own long-running workflow
   (:func:`~eventlab.domains.retail.processes.payment_process`) on a local engine: credit first, then
@@ -41,10 +41,10 @@ from eventlab.domains.retail.shop import (
     make_orders,
     total_of,
 )
-from eventlab.engines.choreography.reactions import Action, Outcome, Work
 from eventlab.engines.workflow.definition import Element
 from eventlab.engines.workflow.engine import Engine
 from eventlab.engines.workflow.instance import Instance, Job, JobFailed
+from eventlab.engines.workflow.reactions import Action, Outcome, Work
 
 # The action that a silent drop at each service hits (the order's main message there).
 DROPPED_ACTION = {"retrieve payment": "payment", "fetch goods": "inventory",

@@ -16,27 +16,41 @@ handling it (a crash in between loses it: at-most-once); ``process_then_commit``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Generator, Mapping, Sequence
+from typing import Any, Protocol
 
 import simpy
 
 from eventlab.core.errors import ConfigError, check_choice, check_int
-from eventlab.engines.kafka.configs import ConsumerConfig
+from eventlab.core.world import World
+from eventlab.engines.kafka.configs import ConsumerConfig, GroupConfig
 from eventlab.engines.kafka.log import Record
 from eventlab.engines.kafka.partition import Partition
-
-if TYPE_CHECKING:
-    from eventlab.engines.kafka.group import ConsumerGroup
 
 CRASH_POINTS: tuple[str, ...] = ("after_poll", "after_commit", "after_process")
 Batch = list[tuple[Partition, list[Record]]]
 
 
+class Coordinator(Protocol):
+    """What a member asks of its group coordinator (a
+    :class:`~eventlab.engines.kafka.group.ConsumerGroup`); a protocol, so that this module does
+    not import the group module that creates its members."""
+
+    world: World
+    config: GroupConfig
+    members: dict[str, Consumer]
+
+    def commit(self, member: Consumer, offsets: Mapping[Partition, int]) -> bool: ...
+    def start_position(self, member: Consumer, part: Partition) -> int: ...
+    def reset_position(self, part: Partition) -> int: ...
+    def remove(self, member: Consumer, reason: str) -> None: ...
+    def rejoin(self, member: Consumer) -> None: ...
+
+
 class Consumer:
     """One member of a :class:`~eventlab.engines.kafka.group.ConsumerGroup` (made by ``group.join``)."""
 
-    def __init__(self, group: ConsumerGroup, member_id: str,
+    def __init__(self, group: Coordinator, member_id: str,
                  handler: Callable[[Record], Any] | None, types: Sequence[str] | None,
                  config: ConsumerConfig) -> None:
         self.group = group

@@ -15,14 +15,25 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from eventlab.core.messages import Message
+from eventlab.engines.kafka.configs import TopicConfig
 from eventlab.engines.kafka.log import PartitionLog, Record
-from eventlab.engines.kafka.replication import Replicas
+from eventlab.engines.kafka.replication import ClusterView, Replicas
 
-if TYPE_CHECKING:
-    from eventlab.engines.kafka.broker import Topic
+
+class TopicView(Protocol):
+    """What a partition needs of its topic (a :class:`~eventlab.engines.kafka.broker.Topic`
+    has it); a protocol, so that this module does not import the broker module."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def config(self) -> TopicConfig: ...
+    @property
+    def cluster(self) -> ClusterView: ...
+
 
 NOT_LEADER = "NOT_LEADER_OR_FOLLOWER"
 NOT_ENOUGH_REPLICAS = "NOT_ENOUGH_REPLICAS"
@@ -65,7 +76,7 @@ class ProduceRequest:
 class Partition(Replicas):
     """A topic partition: one :class:`PartitionLog` per replica, leader, ISR, high watermark."""
 
-    def __init__(self, topic: Topic, index: int, replicas: list[int]) -> None:
+    def __init__(self, topic: TopicView, index: int, replicas: list[int]) -> None:
         self.topic = topic.name
         self.config = topic.config
         self.cluster = topic.cluster

@@ -16,13 +16,23 @@ produce path; it moves the high watermark through ``Partition._advance``.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from eventlab.core.world import World
+from eventlab.engines.kafka.configs import ClusterConfig
 from eventlab.engines.kafka.log import PartitionLog, Record
 
-if TYPE_CHECKING:
-    from eventlab.engines.kafka.broker import Cluster
+
+class ClusterView(Protocol):
+    """What a partition needs of its cluster (a :class:`~eventlab.engines.kafka.broker.Cluster`
+    has it): the world, the cluster's settings and which brokers are up. A protocol, so that
+    the partition does not import the broker module that creates it."""
+
+    @property
+    def world(self) -> World: ...
+    @property
+    def config(self) -> ClusterConfig: ...
+    alive: list[bool]
 
 
 class Replicas:
@@ -33,7 +43,7 @@ class Replicas:
     index: int
     name: str
     world: World
-    cluster: Cluster
+    cluster: ClusterView
     replicas: list[int]  # broker ids, preferred leader first
     logs: dict[int, PartitionLog]
     leader: int | None

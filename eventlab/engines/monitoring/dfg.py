@@ -8,7 +8,7 @@ the timestamp column (hours in eventlab's traces); a datetime column gives hours
 
 ``directly_follows(monitoring.message_log(trace))`` is the DFG of a run's messages;
 ``from_csv("log.csv", case=..., activity=..., timestamp=...)`` reads any exported log;
-:func:`dfg_diagram` draws the table.
+:func:`eventlab.view.dfg.dfg_diagram` draws the table.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventlab.core.errors import ConfigError, check_bool, check_choice, check_text
-from eventlab.view.graphs import Diagram
+from eventlab.core.errors import ConfigError, check_bool, check_text
 
 COLUMNS: tuple[str, ...] = ("from", "to", "count", "mean_duration", "median_duration",
                             "max_duration")
@@ -124,33 +123,6 @@ def from_csv(path: str | PathLike[str], *, case: str, activity: str, timestamp: 
     log = read_log(path, case=case, activity=activity, timestamp=timestamp, sep=sep)
     return directly_follows(log, case=case, activity=activity, timestamp=timestamp,
                             endpoints=endpoints)
-
-
-def dfg_diagram(dfg: pd.DataFrame, *, title: str = "directly-follows graph",
-                unit: str = "h", show: str = "both") -> Diagram:
-    """Draw a DFG table: activities as boxes, edges labelled with count and mean duration."""
-    if not isinstance(dfg, pd.DataFrame):
-        raise TypeError(f"dfg must be a pandas DataFrame, got {type(dfg).__name__}")
-    missing = [c for c in ("from", "to", "count", "mean_duration") if c not in dfg.columns]
-    if missing:
-        raise ConfigError(f"dfg is missing column(s) {missing}; make it with directly_follows()")
-    check_choice("show", show, ("count", "duration", "both"))
-    picture = Diagram(title)
-    nodes = dict.fromkeys([*dfg["from"], *dfg["to"]])
-    for name in nodes:
-        role = "client" if name in (START, END) else "service"
-        picture.add_node(str(name), role=role)
-    for tail, head, count, mean in zip(dfg["from"], dfg["to"], dfg["count"],
-                                       dfg["mean_duration"], strict=True):
-        parts = []
-        if show in ("count", "both"):
-            parts.append(f"×{count}")
-        if show in ("duration", "both") and head != END:
-            parts.append(f"⌀ {float(mean):.3g} {unit}")
-        kind = "command" if str(head).endswith("Command") else \
-            "event" if str(head).endswith("Event") else "plain"
-        picture.add_edge(str(tail), str(head), " · ".join(parts), kind=kind)
-    return picture
 
 
 MONITOR_COLUMNS: tuple[str, ...] = ("traceId", "timestamp", "messageType", "kind", "sender")

@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
+from eventlab.core.world import World
 from eventlab.engines.workflow.definition import Element, Process
 
-if TYPE_CHECKING:
-    from eventlab.engines.workflow.engine import Engine
+
+class EngineView(Protocol):
+    """What a job shows a worker of the engine that runs it (an
+    :class:`~eventlab.engines.workflow.engine.Engine`): its name and its world's clock."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def world(self) -> World: ...
+
 
 STATUSES: tuple[str, ...] = ("active", "incident", "completed", "compensated")
 
@@ -62,7 +71,7 @@ class Instance:
 class Job:
     """What a worker gets: the instance, the task, which attempt this is, and whether it undoes."""
 
-    engine: Engine
+    engine: EngineView
     instance: Instance
     element: Element
     attempt: int

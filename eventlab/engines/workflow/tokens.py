@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from collections import Counter
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import simpy
 
@@ -18,9 +18,6 @@ from eventlab.core.recording import record
 from eventlab.core.world import World
 from eventlab.engines.workflow.definition import Element
 from eventlab.engines.workflow.instance import Handler, Instance, Job, JobFailed, Sender
-
-if TYPE_CHECKING:
-    from eventlab.engines.workflow.engine import Engine
 
 Steps = Generator[simpy.Event, Any, Any]
 
@@ -121,7 +118,7 @@ class TokenRunner:
             while True:
                 attempt += 1
                 try:
-                    out = handler(Job(cast("Engine", self), inst, el, attempt, compensation))
+                    out = handler(Job(self, inst, el, attempt, compensation))
                     if inspect.isgenerator(out):
                         out = yield from out
                     return dict(out or {})

@@ -9,9 +9,30 @@ token can reach, and elements from which no path leads to an end (a token would 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from eventlab.core.errors import ConfigError
-from eventlab.engines.workflow.definition import GATEWAYS, TASKS, Element, Process
+from eventlab.engines.workflow.elements import GATEWAYS, TASKS, Element, Flow
+
+
+class Process(Protocol):
+    """What the checks read of a :class:`~eventlab.engines.workflow.definition.Process` (a
+    protocol, so that the definition can run these checks when it is built)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def elements(self) -> tuple[Element, ...]: ...
+    @property
+    def flows(self) -> tuple[Flow, ...]: ...
+
+    @property
+    def by_id(self) -> dict[str, Element]: ...
+    @property
+    def start_event(self) -> Element: ...
+    def outgoing(self, element_id: str) -> tuple[Flow, ...]: ...
+    def incoming(self, element_id: str) -> tuple[Flow, ...]: ...
+    def boundaries(self, element_id: str) -> tuple[Element, ...]: ...
 
 
 def validate(process: Process) -> None:

@@ -16,14 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from eventlab.core.errors import ConfigError, check_float, check_int, check_text
+from eventlab.core.errors import check_float, check_int, check_text
 from eventlab.core.partitioner import partition_for
 from eventlab.core.world import World
 from eventlab.engines.zeebe.limits import Limiter
 from eventlab.engines.zeebe.network import Network
 from eventlab.engines.zeebe.processor import Partition
 from eventlab.engines.zeebe.records import TIMEOUT, UNAVAILABLE, Request
-from eventlab.view import graphs
 
 KEY_BITS = 51
 
@@ -139,32 +138,6 @@ class Cluster:
                                            "segment", "partition", "sent_at", "done_at",
                                            "outcome", "detail", "latency"])
 
-    def placement_graph(self, title: str = "brokers and partitions") -> graphs.Diagram:
-        """Broker → partition edges: solid for the leader, dashed for followers."""
-        return placement_diagram(self.placement, self.leaders(), title=title)
-
     def leaders(self) -> dict[int, str | None]:
         """The current leader of each partition."""
         return {p: part.raft.leader() for p, part in self.partitions.items()}
-
-
-def placement_diagram(layout: Mapping[int, tuple[str, ...]], leaders: Mapping[int, str | None],
-                      *, title: str = "brokers and partitions") -> graphs.Diagram:
-    """The broker → partition leader/follower graph of a placement."""
-    if not layout:
-        raise ConfigError("layout must name at least one partition")
-    diagram = graphs.Diagram(title)
-    brokers = sorted({b for members in layout.values() for b in members},
-                     key=lambda b: int(b.rsplit("-", 1)[-1]) if b[-1].isdigit() else 0)
-    for broker in brokers:
-        led = [p for p, leader in leaders.items() if leader == broker]
-        diagram.add_node(broker, role="broker", note=f"leads {len(led)}")
-    for p in layout:
-        diagram.add_node(f"partition-{p}", role="store")
-    for p, members in layout.items():
-        for broker in members:
-            if broker == leaders.get(p):
-                diagram.add_edge(broker, f"partition-{p}", "leader", kind="command")
-            else:
-                diagram.add_edge(broker, f"partition-{p}", "follower", kind="query")
-    return diagram

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from eventlab.domains.account import ACCOUNT, when
 from eventlab.scenarios.bank.simulation import SERVICE
 from eventlab.view import graphs
+from eventlab.view.charts import Figure
 
 
 def date(minutes: float) -> datetime:

@@ -33,7 +33,7 @@ from eventlab.engines.eventstore.projections import Projector, load_state, take_
 from eventlab.engines.eventstore.upcasting import StoredEvent
 
 if TYPE_CHECKING:
-    from eventlab.scenarios.bank import Config
+    from eventlab.scenarios.bank.config import Config
 
 SERVICE = "Account #12345"
 TALK_PAYMENT_AT = 90.0  # the slide gives no time for the 14.99 $ card payment: 12:30

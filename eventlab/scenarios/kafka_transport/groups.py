@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 import simpy
-from matplotlib.figure import Figure
 
 from eventlab.core import results
 from eventlab.core.config import Scenario, param, seed_param
@@ -26,7 +25,7 @@ from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer
 from eventlab.engines.kafka.configs import ASSIGNORS
 from eventlab.view import graphs, playback
-from eventlab.view.charts import Chart
+from eventlab.view.charts import Chart, Figure
 
 TOPIC = "orders"
 GROUP = "Billing"

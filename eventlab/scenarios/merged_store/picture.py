@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from eventlab.scenarios.merged_store.config import SERVICE, TOPIC, Config
 from eventlab.view import charts, graphs
+from eventlab.view.charts import Figure
 
 # Two lines sit at 0: a hollow marker under a cross keeps both visible.
 STYLES = (("#1a73e8", "-", "o", 2), ("#f29900", ":", "x", 4), ("#188038", "-", "s", 2),

@@ -6,7 +6,7 @@ A learner decides, and each decision changes what runs (nothing is looked up in 
   ``command`` or ``event``. A command is sent by whoever owns the step (the Order service
   when the flow is orchestrated, the previous service in a choreography) and the receiver
   offers it as its API; an event is a fact the service subscribes to on its own. The
-  :class:`~eventlab.engines.choreography.wiring.Wiring` built from the choices runs the services and
+  :class:`~eventlab.engines.workflow.wiring.Wiring` built from the choices runs the services and
   counts who depends on whom;
 * ``coordination``: ``orchestration`` (the Order service runs a process built from the
   choices on its own workflow engine, with the companion code's timers: 20 days for the

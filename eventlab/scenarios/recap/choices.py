@@ -14,8 +14,6 @@ from eventlab.core.config import param
 from eventlab.core.errors import check_choice
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.engines.choreography.reactions import Rule, on
-from eventlab.engines.choreography.wiring import Wiring
 from eventlab.engines.workflow.definition import (
     Element,
     FlowLike,
@@ -27,6 +25,8 @@ from eventlab.engines.workflow.definition import (
     start,
     throw,
 )
+from eventlab.engines.workflow.reactions import Rule, on
+from eventlab.engines.workflow.wiring import Wiring
 
 INTERACTIONS: tuple[str, ...] = ("payment", "inventory", "shipping", "notification", "loyalty")
 CRITICAL: tuple[str, ...] = INTERACTIONS[:3]
@@ -68,7 +68,7 @@ STEPS: dict[str, Step] = {
 PREVIOUS = {"payment": "Checkout", "inventory": "payment", "shipping": "inventory",
             "notification": "shipping", "loyalty": "shipping"}
 
-# A bad day: (order, service step, fault kind, value), as eventlab.scenarios.orchestration.Fault takes them,
+# A bad day: (order, service step, fault kind, value), as eventlab.scenarios.retail.orchestration.Fault takes them,
 # and the orders whose side-effect message the Notification or Loyalty service drops.
 BAD_DAY: tuple[Fault, ...] = (
     Fault(3, "payment", "drop"), Fault(8, "inventory", "drop"), Fault(13, "shipping", "drop"),

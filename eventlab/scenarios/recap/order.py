@@ -12,10 +12,10 @@ from eventlab.core.messages import Message
 from eventlab.core.world import World
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import total_of
-from eventlab.engines.choreography.reactions import Action, Outcome, Work
 from eventlab.engines.workflow.definition import Element, Process
 from eventlab.engines.workflow.engine import Engine
 from eventlab.engines.workflow.instance import Instance, Job
+from eventlab.engines.workflow.reactions import Action, Outcome, Work
 from eventlab.scenarios.recap.choices import INTERACTIONS, STEPS
 from eventlab.scenarios.recap.transport import Transport
 

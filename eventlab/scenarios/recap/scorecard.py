@@ -14,9 +14,9 @@ from eventlab.core.results import RunResult
 from eventlab.core.world import World
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.services import Retail
-from eventlab.engines.choreography.reactions import Work
-from eventlab.engines.choreography.wiring import Wiring
 from eventlab.engines.monitoring.cases import message_log
+from eventlab.engines.workflow.reactions import Work
+from eventlab.engines.workflow.wiring import Wiring
 from eventlab.scenarios.recap.choices import (
     CRITICAL,
     INTERACTIONS,
@@ -32,6 +32,7 @@ from eventlab.scenarios.recap.order import OrderService, SideEffects
 from eventlab.scenarios.recap.transport import Transport
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram
+from eventlab.view.wiring import diagram as wiring_diagram
 
 
 def _checkout(world: World, bus: Transport, retail: Retail, command: bool
@@ -63,7 +64,7 @@ class RecapResult(RunResult):
         """The services as wired by the choices, with how many copies of each message
         arrived (commands red, events blue)."""
         assert self.design is not None
-        return self.design.diagram(self.trace)
+        return wiring_diagram(self.design, self.trace)
 
     def dependencies(self) -> pd.DataFrame:
         """Who depends on whom under these choices, and why."""

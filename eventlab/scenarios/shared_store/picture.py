@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from eventlab.scenarios.shared_store.config import (
     INTERNAL,
@@ -18,7 +17,7 @@ from eventlab.scenarios.shared_store.config import (
 )
 from eventlab.scenarios.shared_store.model import uses
 from eventlab.view import graphs
-from eventlab.view.charts import Chart
+from eventlab.view.charts import Chart, Figure
 
 
 def diagram(config: Config, trace: pd.DataFrame) -> graphs.Diagram:

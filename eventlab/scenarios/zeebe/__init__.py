@@ -26,7 +26,6 @@ from eventlab.engines.zeebe.cluster import (
     message_partition,
     partition_of_key,
     placement,
-    placement_diagram,
 )
 from eventlab.engines.zeebe.network import Fault, Network
 from eventlab.engines.zeebe.processor import Partition
@@ -42,6 +41,7 @@ from eventlab.scenarios.zeebe import (
     single_writer,
     views,
 )
+from eventlab.scenarios.zeebe.pictures import placement_diagram
 
 __all__ = [
     "Cluster",

@@ -30,8 +30,9 @@ from eventlab.core import results
 from eventlab.core.config import Scenario, param, seed_param
 from eventlab.core.errors import ConfigError, check_int
 from eventlab.core.world import World
-from eventlab.engines.zeebe.cluster import message_partition, placement, placement_diagram
+from eventlab.engines.zeebe.cluster import message_partition, placement
 from eventlab.scenarios.zeebe.common import per_second, percentile, rounded
+from eventlab.scenarios.zeebe.pictures import placement_diagram
 from eventlab.view import graphs
 
 __all__ = ["BENCHMARK_2019", "Config", "PartitionsResult", "compare", "run", "scaling"]

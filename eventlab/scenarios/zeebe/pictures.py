@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -105,3 +105,25 @@ def _thin(rows: pd.DataFrame, keep: int) -> pd.DataFrame:
         return rows.iloc[0:0]
     picks = sorted({round(i * (len(rows) - 1) / max(keep - 1, 1)) for i in range(keep)})
     return rows.iloc[picks]
+
+
+def placement_diagram(layout: Mapping[int, tuple[str, ...]], leaders: Mapping[int, str | None],
+                      *, title: str = "brokers and partitions") -> graphs.Diagram:
+    """The broker → partition leader/follower graph of a placement."""
+    if not layout:
+        raise ConfigError("layout must name at least one partition")
+    diagram = graphs.Diagram(title)
+    brokers = sorted({b for members in layout.values() for b in members},
+                     key=lambda b: int(b.rsplit("-", 1)[-1]) if b[-1].isdigit() else 0)
+    for broker in brokers:
+        led = [p for p, leader in leaders.items() if leader == broker]
+        diagram.add_node(broker, role="broker", note=f"leads {len(led)}")
+    for p in layout:
+        diagram.add_node(f"partition-{p}", role="store")
+    for p, members in layout.items():
+        for broker in members:
+            if broker == leaders.get(p):
+                diagram.add_edge(broker, f"partition-{p}", "leader", kind="command")
+            else:
+                diagram.add_edge(broker, f"partition-{p}", "follower", kind="query")
+    return diagram

@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from eventlab.core.errors import ConfigError
 from eventlab.core.results import RunResult
 from eventlab.engines.zeebe.records import OK
 from eventlab.view import graphs
-from eventlab.view.charts import Chart
+from eventlab.view.charts import Chart, Figure
 
 __all__ = [
     "backpressure_chart",

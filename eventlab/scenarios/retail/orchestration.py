@@ -13,6 +13,7 @@
 * :func:`local_orchestration`: every service with the flow it owns, in one picture.
 """
 
+from eventlab.domains.retail.designs import SIDE_EFFECTS, command_rules
 from eventlab.domains.retail.processes import (
     VARIANTS,
     onboarding_process,
@@ -38,11 +39,9 @@ from eventlab.engines.workflow.definition import (
 )
 from eventlab.engines.workflow.engine import Engine
 from eventlab.engines.workflow.instance import Instance, Job, JobFailed
-from eventlab.scenarios.orchestration.retail import (
-    SIDE_EFFECTS,
+from eventlab.scenarios.retail.orchestrated import (
     Config,
     OrderResult,
-    command_rules,
     rerun,
     run,
     view,

@@ -18,6 +18,7 @@ from eventlab.domains.retail.designs import (
     design,
 )
 from eventlab.view.graphs import Diagram
+from eventlab.view.wiring import diagram as wiring_diagram
 
 
 def changes(case: str, architecture: str) -> pd.DataFrame:
@@ -65,7 +66,7 @@ def change_diagram(case: str, architecture: str) -> Diagram:
     table = changes(case, architecture)
     after = design(case, architecture, changed=True)
     title = f"{CHANGE_REQUESTS[case]}: {ARCHITECTURE_NAMES[architecture]}"
-    return after.diagram(title=title,
+    return wiring_diagram(after, title=title,
                          changed=table.loc[table["change"] == "changed", "service"],
                          new=table.loc[table["change"] == "new", "service"])
 

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import simpy
-from matplotlib.figure import Figure
 
 from eventlab.core.bus import Bus
 from eventlab.core.config import param
@@ -32,16 +31,18 @@ from eventlab.core.messages import Message
 from eventlab.core.results import RunResult
 from eventlab.core.trace import case as trace_case
 from eventlab.core.world import World
+from eventlab.domains.retail.designs import SIDE_EFFECTS, command_rules, orchestrated_wiring
 from eventlab.domains.retail.processes import OUTCOMES, VARIANTS, order_process, payment_process
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.engines.choreography.reactions import Action, Outcome, Reactor, Rule, Work, on
 from eventlab.engines.workflow.definition import Element
 from eventlab.engines.workflow.engine import Engine
 from eventlab.engines.workflow.instance import Instance, Job
-from eventlab.view.charts import Chart
+from eventlab.engines.workflow.reactions import Action, Outcome, Reactor, Work
+from eventlab.view.charts import Chart, Figure
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram, local_orchestration
+from eventlab.view.wiring import diagram as wiring_diagram
 
 AWAITED = ("OrderPlacedEvent", "PaymentReceivedEvent", "GoodsFetchedEvent", "GoodsShippedEvent")
 
@@ -62,33 +63,6 @@ class Config(ShopParams):
                                                   "order was canceled")
     side_effects: bool = param(False, help="Notification and Loyalty react to "
                                            "OrderCompletedEvent on their own (choreography)")
-
-
-# Non-critical side effects: they react to the Order's fact, the Order does not know them.
-SIDE_EFFECTS: tuple[Rule, ...] = (
-    on("OrderCompletedEvent", service="Notification", do="notify customer",
-       needs=("orderId",)),
-    on("OrderCompletedEvent", service="Loyalty", do="add loyalty points", needs=("orderId",)),
-)
-
-
-def command_rules(variant: str = "baseline") -> tuple[Rule, ...]:
-    """What the services the Order commands offer (each knows nothing about orders)."""
-    check_choice("variant", variant, VARIANTS)
-    rules = [
-        on("RetrievePaymentCommand", service="Payment", do="retrieve payment",
-           emit="PaymentReceivedEvent", needs=("refId", "amount")),
-        on("RefundPaymentCommand", service="Payment", do="refund payment",
-           emit="PaymentRefundedEvent", needs=("refId",)),
-        on("FetchGoodsCommand", service="Inventory", do="fetch goods",
-           emit="GoodsFetchedEvent", needs=("refId", "items")),
-        on("ShipGoodsCommand", service="Shipping", do="ship goods", emit="GoodsShippedEvent",
-           needs=("refId", "pickId", "recipientName", "recipientAddress")),
-    ]
-    if variant != "baseline":
-        rules.append(on("ReturnGoodsCommand", service="Inventory", do="return goods",
-                        emit="GoodsReturnedEvent", needs=("refId", "pickId")))
-    return tuple(rules)
 
 
 @dataclass(frozen=True, repr=False)  # keep RunResult's short repr
@@ -133,10 +107,8 @@ class OrderResult(RunResult):
 
     def graph(self) -> Diagram:
         """Who sends what to whom (commands red, events blue), with delivery counts."""
-        from eventlab.domains.retail.designs import orchestrated_wiring  # it imports this module
-
         wiring = orchestrated_wiring(self.config.variant, side_effects=self.config.side_effects)
-        return wiring.diagram(self.trace)
+        return wiring_diagram(wiring, self.trace)
 
     def local_orchestration(self) -> Diagram:
         """Each service with the flow it owns (Order and Payment run their own workflow

@@ -23,9 +23,9 @@ from eventlab.domains.retail.designs import (
 )
 from eventlab.domains.retail.processes import VARIANTS, tracking_process
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.scenarios.choreography import retail as chain
-from eventlab.scenarios.choreography.changes import count_changes
-from eventlab.scenarios.orchestration import retail as orchestrated
+from eventlab.scenarios.retail import chain as chain
+from eventlab.scenarios.retail import orchestrated as orchestrated
+from eventlab.scenarios.retail.changes import count_changes
 
 COLUMNS = ("sequential choreography", "sequential choreography + tracking",
            "parallel choreography", "orchestration")

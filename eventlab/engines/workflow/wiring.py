@@ -1,35 +1,29 @@
-"""A wiring table: which service does what on which message. It runs *and* it draws.
+"""A wiring table: which service does what on which message. It runs, and the view draws it.
 
-A :class:`Wiring` is a list of :class:`~eventlab.engines.choreography.reactions.Rule` rows (made with
+A :class:`Wiring` is a list of :class:`~eventlab.engines.workflow.reactions.Rule` rows (made with
 ``on(...)``), the external sources of messages (``OrderPlacedEvent`` comes from the Checkout),
 and, for an orchestration, the orchestrating services with their process definitions. The
 same object
 
 * installs the services into a simulation (:meth:`Wiring.install`),
-* draws who sends what to whom, with delivery counts from a trace (:meth:`Wiring.diagram`),
+* is drawn by :func:`eventlab.view.wiring.diagram` (who sends what to whom, with delivery
+  counts from a trace),
 * states each service's contract as text lines (:meth:`Wiring.contracts`), so that two
   wirings can be compared to count the services a change request touches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
 
 import pandas as pd
 
 from eventlab.core.bus import Bus
 from eventlab.core.errors import ConfigError, check_choice, check_text
 from eventlab.core.world import World
-from eventlab.engines.choreography.reactions import CARRY, Action, Reactor, Rule, Work
 from eventlab.engines.workflow.definition import Process
-from eventlab.view.graphs import Diagram
-
-NOBODY = "(nobody listens)"
-CHANGED = {"fillcolor": "#fde293", "penwidth": "2.5", "color": "#b06000"}
-NEW = {"fillcolor": "#ceead6", "penwidth": "2.5", "color": "#188038",
-       "style": "rounded,filled,dashed"}
+from eventlab.engines.workflow.reactions import CARRY, Action, Reactor, Rule, Work
 
 
 @dataclass(frozen=True)
@@ -152,49 +146,3 @@ class Wiring:
         rows = [{"service": a, "depends on": b, "because it": ", ".join(why)}
                 for (a, b), why in found.items()]
         return pd.DataFrame(rows, columns=["service", "depends on", "because it"])
-
-    def diagram(self, trace: pd.DataFrame | None = None, *, title: str | None = None,
-                changed: Iterable[str] = (), new: Iterable[str] = (),
-                highlight: tuple[str, str] | None = None) -> Diagram:
-        """Services and messages; with a trace each arrow says how many copies arrived.
-
-        `highlight` = (producer, message type) marks that message's arrows (playback)."""
-        changed, new = set(changed), set(new)
-        picture = Diagram(title or self.name)
-        counts = _deliveries(trace)
-        nodes = dict.fromkeys([*self.sources.values(), *self.services])
-        for name in nodes:
-            role = "service" if name in self.services else "client"
-            style = NEW if name in new else CHANGED if name in changed else {}
-            parts = ["orchestrator"] if name in self.orchestrators else []
-            parts += ["new"] if name in new else ["changed"] if name in changed else []
-            note = ", ".join(parts)
-            picture.add_node(name, role=role, note=note, **style)
-        for message_type in self.message_types():
-            kind = self.kind_of(message_type)
-            consumers = self.consumers(message_type) or [NOBODY]
-            for producer in self.producers(message_type):
-                for consumer in consumers:
-                    if consumer == NOBODY and NOBODY not in nodes:
-                        nodes[NOBODY] = None
-                        picture.add_node(NOBODY, role="client", style="dashed")
-                    n = counts.get((producer, consumer, message_type))
-                    label = f"{message_type} ×{n}" if n else message_type
-                    picture.add_edge(producer, consumer, label, kind=kind,
-                                     highlight=highlight == (producer, message_type),
-                                     style="dashed" if consumer == NOBODY else "solid")
-        return picture
-
-
-def _deliveries(trace: pd.DataFrame | None) -> dict[tuple[str, str, str], int]:
-    if trace is None:
-        return {}
-    if not isinstance(trace, pd.DataFrame):
-        raise TypeError(f"trace must be a pandas DataFrame, got {type(trace).__name__}")
-    rows = trace[trace["kind"] == "deliver"]
-    counts = rows.groupby(["target", "actor", "message_type"], observed=True).size()
-    out: dict[tuple[str, str, str], int] = {}
-    for group, n in counts.items():
-        parts: tuple[Any, ...] = cast(tuple[Any, ...], group)
-        out[(str(parts[0]), str(parts[1]), str(parts[2]))] = int(n)
-    return out

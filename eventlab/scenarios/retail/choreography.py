@@ -21,17 +21,17 @@ from eventlab.domains.retail.designs import (
     orchestrated_wiring,
     retail_wiring,
 )
-from eventlab.engines.choreography.reactions import Rule, on
-from eventlab.engines.choreography.wiring import Wiring
-from eventlab.scenarios.choreography.changes import (
+from eventlab.engines.workflow.reactions import Rule, on
+from eventlab.engines.workflow.wiring import Wiring
+from eventlab.scenarios.retail.chain import ChainResult, Config, rerun, run, view
+from eventlab.scenarios.retail.changes import (
     change_diagram,
     change_diff,
     change_table,
     changes,
     count_changes,
 )
-from eventlab.scenarios.choreography.compare import change_effects, scorecard
-from eventlab.scenarios.choreography.retail import ChainResult, Config, rerun, run, view
+from eventlab.scenarios.retail.compare import change_effects, scorecard
 
 __all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Rule",
            "Wiring", "change_diagram", "change_diff", "change_effects", "change_table", "changes",

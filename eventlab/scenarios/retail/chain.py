@@ -38,6 +38,7 @@ from eventlab.engines.monitoring.cases import by_trace, message_log
 from eventlab.engines.monitoring.dfg import directly_follows
 from eventlab.view.graphs import Diagram
 from eventlab.view.playback import Frame, frames
+from eventlab.view.wiring import diagram as wiring_diagram
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +71,7 @@ class ChainResult(RunResult):
         c = self.config
         rows = self.trace if trace_id is None else trace_case(self.trace, trace_id)
         wiring = retail_wiring(c.style, c.variant)
-        return wiring.diagram(rows, title=wiring.name + (f": {trace_id}" if trace_id else ""))
+        return wiring_diagram(wiring, rows, title=wiring.name + (f": {trace_id}" if trace_id else ""))
 
     def frames(self, trace_id: str = "trace-0001", *, max_frames: int = 80) -> list[Frame]:
         """Playback of one order's chain: every send, delivery, drop and SLA timer of
@@ -89,7 +90,7 @@ class ChainResult(RunResult):
             sender = row.actor if row.kind == "send" else row.target
             mark = (str(sender), str(row.message_type)) \
                 if row.kind in ("send", "deliver") else None
-            return wiring.diagram(so_far, title=title, highlight=mark)
+            return wiring_diagram(wiring, so_far, title=title, highlight=mark)
 
         return frames(rows.reset_index(drop=True), draw,
                       kinds=("send", "deliver", "fault", "timer"), max_frames=max_frames)

@@ -1,0 +1,37 @@
+"""The knobs of the account's story (see :mod:`eventlab.scenarios.bank`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventlab.core.config import Scenario, param, seed_param
+from eventlab.domains.account import cents
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(Scenario):
+    """Knobs of the account's story (money in dollars, times in minutes)."""
+
+    days: int = param(60, low=0, high=730,
+                      help="days of activity after the opening (0: only the talk's three facts)")
+    payments_per_day: float = param(1.2, low=0.0, high=20.0, step=0.1,
+                                    help="mean card payments per day")
+    mean_payment: float = param(25.0, low=1.0, high=1000.0, step=1.0,
+                                help="mean amount of one card payment ($)")
+    salary: float = param(2500.0, low=0.0, high=20000.0, step=50.0,
+                          help="transfer received on the 16th of each month ($)")
+    rent: float = param(950.0, low=0.0, high=20000.0, step=50.0,
+                        help="transfer sent on the 1st of each month ($)")
+    overdraft: float = param(0.0, low=0.0, high=10000.0, step=50.0,
+                             help="how far the balance may go below zero ($)")
+    projector_interval: float = param(360.0, low=10.0, high=10080.0, step=10.0,
+                                      help="minutes between two polls of the projector")
+    snapshot_every: int = param(10, low=1, high=1000,
+                                help="take a snapshot after every this many events")
+    as_of_day: float = param(30.0, low=0.0, high=730.0, step=0.5,
+                             help="time travel: the moment to look at, in days after opening")
+    seed: int = seed_param()
+
+    def check(self) -> None:
+        for name in ("mean_payment", "salary", "rent", "overdraft"):
+            cents(getattr(self, name), name)  # whole cents only
