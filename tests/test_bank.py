@@ -290,7 +290,7 @@ def test_bad_input_to_helpers_names_the_parameter():
         Command(type="Steal", amount=5)
     with pytest.raises(ValueError, match="type must be one of"):
         account.new_event("Stolen", 0.0, amount=1)
-    with pytest.raises(TypeError, match=r"config must be a bank\.Config"):
+    with pytest.raises(TypeError, match=r"config must be bank\.Config"):
         bank.run(object())
     with pytest.raises(ValueError, match="transaction_id 9 is not in the transactions"):
         slide.row.copy().delete_transaction(9, 1000.0)

@@ -143,7 +143,7 @@ def test_bad_input_names_the_parameter():
         Config(tracking=1)
     with pytest.raises(ValueError, match=r"drop_payment must be <= 1\.0"):
         Config(drop_payment=1.5)
-    with pytest.raises(TypeError, match=r"config must be a choreography\.Config"):
+    with pytest.raises(TypeError, match=r"config must be retail\.chain\.Config"):
         choreography.run({"orders": 3})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="rules must be Rule rows"):
         Wiring("x", ("on OrderPlaced do pay",))  # type: ignore[arg-type]

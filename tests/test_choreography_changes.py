@@ -89,7 +89,7 @@ def test_bad_input_names_the_parameter():
         choreography.changes("fetch_first", "mesh")
     with pytest.raises(ValueError, match="case must be one of 'vip_fetch_first'"):
         choreography.change_effects(case="criminal_check")
-    with pytest.raises(TypeError, match="params must be a ShopParams"):
+    with pytest.raises(TypeError, match=r"params must be retail\.shop\.ShopParams"):
         choreography.scorecard({"orders": 3})  # type: ignore[arg-type]
 
 

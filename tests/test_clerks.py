@@ -123,5 +123,5 @@ def test_bad_input_to_helpers_names_the_parameter():
         memory.query("SELECT 1")
     with pytest.raises(ValueError, match="seeds must be an int between 1 and 500"):
         clerks.across_seeds(BUSY, 0)
-    with pytest.raises(TypeError, match=r"config must be a clerks\.Config"):
+    with pytest.raises(TypeError, match=r"config must be bank\.clerks\.Config"):
         clerks.run(bank.Config())

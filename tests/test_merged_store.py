@@ -84,7 +84,7 @@ def test_bad_input_names_the_problem():
         merged_store.Config(instances=9)
     with pytest.raises(TypeError, match="own_writes must be True or False"):
         merged_store.Config(own_writes="yes")
-    with pytest.raises(TypeError, match=r"config must be a merged_store\.Config"):
+    with pytest.raises(TypeError, match=r"config must be merged_store\.Config"):
         merged_store.run({"store": "kafka"})
     with pytest.raises(TypeError, match="table must be the DataFrame of lag_table"):
         merged_store.lag_chart(pd.Series([1, 2]))

@@ -168,7 +168,7 @@ def test_bad_input_names_the_parameter():
         recap.Config(payment="rpc")
     with pytest.raises(ValueError, match="partitions must be >= 1"):
         recap.Config(partitions=0)
-    with pytest.raises(TypeError, match=r"config must be a recap\.Config"):
+    with pytest.raises(TypeError, match=r"config must be recap\.choices\.Config"):
         recap.run({"orders": 3})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="configs must be a dict"):
         recap.compare({})

@@ -76,7 +76,7 @@ def test_bad_input_names_the_problem():
         shared_store.Config(mode="both")
     with pytest.raises(ValueError, match="consumers must be <= 12"):
         shared_store.Config(consumers=13)
-    with pytest.raises(TypeError, match=r"config must be a shared_store\.Config"):
+    with pytest.raises(TypeError, match=r"config must be shared_store\.Config"):
         shared_store.run("shared")
     with pytest.raises(ValueError, match="seeds must be an int between 1 and 200"):
         shared_store.across_seeds(seeds=500)

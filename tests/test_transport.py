@@ -163,5 +163,5 @@ def test_bad_input_names_the_problem():
         durability.Config(acks=1, min_insync_replicas=2)
     with pytest.raises(ValueError, match="policy must be one of 'delete', 'compact'"):
         cleanup.Config(policy="forever")
-    with pytest.raises(TypeError, match=r"config must be a routing\.Config"):
+    with pytest.raises(TypeError, match=r"config must be kafka_transport\.routing\.Config"):
         routing.run("orders")

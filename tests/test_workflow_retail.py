@@ -157,7 +157,7 @@ def test_bad_input_names_the_parameter():
         Config(variant="express")
     with pytest.raises(ValueError, match=r"fetch_timer must be >= 0\.5"):
         Config(fetch_timer=0.0)
-    with pytest.raises(TypeError, match=r"config must be a workflow\.Config"):
+    with pytest.raises(TypeError, match=r"config must be retail\.orchestrated\.Config"):
         workflow.run(workflow.ShopParams())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="only 2 orders are placed"):
         workflow.run(Config(orders=2), faults=[Fault(3, "payment", "drop")])

@@ -10,9 +10,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from eventlab.core.errors import check_bool, check_choice, check_float, check_int, check_text
+from eventlab.core.errors import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_text,
+    describe,
+)
 
 # Upper bound for any seed: keeps seeds portable between machines and readable in tables.
 MAX_SEED = 2**31 - 1
@@ -73,18 +80,18 @@ def spec_of(config: Any, name: str) -> ParamSpec:
     raise ValueError(f"{type(config).__name__} has no field {name!r}; its fields are: {names}")
 
 
-def validate_field(name: str, value: Any, spec: ParamSpec) -> None:
-    """Raise TypeError/ValueError if `value` is not allowed by `spec`."""
+def validate_field(name: str, value: Any, spec: ParamSpec) -> Any:
+    """Raise TypeError/ValueError if `value` is not allowed by `spec`; return it as the plain
+    Python type the field holds (a numpy ``int64`` becomes an int, a numpy float a float)."""
     if spec.kind == "int":
-        check_int(name, value, low=_int_or_none(spec.low), high=_int_or_none(spec.high))
-    elif spec.kind == "float":
-        check_float(name, value, low=spec.low, high=spec.high, low_open=spec.low_open)
-    elif spec.kind == "bool":
-        check_bool(name, value)
-    elif spec.kind == "choice":
-        check_choice(name, value, spec.choices)
-    else:
-        check_text(name, value)
+        return check_int(name, value, low=_int_or_none(spec.low), high=_int_or_none(spec.high))
+    if spec.kind == "float":
+        return check_float(name, value, low=spec.low, high=spec.high, low_open=spec.low_open)
+    if spec.kind == "bool":
+        return check_bool(name, value)
+    if spec.kind == "choice":
+        return check_choice(name, value, spec.choices)
+    return check_text(name, value)
 
 
 class Scenario:
@@ -96,11 +103,39 @@ class Scenario:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             spec = f.metadata.get("eventlab")
             if spec is not None:
-                validate_field(f.name, getattr(self, f.name), spec)
+                value = getattr(self, f.name)
+                plain = validate_field(f.name, value, spec)
+                if type(value) not in (int, float, bool, str):  # a numpy scalar, say
+                    object.__setattr__(self, f.name, plain)  # store the plain number
         self.check()
 
     def check(self) -> None:
         """Cross-field rules; scenarios override this (the single fields are already valid)."""
+
+
+C = TypeVar("C")
+
+
+def resolve(config_class: type[C], config: object, *, what: str = "config") -> C:
+    """The config a scenario's ``run(config)`` uses: `config` itself, or the defaults when it
+    is None. Anything else (``0``, ``""``, ``{}``, another scenario's Config) raises a
+    TypeError naming the class expected, instead of silently running the defaults."""
+    if config is None:
+        return config_class()
+    if not isinstance(config, config_class):
+        raise TypeError(f"{what} must be {_as_imported(config_class)} (or None for its "
+                        f"defaults), got {describe(config)}")
+    return config
+
+
+def _as_imported(config_class: type) -> str:
+    """eventlab.scenarios.bank.config.Config -> "bank.Config", as a learner types it."""
+    parts = config_class.__module__.split(".")
+    if parts[1:2] and parts[1] in ("scenarios", "domains", "engines", "core"):
+        parts = parts[2:]
+    if parts[-1:] == ["config"] and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join([*parts, config_class.__name__])
 
 
 def _int_or_none(value: float | None) -> int | None:

@@ -7,6 +7,7 @@ and what is allowed, raised from their own cell, never a traceback from deep ins
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,21 +26,25 @@ def describe(value: Any) -> str:
 
 
 def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
-    """Return `value` if it is an int within [low, high]; otherwise raise naming `name`."""
+    """Return `value` as an int if it is a whole number within [low, high]; otherwise raise
+    naming `name`. numpy integer scalars count (learners sweep with numpy)."""
     # bool is a subclass of int: `consumers=True` would silently mean 1.
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {describe(value)}")
-    _check_range(name, value, low, high)
-    return value
+    whole = int(value)
+    _check_range(name, whole, low, high)
+    return whole
 
 
 def check_float(
     name: str, value: Any, *, low: float | None = None, high: float | None = None,
     low_open: bool = False,
 ) -> float:
-    """Return `value` as float if it is a finite number within the range; otherwise raise."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Return `value` as float if it is a finite number within the range; otherwise raise.
+    numpy integer and float scalars count (learners sweep with numpy)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {describe(value)}")
+    value = float(value)
     if math.isnan(value) or math.isinf(value):
         raise ConfigError(f"{name} must be a finite number, got {value!r}")
     if low_open and low is not None and value <= low:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import resolve
 from eventlab.core.errors import check_text
 from eventlab.domains.account import (
     ACCOUNT,
@@ -199,9 +199,7 @@ class BankResult(results.RunResult):
 
 def run(config: Config | None = None) -> BankResult:
     """Simulate account #12345: the talk's three facts, then `config.days` days of use."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a bank.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run(until=model.end)
     model.final_poll()

@@ -27,7 +27,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.domains.account import (
@@ -144,9 +144,7 @@ class ClerksResult(results.RunResult):
 
 def run(config: Config | None = None) -> ClerksResult:
     """Simulate the clerks paying out cash from account #12345 at the same time."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a clerks.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     race = _Race(config)
     race.world.env.run()
     return ClerksResult(config, race.world.trace.to_frame(), race.metrics(), store=race.store)
@@ -159,14 +157,14 @@ def view(result: ClerksResult) -> tuple[graphs.Diagram, pd.DataFrame]:
 
 def compare(config: Config | None = None) -> pd.DataFrame:
     """The same race with both expected versions on both backends: one row each."""
-    table = results.sweep(run, config or Config(), expected=list(EXPECTED),
+    table = results.sweep(run, resolve(Config, config), expected=list(EXPECTED),
                           backend=list(BACKENDS))
     return table.set_index(["expected", "backend"])
 
 
 def across_seeds(config: Config | None = None, seeds: int = 30) -> pd.DataFrame:
     """Run the race for seeds 0..seeds-1 with both expected versions: how often it goes wrong."""
-    config = config or Config()
+    config = resolve(Config, config)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 500:
         raise ConfigError(f"seeds must be an int between 1 and 500, got {seeds!r}")
     rows = []

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.config import resolve
 from eventlab.core.errors import check_float, check_int
 from eventlab.core.messages import Event
 from eventlab.domains.crm.config import (
@@ -126,9 +127,7 @@ class CrmResult(results.RunResult):
 
 def run(config: Config | None = None) -> CrmResult:
     """Simulate the CRM, its consumers and their users for `config.duration` ms."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a crm.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run()
     trace = model.world.trace.to_frame()
@@ -149,7 +148,7 @@ def rerun() -> None:
 
 def consumers(config: Config | None = None) -> pd.DataFrame:
     """The consumers of a run: what each cares about and what it does about it."""
-    config = config or Config()
+    config = resolve(Config, config)
     return pd.DataFrame([(c.name, ", ".join(c.cares_about), c.action)
                          for c in CONSUMERS[: config.consumers]],
                         columns=["consumer", "cares about", "when it sees a move"])
@@ -182,9 +181,7 @@ def compare_designs(config: Config | None = None, seeds: int = 5) -> pd.DataFram
 
     Counts are summed over the seeds; the event size and the share answered are means.
     """
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a crm.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     check_int("seeds", seeds, low=1, high=50)
     rows = []
     for design in DESIGNS:

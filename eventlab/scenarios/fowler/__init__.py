@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.config import resolve
 from eventlab.scenarios.fowler.config import (
     ADDRESSES,
     CONSUMER_NAMES,
@@ -60,9 +61,7 @@ class FowlerResult(results.RunResult):
 
 def run(config: Config | None = None) -> FowlerResult:
     """Simulate customer 42 moving `config.changes` times under `config.pattern`."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a fowler.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run()
     return FowlerResult(config, model.world.trace.to_frame(), model.metrics())
@@ -75,5 +74,5 @@ def view(result: FowlerResult) -> tuple[graphs.Diagram, pd.DataFrame]:
 
 def compare(config: Config | None = None) -> pd.DataFrame:
     """Run the same story under all four patterns: one row of measurements per pattern."""
-    table = results.sweep(run, config or Config(), pattern=list(PATTERNS))
+    table = results.sweep(run, resolve(Config, config), pattern=list(PATTERNS))
     return table.set_index("pattern")

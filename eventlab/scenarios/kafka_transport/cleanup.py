@@ -26,7 +26,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, Producer, Record
 from eventlab.engines.kafka.configs import CLEANUP_POLICIES, DAY, HOUR
@@ -79,9 +79,7 @@ class CleanupResult(results.RunResult):
 
 def run(config: Config | None = None) -> CleanupResult:
     """Write a month of customer changes to a topic with `config.policy`; rebuild from it."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a cleanup.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     cluster = Cluster(world, brokers=1, cleaner_interval=HOUR)
     topic = cluster.create_topic(TOPIC, partitions=1, replication_factor=1,
@@ -156,13 +154,13 @@ def rebuild(records: Sequence[Record]) -> dict[str, str]:
 
 def compare(config: Config | None = None) -> pd.DataFrame:
     """The same month under every cleanup policy: one column per policy."""
-    table = results.sweep(run, config or Config(), policy=list(CLEANUP_POLICIES))
+    table = results.sweep(run, resolve(Config, config), policy=list(CLEANUP_POLICIES))
     return table.set_index("policy").T
 
 
 def size_chart(config: Config | None = None) -> charts.Chart:
     """Records in the log at the end of each day, per cleanup policy."""
-    config = config or Config()
+    config = resolve(Config, config)
     table = pd.concat([run(replace(config, policy=p)).sizes() for p in CLEANUP_POLICIES],
                       axis=1).rename_axis(columns="cleanup.policy")
     return charts.lines(table, title=f"what topic {TOPIC} keeps", ylabel="records in the log")

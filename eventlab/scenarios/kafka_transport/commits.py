@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.kafka import CRASH_POINTS, Cluster, ConsumerGroup, Producer, Record
 
@@ -43,9 +43,7 @@ class Config(Scenario):
 
 def run(config: Config | None = None) -> results.RunResult:
     """One cell: member a crashes once at `crash_point`, member b finishes the work."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a commits.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     cluster = Cluster(world)
     cluster.create_topic(TOPIC, partitions=1)
@@ -97,7 +95,7 @@ def run(config: Config | None = None) -> results.RunResult:
 
 def matrix(config: Config | None = None) -> pd.DataFrame:
     """Every crash point × every strategy: one short verdict per cell."""
-    table = results.sweep(run, config or Config(), crash_point=list(CRASH_POINTS),
+    table = results.sweep(run, resolve(Config, config), crash_point=list(CRASH_POINTS),
                           strategy=list(STRATEGIES))
     table["verdict"] = [_verdict(row) for row in table.to_dict("records")]
     out = table.pivot(index="crash_point", columns="strategy", values="verdict")

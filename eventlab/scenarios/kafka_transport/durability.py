@@ -26,7 +26,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, Producer
@@ -63,9 +63,7 @@ class Config(Scenario):
 
 def run(config: Config | None = None) -> results.RunResult:
     """Write, hit the fault, heal, drain; count what the producer was told and what is left."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a durability.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     cluster = Cluster(world, replica_fetch_delay=config.replica_fetch_delay,
                       replica_lag_max=20.0)
@@ -118,7 +116,7 @@ def run(config: Config | None = None) -> results.RunResult:
 
 def matrix(config: Config | None = None) -> pd.DataFrame:
     """Each producer setting × each fault: what went wrong, measured."""
-    config = config or Config()
+    config = resolve(Config, config)
     out: dict[str, dict[str, str]] = {}
     for name, acks, min_isr in SETTINGS:
         row = {}

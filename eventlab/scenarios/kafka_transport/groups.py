@@ -19,7 +19,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer
@@ -121,9 +121,7 @@ class GroupsResult(results.RunResult):
 
 def run(config: Config | None = None) -> GroupsResult:
     """Produce for three phases while the group scales; then drain."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a groups.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     cluster = Cluster(world)
     cluster.create_topic(TOPIC, partitions=PARTITIONS)

@@ -19,7 +19,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer, Record, partition_for
 from eventlab.view import graphs
@@ -96,9 +96,7 @@ class OrderingResult(results.RunResult):
 
 def run(config: Config | None = None) -> OrderingResult:
     """Publish the steps of `config.orders` orders and let the group handle them."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be an ordering.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     cluster = Cluster(world)
     cluster.create_topic(TOPIC, partitions=config.partitions)

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.messages import Message
 from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer, Record
@@ -80,9 +80,7 @@ class RoutingResult(results.RunResult):
 
 def run(config: Config | None = None) -> RoutingResult:
     """Place `config.orders` orders and let the services route on the message type."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a routing.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     cluster = Cluster(world)
     cluster.create_topic(TOPIC, partitions=1)

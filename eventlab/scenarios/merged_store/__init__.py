@@ -22,6 +22,7 @@ from dataclasses import replace
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.config import resolve
 from eventlab.scenarios.merged_store.config import LAGS, SERVICE, STORES, TOPIC, Config
 from eventlab.scenarios.merged_store.model import Model, writes
 from eventlab.scenarios.merged_store.picture import diagram, lag_chart
@@ -55,9 +56,7 @@ class MergedResult(results.RunResult):
 
 def run(config: Config | None = None) -> MergedResult:
     """Simulate `config.commands` sign-ups against the chosen store."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a merged_store.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run()
     trace = model.world.trace.to_frame()  # built once: the slow part of a short run
@@ -71,7 +70,7 @@ def view(result: MergedResult) -> tuple[graphs.Diagram, pd.DataFrame]:
 
 def lag_table(config: Config | None = None, lags: tuple[float, ...] = LAGS) -> pd.DataFrame:
     """Uniqueness violations per view lag: Kafka with 1 and 2 instances, the event store."""
-    config = config or Config()
+    config = resolve(Config, config)
     kafka = replace(config, store="kafka")
     series = {"Kafka, 1 instance": replace(kafka, instances=1, own_writes=False),
               "Kafka, 1 instance + own writes": replace(kafka, instances=1, own_writes=True),

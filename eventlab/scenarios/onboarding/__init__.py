@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.config import resolve
 from eventlab.domains.onboarding.catalogue import (
     CATALOGUE,
     CatalogueError,
@@ -118,9 +119,7 @@ class OnboardingResult(results.RunResult):
 
 def run(config: Config | None = None) -> OnboardingResult:
     """On-board `config.customers` customers under the toggles of `config`."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be an onboarding.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run()
     return OnboardingResult(config, model.world.trace.to_frame(), _metrics(model))
@@ -178,9 +177,7 @@ def interactions() -> pd.DataFrame:
 
 def failures(config: Config | None = None) -> pd.DataFrame:
     """Each service failing in turn, under `config`'s toggles: who notices the gap?"""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be an onboarding.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     rows = []
     for step in STEPS:
         m = run(replace(config, failing=step.field)).metrics

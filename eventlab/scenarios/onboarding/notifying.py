@@ -25,7 +25,7 @@ import simpy
 
 from eventlab.core import results
 from eventlab.core.channels import Channel
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.messages import Message
 from eventlab.core.world import World
 from eventlab.view import graphs
@@ -95,9 +95,7 @@ class NotifyResult(results.RunResult):
 
 def run_notify(config: NotifyConfig | None = None) -> NotifyResult:
     """Simulate the senders and the Notification service for `config.days` days."""
-    config = config or NotifyConfig()
-    if not isinstance(config, NotifyConfig):
-        raise TypeError(f"config must be an onboarding.NotifyConfig, got {type(config).__name__}")
+    config = resolve(NotifyConfig, config)
     model = _Model(config)
     model.world.env.run(until=config.days)
     return NotifyResult(config, model.world.trace.to_frame(), model.metrics(),

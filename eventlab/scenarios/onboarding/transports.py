@@ -27,7 +27,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.view import graphs
 
@@ -111,10 +111,7 @@ class TransportResult(results.RunResult):
 
 def run_transports(config: TransportConfig | None = None) -> TransportResult:
     """Send one message per customer over each transport; measure how each recovers."""
-    config = config or TransportConfig()
-    if not isinstance(config, TransportConfig):
-        raise TypeError(f"config must be an onboarding.TransportConfig, "
-                        f"got {type(config).__name__}")
+    config = resolve(TransportConfig, config)
     world = World(config.seed)
     lanes = {t: _Lane(world, t, config) for t in TRANSPORTS}
     world.env.run()
@@ -194,10 +191,7 @@ class _Lane:
 
 def grid(config: TransportConfig | None = None) -> pd.DataFrame:
     """Transport × semantics: the 4×2 grid of measurements (same seed for all eight)."""
-    config = config or TransportConfig()
-    if not isinstance(config, TransportConfig):
-        raise TypeError(f"config must be an onboarding.TransportConfig, "
-                        f"got {type(config).__name__}")
+    config = resolve(TransportConfig, config)
     tables = {s: run_transports(replace(config, semantics=s)).table() for s in SEMANTICS}
     rows = [{"transport": t, "semantics": s, **tables[s].loc[t].to_dict()}
             for t in TRANSPORTS for s in SEMANTICS]

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError
 from eventlab.scenarios.outbox.config import CRASH_POINTS, EVERYWHERE, VARIANTS, Config
 from eventlab.scenarios.outbox.model import Model
@@ -65,9 +66,7 @@ class OutboxResult(results.RunResult):
 
 def run(config: Config | None = None) -> OutboxResult:
     """Simulate `config.commands` registrations under `config.variant`, with crashes."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be an outbox.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run()
     return OutboxResult(config, model.world.trace.to_frame(), model.metrics())
@@ -80,13 +79,13 @@ def view(result: OutboxResult) -> tuple[graphs.Diagram, pd.DataFrame]:
 
 def compare(config: Config | None = None) -> pd.DataFrame:
     """The same commands and crashes under all four variants: one row per variant."""
-    table = results.sweep(run, config or Config(), variant=list(VARIANTS))
+    table = results.sweep(run, resolve(Config, config), variant=list(VARIANTS))
     return table.set_index("variant")
 
 
 def matrix(config: Config | None = None) -> pd.DataFrame:
     """Crash point × variant: what a crash at that one point did, as one short verdict."""
-    config = config or Config()
+    config = resolve(Config, config)
     table = results.sweep(run, config, crash_at=list(CRASH_POINTS), variant=list(VARIANTS))
     table["verdict"] = [_verdict(row) for row in table.to_dict("records")]
     out = table.pivot(index="crash_at", columns="variant", values="verdict")
@@ -104,7 +103,7 @@ def _verdict(row: Mapping[Any, Any]) -> str:
 def across_seeds(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
     """Each variant (a column) over seeds 0..seeds-1: the anomalies summed, and in how many
     runs they happened."""
-    config = config or Config()
+    config = resolve(Config, config)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 200:
         raise ConfigError(f"seeds must be an int between 1 and 200, got {seeds!r}")
     rows = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from eventlab.core.config import param
+from eventlab.core.config import param, resolve
 from eventlab.core.errors import check_choice
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.shop import Fault, ShopParams
@@ -204,8 +204,6 @@ def order_process(config: Config) -> Process:
 
 def check_config(config: Any) -> Config:
     """`config` itself when it is a recap.Config; a TypeError naming what it is otherwise."""
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a recap.Config, got {type(config).__name__}")
     return config
 
 
@@ -237,5 +235,5 @@ PRESETS: dict[str, dict[str, Any]] = {
 def presets(base: Config | None = None) -> dict[str, Config]:
     """Three designs on the same shop: the companion code's event chain (no outbox, one
     partition), an orchestration that commands every step, and the talk's balance."""
-    base = check_config(base or Config())
+    base = check_config(resolve(Config, base))
     return {name: replace(base, **changes) for name, changes in PRESETS.items()}

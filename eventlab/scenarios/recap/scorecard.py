@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import simpy
 
+from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError
 from eventlab.core.results import RunResult
 from eventlab.core.world import World
@@ -88,7 +89,7 @@ class RecapResult(RunResult):
 
 def run(config: Config | None = None) -> RecapResult:
     """Run the day with these choices (same seed, same orders and faults, same run)."""
-    config = check_config(config or Config())
+    config = check_config(resolve(Config, config))
     world = World(config.seed)
     bus = Transport(world, config)
     retail = Retail(world, bus, config, faults(config))

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core.bus import Bus
-from eventlab.core.config import param
+from eventlab.core.config import param, resolve
 from eventlab.core.errors import ConfigError, check_text
 from eventlab.core.messages import Message
 from eventlab.core.results import RunResult
@@ -136,9 +136,7 @@ def rerun() -> None:
 
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> ChainResult:
     """Simulate `config.orders` orders through the choreographed chain."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a choreography.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     bus = Bus(world, latency=config.latency)
     retail = Retail(world, bus, config, faults)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from eventlab.core.config import resolve
 from eventlab.core.errors import check_choice
 from eventlab.core.results import RunResult
 from eventlab.domains.retail.designs import (
@@ -32,7 +33,7 @@ COLUMNS = ("sequential choreography", "sequential choreography + tracking",
 
 
 def _shared(params: ShopParams | None) -> dict[str, Any]:
-    params = params or ShopParams()
+    params = resolve(ShopParams, params, what="params")
     if not isinstance(params, ShopParams):
         raise TypeError(f"params must be a ShopParams (or a scenario Config), "
                         f"got {type(params).__name__}")

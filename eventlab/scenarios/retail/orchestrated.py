@@ -25,7 +25,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core.bus import Bus
-from eventlab.core.config import param
+from eventlab.core.config import param, resolve
 from eventlab.core.errors import check_choice, check_int
 from eventlab.core.messages import Message
 from eventlab.core.results import RunResult
@@ -223,9 +223,7 @@ def rerun() -> None:
 
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:
     """Simulate `config.orders` orders through the orchestrated flow (same seed, same run)."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a workflow.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     world = World(config.seed)
     bus = Bus(world, latency=config.latency)
     retail = Retail(world, bus, config, faults)

@@ -23,6 +23,7 @@ from dataclasses import replace
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError
 from eventlab.scenarios.shared_store.config import (
     INTERNAL,
@@ -75,9 +76,7 @@ class SharedStoreResult(results.RunResult):
 
 def run(config: Config | None = None) -> SharedStoreResult:
     """Simulate `config.days` days of refactorings and the consumers they break."""
-    config = config or Config()
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a shared_store.Config, got {type(config).__name__}")
+    config = resolve(Config, config)
     model = Model(config)
     model.world.env.run(until=float(config.days))
     return SharedStoreResult(config, model.world.trace.to_frame(), model.metrics())
@@ -90,12 +89,12 @@ def view(result: SharedStoreResult) -> tuple[graphs.Diagram, pd.DataFrame]:
 
 def compare(config: Config | None = None) -> pd.DataFrame:
     """The same year in both modes: one row per mode."""
-    return results.sweep(run, config or Config(), mode=list(MODES)).set_index("mode")
+    return results.sweep(run, resolve(Config, config), mode=list(MODES)).set_index("mode")
 
 
 def across_seeds(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
     """Broken-consumer-days per mode over seeds 0..seeds-1: mean, min and max."""
-    config = config or Config()
+    config = resolve(Config, config)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 200:
         raise ConfigError(f"seeds must be an int between 1 and 200, got {seeds!r}")
     rows = []
@@ -109,7 +108,7 @@ def across_seeds(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
 
 def chart(config: Config | None = None) -> Chart:
     """Broken consumers per day over the year, both modes (the same seed)."""
-    config = config or Config()
+    config = resolve(Config, config)
     table = pd.concat([run(replace(config, mode=mode)).broken_per_day() for mode in MODES],
                       axis=1)
     return step_chart(table, config)

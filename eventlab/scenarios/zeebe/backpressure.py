@@ -19,7 +19,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster
 from eventlab.engines.zeebe.limits import ALGORITHMS, Limiter, make_limiter
@@ -91,9 +91,7 @@ class BackpressureResult(results.RunResult):
 
 def run(config: Config | None = None) -> BackpressureResult:
     """Overload one partition for `duration` ms and measure latency and rejections."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a backpressure.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     rf = cfg.replication_factor
     limiters: list[Limiter] = []
@@ -163,4 +161,4 @@ def _clients(world: World, cluster: Cluster, cfg: Config) -> Generator[simpy.Eve
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """One row of metrics per variant; by default no limit, fixed and AIMD."""
-    return results.sweep(run, config or Config(), **(grid or {"algorithm": list(ALGORITHMS)}))
+    return results.sweep(run, resolve(Config, config), **(grid or {"algorithm": list(ALGORITHMS)}))

@@ -22,7 +22,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster, instance_key
@@ -112,9 +112,7 @@ def _conflicts(requests: pd.DataFrame, cfg: Config) -> pd.DataFrame:
 
 def run(config: Config | None = None) -> CPResult:
     """Split the cluster at `split_at`, heal at `heal_at`, measure each side."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a cp.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     n = cfg.cluster_size
     cluster = Cluster(world, brokers=n, partitions=1, replication_factor=n,
@@ -179,12 +177,12 @@ def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float |
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """One row of metrics per variant; by default CP next to AP mode."""
-    return results.sweep(run, config or Config(), **(grid or {"ap_mode": [False, True]}))
+    return results.sweep(run, resolve(Config, config), **(grid or {"ap_mode": [False, True]}))
 
 
 def by_size(config: Config | None = None, *, sizes: tuple[int, ...] = (3, 5, 7)) -> pd.DataFrame:
     """One row per cluster size (the index), each split with its largest minority (1, 2, 3)."""
-    base = config or Config()
+    base = resolve(Config, config)
     rows = []
     for size in sizes:
         variant = replace(base, cluster_size=size, minority=(size - 1) // 2)

@@ -18,7 +18,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.workers import JobStore, SideEffects, worker
 from eventlab.scenarios.zeebe.common import percentile, rounded
@@ -73,9 +73,7 @@ class JobsResult(results.RunResult):
 
 def run(config: Config | None = None) -> JobsResult:
     """Create the jobs, let the workers compete, stop once every job is completed."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a jobs.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     store = JobStore(world, lock_timeout=cfg.lock_timeout)
     effects = SideEffects(world, idempotent=cfg.idempotent)
@@ -115,4 +113,4 @@ def _creator(world: World, store: JobStore, cfg: Config) -> Generator[simpy.Even
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """One row of metrics per variant; by default without and with idempotency."""
-    return results.sweep(run, config or Config(), **(grid or {"idempotent": [False, True]}))
+    return results.sweep(run, resolve(Config, config), **(grid or {"idempotent": [False, True]}))

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError, check_int
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import message_partition, placement
@@ -155,9 +155,7 @@ class _Model:
 
 def run(config: Config | None = None) -> PartitionsResult:
     """Offer `offered_rate` commands per second for `duration` ms; measure what gets done."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a partitions.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     model = _Model(cfg, world)
     rng = world.rng("arrivals")
@@ -207,7 +205,7 @@ def scaling(config: Config | None = None, *, brokers: tuple[int, ...] = (1, 3, 6
     """Throughput vs brokers (partitions = brokers × `partitions_per_broker`), offered at
     `load` × the cores' capacity (without the coordination cost), next to the 2019 benchmark
     where it has the same size."""
-    base = config or Config()
+    base = resolve(Config, config)
     check_int("partitions_per_broker", partitions_per_broker, low=1, high=8)
     rows = []
     for b in brokers:

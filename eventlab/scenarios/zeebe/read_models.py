@@ -18,7 +18,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster
 from eventlab.engines.zeebe.exporters import Exporter, ReadModel, Retention
@@ -96,9 +96,7 @@ class ReadModelResult(results.RunResult):
 
 def run(config: Config | None = None) -> ReadModelResult:
     """Start instances, export them, query them back; measure staleness and disk."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a read_models.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     rf = cfg.replication_factor
     cluster = Cluster(world, brokers=rf, partitions=1, replication_factor=rf, latency=1.0,
@@ -162,4 +160,4 @@ def _clients(world: World, cluster: Cluster, model: ReadModel, cfg: Config,
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """One row of metrics per variant; by default a healthy next to a stalled exporter."""
-    return results.sweep(run, config or Config(), **(grid or {"stall_for": [0.0, 400.0]}))
+    return results.sweep(run, resolve(Config, config), **(grid or {"stall_for": [0.0, 400.0]}))

@@ -19,7 +19,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster
@@ -124,9 +124,7 @@ def timeline(trace: pd.DataFrame, command: int = 1) -> pd.DataFrame:
 
 def run(config: Config | None = None) -> ReplicationResult:
     """Commands through one replicated partition; latency and throughput."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a replication.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     rf = cfg.replication_factor
     slow = {f"broker-{rf - 1}": cfg.slow_follower} if cfg.slow_follower > 1 else None
@@ -196,5 +194,5 @@ def _commit_waits(trace: pd.DataFrame, leader: str) -> list[float]:
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """One row of metrics per variant; by default replication factor 1, 3 and 5."""
-    return results.sweep(run, config or Config(),
+    return results.sweep(run, resolve(Config, config),
                          **(grid or {"replication_factor": [1, 3, 5]}))

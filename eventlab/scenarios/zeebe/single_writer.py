@@ -22,7 +22,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.config import Scenario, param, seed_param
+from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster
 from eventlab.engines.zeebe.locking import LockingEngine
@@ -91,9 +91,7 @@ class SingleWriterResult(results.RunResult):
 
 def run(config: Config | None = None) -> SingleWriterResult:
     """Run the clients against the chosen mode until every command is done."""
-    cfg = config or Config()
-    if not isinstance(cfg, Config):
-        raise TypeError(f"config must be a single_writer.Config, got {type(cfg).__name__}")
+    cfg = resolve(Config, config)
     world = World(cfg.seed)
     latencies: list[float] = []
     if cfg.mode == "locking":
@@ -164,5 +162,5 @@ def _log_client(world: World, cluster: Cluster, name: str, keys: list[str], cfg:
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
     """Both modes for every combination of `grid` values: ``compare(hot_spot=[0, .5, 1])``."""
-    base = config or Config()
+    base = resolve(Config, config)
     return results.sweep(run, replace(base, mode=MODES[0]), mode=list(MODES), **grid)
