@@ -33,6 +33,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -76,9 +77,14 @@ def clean_machine_env(home: Path) -> dict[str, str]:
     return env
 
 
+class Lab(NamedTuple):
+    url: str
+    workbook: Path  # the copy JupyterLab serves (and saves into)
+
+
 @contextmanager
-def fresh_clone_lab(home: Path) -> Iterator[str]:
-    """JupyterLab as `tasks.py lab` starts it, over a copy of the workbook; yields its URL.
+def fresh_clone_lab(home: Path) -> Iterator[Lab]:
+    """JupyterLab as `tasks.py lab` starts it, over a copy of the workbook.
 
     A copy, because autosave must not touch the repository.
     """
@@ -106,7 +112,7 @@ def fresh_clone_lab(home: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     pytest.fail("JupyterLab did not start within 60 s")
                 time.sleep(0.5)
-        yield base
+        yield Lab(base, workbook)
     finally:
         server.terminate()
         try:
@@ -118,15 +124,15 @@ def fresh_clone_lab(home: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def first_look(tmp_path_factory):
     """A lab nobody has run a cell in: every notebook is as it was cloned (untrusted)."""
-    with fresh_clone_lab(tmp_path_factory.mktemp("first-look")) as base:
-        yield base
+    with fresh_clone_lab(tmp_path_factory.mktemp("first-look")) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A lab for running the notebooks (running and saving would sign them: not first_look)."""
-    with fresh_clone_lab(tmp_path_factory.mktemp("lab")) as base:
-        yield base
+    with fresh_clone_lab(tmp_path_factory.mktemp("lab")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -181,11 +187,15 @@ def test_a_fresh_lab_asks_nothing_no_news_prompt_and_no_dialog(first_look, brows
         page.close()
 
 
-def stored_diagrams(path: Path) -> int:
-    """How many stored outputs are diagrams (a Diagram's bundle always carries its SVG)."""
+def diagram_outputs(path: Path) -> list[dict]:
+    """The stored outputs that are diagrams (a Diagram's bundle always carries its SVG)."""
     cells = json.loads(path.read_text())["cells"]
-    return sum("image/svg+xml" in output.get("data", {})
-               for cell in cells for output in cell.get("outputs", []))
+    return [output["data"] for cell in cells for output in cell.get("outputs", [])
+            if "image/svg+xml" in output.get("data", {})]
+
+
+def stored_diagrams(path: Path) -> int:
+    return len(diagram_outputs(path))
 
 
 SHOWN_DIAGRAMS = """() => {
@@ -271,7 +281,7 @@ def test_every_notebook_runs_in_jupyterlab_without_errors(lab, browser, path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         relative = path.relative_to(ROOT).as_posix()
-        console = run_all(page, lab, relative)
+        console = run_all(page, lab.url, relative)
         shown = page.locator(".jp-OutputArea-output[data-mime-type="
                              "'application/vnd.jupyter.stderr']").count()
         assert shown == expected_errors(path), f"{shown} error outputs in {relative}"
@@ -280,8 +290,26 @@ def test_every_notebook_runs_in_jupyterlab_without_errors(lab, browser, path):
             move_a_slider_and_see_the_output_change(page)
         if uses(path, "playback.playback("):
             step_and_play_a_playback(page)
+        if stored_diagrams(path):
+            saved_diagrams_are_pictures_without_trust(page, lab.workbook / relative)
     finally:
         page.close()
+
+
+def saved_diagrams_are_pictures_without_trust(page, saved: Path) -> None:
+    """A learner's run-and-save stores every diagram with its HTML image as well.
+
+    So the picture does not hang on this lab's trust database: the file shows it untrusted
+    on another machine, on a hub, or after an edit outside Jupyter.
+    """
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+                           timeout=30_000)
+    diagrams = diagram_outputs(saved)
+    assert diagrams, f"no diagram saved in {saved.name}"
+    for data in diagrams:
+        assert "".join(data.get("text/html", "")).startswith(
+            '<img src="data:image/svg+xml;base64,'), sorted(data)
 
 
 def move_a_slider_and_see_the_output_change(page) -> None:
