@@ -71,7 +71,7 @@ def load_tasks():
 
 def clean_machine_env(home: Path) -> dict[str, str]:
     """This process's environment without any Jupyter state: fresh data, config and runtime."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JUPYTERLAB"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     for name in ("data", "config", "runtime"):
         env[f"JUPYTER_{name.upper()}_DIR"] = str(home / f"jupyter-{name}")
     return env
