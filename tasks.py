@@ -115,9 +115,21 @@ def setup() -> None:
     ensure_dot()
 
 
+def lab_arguments(root: Path = ROOT) -> list[str]:
+    """`jupyter` arguments: JupyterLab over the whole workbook at `root`, at the start notebook.
+
+    A notebook path as argument would make its folder (notebooks/) the file browser's root,
+    out of reach of data/ and docs/; the start page is the default URL instead. The browser
+    test starts JupyterLab with these same arguments.
+    """
+    return ["lab", f"--ServerApp.root_dir={root}", f"--LabApp.default_url=/lab/tree/{START}"]
+
+
 def lab() -> None:
     setup()
-    args = [str(BIN / "jupyter"), "lab", START]
+    # The workbook's JupyterLab defaults (no news prompt), in .venv, not the home folder.
+    sh(PY, "tools/lab_settings.py")
+    args = [str(BIN / "jupyter"), *lab_arguments()]
     if is_root():
         args.append("--allow-root")
     say(f"opening {START} in JupyterLab (Ctrl+C to stop)")

@@ -1,5 +1,8 @@
 """Graph builders: structure checked on the DOT source; text shown when dot is missing."""
 
+import base64
+import html
+import re
 import shutil
 
 import graphviz
@@ -74,6 +77,29 @@ def test_with_dot_a_diagram_displays_svg_and_a_stable_text():
     bundle = graphs.diagram([("CRM", "service")], [])._repr_mimebundle_()
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
     assert "0x" not in bundle["text/plain"]
+
+
+def test_with_dot_a_diagram_is_also_an_html_image_of_the_same_svg_with_its_text_as_alt():
+    # JupyterLab shows untrusted HTML (sanitized) but not untrusted SVG: the <img> is what a
+    # reader sees on first opening a notebook, so it must be the very same picture.
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot is not installed here (tasks.py installs it)")
+    diagram = graphs.diagram([("CRM", "service"), ('"Log" <v2> & co', "store")],
+                             [("CRM", '"Log" <v2> & co', "append", "data")], title="t")
+    bundle = diagram._repr_mimebundle_()
+    found = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)">',
+                         bundle["text/html"])
+    assert found is not None, bundle["text/html"][:120]
+    assert base64.b64decode(found.group(1)).decode("utf-8") == bundle["image/svg+xml"]
+    assert html.unescape(found.group(2)) == diagram.text()
+    assert "<v2>" not in found.group(2)
+
+
+def test_an_svg_image_needs_svg_text():
+    with pytest.raises(TypeError, match="svg must be a string, got bytes"):
+        graphs.svg_img(b"<svg/>", "alt")
+    with pytest.raises(ValueError, match="svg must be a non-empty string"):
+        graphs.svg_img("  ", "alt")
 
 
 def test_flow_draws_one_arrow_per_sender_receiver_and_type_with_counts():

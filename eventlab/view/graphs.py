@@ -3,11 +3,15 @@
 A Diagram remembers the nodes and edges it was given, so it can always show a plain-text
 alternative. In Jupyter it renders as SVG through the Graphviz ``dot`` program; when ``dot``
 is not installed it shows the text alternative and a one-line install hint instead of failing.
+The SVG is also offered as an HTML ``<img>``: JupyterLab and Notebook 7 refuse to show raw SVG
+from a notebook the reader has not run or trusted, but they do show sanitized HTML images, so
+the stored diagrams are pictures on first opening too (and the text is the image's alt text).
 Node ids are sanitized (``:`` would be read as a Graphviz port), labels keep the real names.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from collections.abc import Iterable
@@ -122,7 +126,21 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         if svg is None:
             body = f"{self.text()}\n{INSTALL_HINT}"
             return {"text/plain": body, "text/html": f"<pre>{html.escape(body)}</pre>"}
-        return {"image/svg+xml": svg, "text/plain": self.text()}
+        return {"text/html": svg_img(svg, self.text()), "image/svg+xml": svg,
+                "text/plain": self.text()}
+
+
+def svg_img(svg: str, alt: str) -> str:
+    """`svg` as an HTML image with `alt` text, which Jupyter shows even in untrusted notebooks.
+
+    Untrusted raw ``image/svg+xml`` falls back to text in JupyterLab (SVG may carry scripts);
+    HTML is sanitized instead, and an ``<img>`` with a ``data:`` URI survives the sanitizer
+    while the browser never runs scripts inside an image. A PNG would do too, but costs about
+    nine times the bytes of the SVG and blurs when zoomed.
+    """
+    check_text("svg", svg)
+    payload = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{payload}" alt="{html.escape(alt)}">'
 
 
 def flow(trace: pd.DataFrame, *, title: str = "who sent what to whom",
