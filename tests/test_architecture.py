@@ -94,7 +94,8 @@ def _unit(module: str) -> str:
 def _why_not(source: str, target: str) -> str | None:
     """None when `source` may import `target`, else the rule it breaks."""
     if target == "eventlab.resources" or source == "eventlab":
-        return None if source != "eventlab" or _layer(target) == "core" else "root imports core only"
+        ok = source != "eventlab" or _layer(target) == "core"
+        return None if ok else "the root package imports core only"
     have, want = _layer(source), _layer(target)
     if have is None or want is None:
         return f"{target} is outside the layers"
@@ -102,9 +103,9 @@ def _why_not(source: str, target: str) -> str | None:
         return f"{have} may not import {want} (it stands to the left)"
     if have == want == "engines" and _unit(source) != _unit(target) and _unit(target):
         return "an engine imports only core and its own package"
-    if have == want == "scenarios" and _unit(source) != _unit(target) and _unit(target):
-        if source != "eventlab.scenarios.presets":
-            return "a scenario imports no other scenario"
+    if (have == want == "scenarios" and _unit(source) != _unit(target) and _unit(target)
+            and source != "eventlab.scenarios.presets"):
+        return "a scenario imports no other scenario"
     return None
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from eventlab.core.config import param, resolve
-from eventlab.core.errors import check_choice
+from eventlab.core.errors import check_choice, describe
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.shop import Fault, ShopParams
 from eventlab.engines.workflow.definition import (
@@ -204,6 +204,8 @@ def order_process(config: Config) -> Process:
 
 def check_config(config: Any) -> Config:
     """`config` itself when it is a recap.Config; a TypeError naming what it is otherwise."""
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be recap.Config, got {describe(config)}")
     return config
 
 
