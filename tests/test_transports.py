@@ -71,7 +71,8 @@ def test_a_lossless_transport_delivers_each_copy_once_to_the_subscribers_of_its_
         name, plan):
     transport, monitor, payment = _deliver(MAKERS[name], plan)
     promise = transport.guarantees
-    assert promise.loss == 0.0 and promise.duplicates == 0.0
+    assert promise.loss == 0.0
+    assert promise.duplicates == 0.0
     assert sorted(monitor) == sorted(plan)
     assert sorted(payment) == sorted(p for p in plan if p[0] == "OrderPlacedEvent")
     # Whatever order a transport promises, it keeps.
@@ -87,9 +88,11 @@ def test_a_jittery_or_duplicating_transport_says_so_in_its_guarantees():
     assert Channel(world, "a", jitter=2.0).guarantees.ordering == "none"
     assert Channel(world, "b", loss=0.1).guarantees.loss == 0.1
     duplicating = Topic(world, "c", duplicates=0.2).guarantees
-    assert duplicating.duplicates == 0.2 and duplicating.ordering == "none"
+    assert duplicating.duplicates == 0.2
+    assert duplicating.ordering == "none"
     dual_write = RecapTransport(world, RecapConfig(outbox=False, crash_rate=0.1)).guarantees
-    assert dual_write.loss == 0.1 and dual_write.duplicates == 0.0
+    assert dual_write.loss == 0.1
+    assert dual_write.duplicates == 0.0
 
 
 def test_a_subscription_to_no_type_or_to_a_bare_string_is_refused():
