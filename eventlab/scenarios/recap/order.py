@@ -10,6 +10,7 @@ import simpy
 
 from eventlab.core.messages import Message
 from eventlab.core.world import World
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import total_of
 from eventlab.engines.workflow.definition import Element, Process
@@ -39,7 +40,7 @@ class OrderService:
         world.env.process(self.listen(bus.subscribe("Order", awaited)))
 
     def publish(self, inst: Instance, message_type: str, payload: dict[str, Any]) -> None:
-        self.bus.publish(self.world.message(message_type, sender="Order", key=inst.key,
+        self.bus.publish(RETAIL.make(self.world, message_type, sender="Order", key=inst.key,
                                             correlation_id=inst.correlation_id,
                                             payload=payload))
 

@@ -32,6 +32,7 @@ from eventlab.core.results import RunResult
 from eventlab.core.trace import case as trace_case
 from eventlab.core.world import World
 from eventlab.domains.retail.designs import SIDE_EFFECTS, command_rules, orchestrated_wiring
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.domains.retail.processes import OUTCOMES, VARIANTS, order_process, payment_process
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import Fault, ShopParams
@@ -154,7 +155,7 @@ class _Order:
         world.env.process(self.listen(bus.subscribe("Order", AWAITED)))
 
     def publish(self, inst: Instance, message_type: str, payload: dict[str, Any]) -> None:
-        self.bus.publish(self.world.message(message_type, sender="Order", key=inst.key,
+        self.bus.publish(RETAIL.make(self.world, message_type, sender="Order", key=inst.key,
                                             correlation_id=inst.correlation_id,
                                             payload=payload))
 
@@ -201,7 +202,7 @@ class _SideEffects:
         self.world = world
         self.done: dict[str, Counter[str]] = {r.do: Counter() for r in SIDE_EFFECTS}
         actions = {r.do: self._action(r.do) for r in SIDE_EFFECTS}
-        Reactor(world, bus, SIDE_EFFECTS, actions)
+        Reactor(world, bus, SIDE_EFFECTS, actions, catalogue=RETAIL)
 
     def _action(self, do: str) -> Action:
         def act(work: Work) -> Generator[simpy.Event, Any, Outcome]:
@@ -217,7 +218,8 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     world = World(config.seed)
     bus = Bus(world, latency=config.latency)
     retail = Retail(world, bus, config, faults)
-    Reactor(world, bus, command_rules(config.variant), retail.actions(), drop=retail.drop)
+    Reactor(world, bus, command_rules(config.variant), retail.actions(), catalogue=RETAIL,
+            drop=retail.drop)
     side = _SideEffects(world, bus) if config.side_effects else None
     order = _Order(world, bus, retail, config)
     retail.checkout()
