@@ -111,8 +111,8 @@ def test_bad_input_names_the_problem():
         outbox.Config(crash_at="somewhere")
     with pytest.raises(TypeError, match="commands must be an int"):
         outbox.Config(commands=2.5)
-    with pytest.raises(TypeError,
-                       match=r"config must be outbox\.Config \(or None for its defaults\), got dict"):
+    expected = r"config must be outbox\.Config \(or None for its defaults\), got dict"
+    with pytest.raises(TypeError, match=expected):
         outbox.run({"variant": "outbox"})
     with pytest.raises(ValueError, match="seeds must be an int between 1 and 200"):
         outbox.across_seeds(seeds=0)

@@ -10,7 +10,8 @@ follower fetch timers), and the member long-polls (``fetch_min_records=100``,
 ``fetch_max_wait=100``): fetching in batches is what Kafka consumers do. Messages come from a
 pool of 100 made before the clock starts, the same pool for both pipes.
 
-    python -m eventlab.engines.kafka.bench          # ratio, then 10k / 100k / 1M, each in a fresh process
+    python -m eventlab.engines.kafka.bench          # ratio, then 10k / 100k / 1M, each in a fresh
+    process
 
 Each row of the table runs in its own interpreter (after a 1000-message warm-up of the same
 pipe), so the peak memory shown is that run's own.
@@ -136,7 +137,8 @@ def peak_rss_mb() -> float:
 
 def _one(pipe: str, n: int) -> tuple[float, float]:
     """Run one pipe in a fresh interpreter: (seconds, peak MB of that process)."""
-    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe, str(n)],
+    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe,
+                          str(n)],
                          capture_output=True, text=True, check=True).stdout.split()
     return float(out[0]), float(out[1])
 

@@ -2,7 +2,8 @@
 
 A :class:`Rule` says "service S, on message X (and Y), when the payload says so, does Z and
 emits W (or V when Z fails)". The same rows drive the simulation (:class:`Reactor`) and the
-pictures and change counts of :mod:`eventlab.scenarios.retail.choreography`, so a diagram cannot disagree with
+pictures and change counts of :mod:`eventlab.scenarios.retail.choreography`, so a diagram cannot
+disagree with
 what ran. Choreographed services are rules on events; the services an orchestrator commands
 are rules on commands.
 

@@ -69,7 +69,8 @@ STEPS: dict[str, Step] = {
 PREVIOUS = {"payment": "Checkout", "inventory": "payment", "shipping": "inventory",
             "notification": "shipping", "loyalty": "shipping"}
 
-# A bad day: (order, service step, fault kind, value), as eventlab.scenarios.retail.orchestration.Fault takes them,
+# A bad day: (order, service step, fault kind, value), as
+# eventlab.scenarios.retail.orchestration.Fault takes them,
 # and the orders whose side-effect message the Notification or Loyalty service drops.
 BAD_DAY: tuple[Fault, ...] = (
     Fault(3, "payment", "drop"), Fault(8, "inventory", "drop"), Fault(13, "shipping", "drop"),
