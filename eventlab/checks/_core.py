@@ -1,24 +1,34 @@
 """The exercise-checker machinery: run a learner's answer on fixed cases, say one line.
 
-A checker never raises: an unfinished answer (``NotImplementedError``) is "not attempted",
-an exception or a wrong value is "✗" with the first failing case, and a correct answer is
-"✓". The line is the same on every run, so notebooks can be tested with their outputs.
+A checker never raises, whatever it is given: the untouched template is "not attempted",
+an exception, a wrong value or a function that does not return within its time budget is
+"✗" with the first failing case, and a correct answer is "✓". The line is one line of at
+most :data:`MAX_LINE` characters, the same on every run for the same answer.
+
+Predict-then-run exercises do not give the measured answer away on the first wrong try:
+the ✗ carries a hint; the second wrong try, or ``checks.reveal("3.3")``, shows the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
+
+from eventlab.checks._limit import TIME_LIMIT, Budget, TimeLimit
+from eventlab.checks._shapes import show
 
 NOT_ATTEMPTED = "not attempted"
 PASSED = "passed"
 FAILED = "failed"
+REVEALED = "revealed"
+MAX_LINE = 199
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict of a checker: `status` is not attempted / passed / failed."""
+    """The verdict of a checker: `status` is not attempted / passed / failed / revealed."""
 
     exercise: str
     status: str
@@ -45,14 +55,19 @@ class Case:
     expected: Any
 
 
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_LINE else text[:MAX_LINE - 1] + "…"
+
+
 def not_attempted(exercise: str) -> Feedback:
-    """The verdict for an answer that is still the stub."""
+    """The verdict for an answer that is still the template."""
     return Feedback(exercise, NOT_ATTEMPTED, f"Exercise {exercise}: not attempted yet")
 
 
 def failed(exercise: str, why: str) -> Feedback:
     """The verdict for a wrong answer, with the concrete failing case in `why`."""
-    return Feedback(exercise, FAILED, f"✗ Exercise {exercise}: {why}")
+    return Feedback(exercise, FAILED, _one_line(f"✗ Exercise {exercise}: {why}"))
 
 
 def passed(exercise: str, cases: int) -> Feedback:
@@ -61,40 +76,166 @@ def passed(exercise: str, cases: int) -> Feedback:
     return Feedback(exercise, PASSED, f"✓ Exercise {exercise} passed ({cases} {noun})")
 
 
-def check_function(exercise: str, answer: Any, cases: Sequence[Case],
-                   same: Callable[[Any, Any], bool] | None = None) -> Feedback:
-    """Call `answer(*case.args)` for every case and compare with `case.expected`."""
-    if answer is None:
+def is_template(function: Any) -> bool:
+    """True for a function whose whole body is ``raise NotImplementedError`` (the template).
+
+    Read from the compiled code, so it works for a function defined in a notebook cell: the
+    template names nothing but NotImplementedError and has no locals beyond its arguments;
+    a half-done answer that still raises it names more (its variables, the event's fields).
+    """
+    code = getattr(function, "__code__", None)
+    if not isinstance(code, CodeType):
+        return False
+    arguments = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) \
+        + bool(code.co_flags & 0x08)
+    nested = any(isinstance(c, CodeType) for c in code.co_consts)
+    return set(code.co_names) == {"NotImplementedError"} and code.co_nlocals == arguments \
+        and not nested
+
+
+class _Verdict(BaseException):
+    """Carries a ✗ out of the learner's function, through any simulation that called it.
+
+    A BaseException, so that no ``except Exception`` in between turns it into something
+    else; SimPy hands it on from the failing process to ``env.run()`` unchanged."""
+
+    def __init__(self, feedback: Feedback) -> None:
+        super().__init__(feedback)
+        self.feedback = feedback
+
+
+class Caller:
+    """Calls the learner's function within one time budget; turns a raise into a ✗."""
+
+    def __init__(self, exercise: str, function: Callable[..., Any], budget: Budget) -> None:
+        self.exercise = exercise
+        self.function = function
+        self.budget = budget
+
+    def __call__(self, description: str, *args: Any) -> Any:
+        """`function(*args)`; a raise or a runaway ends the check with a ✗ for `description`."""
+        try:
+            return self.budget.call(self.function, *args)
+        except TimeLimit:
+            raise _Verdict(failed(self.exercise, f"for {description} it did not return within "
+                                                 f"{self.budget.seconds:g} s in total (an "
+                                                 "endless loop?)")) from None
+        except _Verdict:
+            raise
+        except NotImplementedError:
+            raise _Verdict(failed(self.exercise, f"for {description} it raised "
+                                                 "NotImplementedError: the function is not "
+                                                 "finished yet")) from None
+        except Exception as err:  # a checker reports, it never raises
+            raise _Verdict(failed(self.exercise, f"for {description} it raised "
+                                                 f"{type(err).__name__}: {err}")) from None
+
+    def wrap(self, description: str) -> Callable[..., Any]:
+        """The learner's function as a plain callable, for a simulation to call many times."""
+        return lambda *args: self(description, *args)
+
+
+def judge(exercise: str, answer: Any, body: Callable[[Caller], Feedback], *,
+          seconds: float | None = None) -> Feedback:
+    """Check a function answer: `body` calls it through the :class:`Caller` it is given."""
+    if answer is None or answer is Ellipsis or is_template(answer):
         return not_attempted(exercise)
     if not callable(answer):
-        return failed(exercise, f"expected a function, got {type(answer).__name__}")
+        return failed(exercise, f"expected a function, got {type(answer).__name__} "
+                                f"{show(answer, 40)}")
+    caller = Caller(exercise, answer, Budget(TIME_LIMIT if seconds is None else seconds))
+    try:
+        return body(caller)
+    except _Verdict as verdict:
+        return verdict.feedback
+    except Exception as err:  # a checker reports, it never raises, whatever it is given
+        return failed(exercise, f"your answer could not be checked: {type(err).__name__}: "
+                                f"{err}")
+
+
+def check_function(exercise: str, answer: Any, cases: Sequence[Case],
+                   same: Callable[[Any, Any], bool] | None = None,
+                   shape: Callable[[Any], Any] | None = None) -> Feedback:
+    """Call `answer(*case.args)` for every case and compare with `case.expected`.
+
+    `shape` brings the answer into the expected's shape first (None: not that shape), so a
+    ✗ shows expected and got alike; `same` compares the two (default ``==``)."""
     equal = same or (lambda a, b: a == b)
-    for case in cases:
-        try:
-            got = answer(*case.args)
-        except NotImplementedError:
-            return not_attempted(exercise)
-        except Exception as err:  # a checker reports, it never raises
-            return failed(exercise, f"for {case.description} it raised "
-                                    f"{type(err).__name__}: {err}")
-        try:
-            ok = bool(equal(got, case.expected))
-        except Exception:  # an answer of the wrong shape cannot be compared
-            ok = False
-        if not ok:
-            return failed(exercise, f"for {case.description} expected {case.expected!r}, "
-                                    f"got {got!r}")
-    return passed(exercise, len(cases))
+
+    def body(call: Caller) -> Feedback:
+        for case in cases:
+            got = call(case.description, *case.args)
+            read = shape(got) if shape is not None else got
+            try:
+                ok = read is not None or case.expected is None
+                ok = ok and bool(equal(read, case.expected))
+            except Exception:  # an answer of the wrong shape cannot be compared
+                ok = False
+            if not ok:
+                said = show(read if read is not None else got)
+                return failed(exercise, f"for {case.description} expected "
+                                        f"{show(case.expected)}, got {said}")
+        return passed(exercise, len(cases))
+
+    return judge(exercise, answer, body)
 
 
-def check_value(exercise: str, answer: Any, expected: Any, *, what: str,
-                allowed: Sequence[Any] | None = None, source: str = "the run says") -> Feedback:
-    """Check a predicted value (predict-then-run exercises); `None` means not attempted."""
+# Predict-then-run exercises: how often each was answered wrong in this kernel, and how
+# to state its measured answer (registered by the checker modules).
+_wrong_tries: dict[str, int] = {}
+_revealers: dict[str, Callable[[], str]] = {}
+
+
+def revealer(exercise: str) -> Callable[[Callable[[], str]], Callable[[], str]]:
+    """Register the function that states exercise `exercise`'s measured answer."""
+    def register(function: Callable[[], str]) -> Callable[[], str]:
+        _revealers[exercise] = function
+        return function
+    return register
+
+
+def reveal_answer(exercise: str) -> Feedback:
+    """The measured answer of a predict-then-run exercise, as one line."""
+    if exercise not in _revealers:
+        options = ", ".join(sorted(_revealers)) or "none loaded"
+        raise ValueError(f"exercise must be a predict-then-run exercise such as '3.3', "
+                         f"got {exercise!r} (known: {options})")
+    return Feedback(exercise, REVEALED,
+                    _one_line(f"Exercise {exercise}: {_revealers[exercise]()}"))
+
+
+def forget_tries() -> None:
+    """Start every predict-then-run exercise at its first try again (used by tests)."""
+    _wrong_tries.clear()
+
+
+def wrong_prediction(exercise: str, said: str, hint: str) -> Feedback:
+    """A ✗ for a wrong prediction: a hint on the first try, the measured answer after."""
+    tries = _wrong_tries[exercise] = _wrong_tries.get(exercise, 0) + 1
+    if tries >= 2 and exercise in _revealers:
+        return failed(exercise, f"you said {said}; {_revealers[exercise]()}")
+    return failed(exercise, f"you said {said}, not what the run shows. Hint: {hint} "
+                            f"(second try, or checks.reveal({exercise!r}), shows the run)")
+
+
+def check_value(exercise: str, answer: Any, expected: Any, *, what: str, hint: str,
+                allowed: Sequence[Any] | None = None,
+                read: Callable[[Any], Any] | None = None) -> Feedback:
+    """Check a predicted value; `None` or ``...`` means not attempted.
+
+    `read` brings the answer into the expected's shape (None: unreadable), `allowed` names
+    the values that make sense at all."""
     if answer is None or answer is Ellipsis:
         return not_attempted(exercise)
-    if allowed is not None and answer not in allowed:
-        options = ", ".join(repr(a) for a in allowed)
-        return failed(exercise, f"{what} must be one of {options}; got {answer!r}")
-    if answer != expected:
-        return failed(exercise, f"{what}: you said {answer!r}, {source} {expected!r}")
+    try:
+        value = read(answer) if read is not None else answer
+        if allowed is not None and (value is None or value not in allowed):
+            options = ", ".join(repr(a) for a in allowed)
+            return failed(exercise, f"{what} must be one of {options}; got {show(answer)}")
+        if value is None:
+            return failed(exercise, f"{what}: {show(answer)} is not a number")
+        if value != expected:
+            return wrong_prediction(exercise, show(value), hint)
+    except Exception as err:  # a checker reports, it never raises
+        return failed(exercise, f"your answer could not be checked: {type(err).__name__}")
     return passed(exercise, 1)
