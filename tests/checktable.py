@@ -28,7 +28,9 @@ def verdict(checker: Callable[[Any], Feedback], answer: Any) -> tuple[Feedback, 
 
 def assert_one_line(feedback: Feedback) -> None:
     line = repr(feedback)
-    assert "\n" not in line and len(line) <= MAX_LINE, line
+    assert "\n" not in line, line
+    assert len(line) <= MAX_LINE, line
+    assert not line.endswith("…"), f"cut short: {line}"
 
 
 def assert_rejected(checker: Callable[[Any], Feedback], answer: Any) -> Feedback:

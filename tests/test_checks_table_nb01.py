@@ -8,8 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from checktable import assert_accepted, assert_not_attempted, assert_rejected, ids, \
-    never_returns
+from checktable import assert_accepted, assert_not_attempted, assert_rejected, ids, never_returns
 
 from eventlab import checks
 
@@ -25,12 +24,12 @@ WRONG_0_1 = [
 RIGHT_0_1 = [("lower case", "command"), ("capitalised, with spaces", " Command ")]
 
 
-@pytest.mark.parametrize("misconception, answer", WRONG_0_1, ids=ids(WRONG_0_1))
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_0_1, ids=ids(WRONG_0_1))
 def test_exercise_0_1_rejects(misconception, answer):
     assert_rejected(checks.exercise_0_1, answer)
 
 
-@pytest.mark.parametrize("approach, answer", RIGHT_0_1, ids=ids(RIGHT_0_1))
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_0_1, ids=ids(RIGHT_0_1))
 def test_exercise_0_1_accepts(approach, answer):
     assert_accepted(checks.exercise_0_1, answer)
 
@@ -99,15 +98,16 @@ def _newest_first_search(events):
     return moves.pop() if moves else ""
 
 
-RIGHT_1_1 = [("functools.reduce", _fold_with_reduce), ("the last of the moves", _newest_first_search)]
+RIGHT_1_1 = [("functools.reduce", _fold_with_reduce),
+             ("the last of the moves", _newest_first_search)]
 
 
-@pytest.mark.parametrize("misconception, answer", WRONG_1_1, ids=ids(WRONG_1_1))
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_1_1, ids=ids(WRONG_1_1))
 def test_exercise_1_1_rejects(misconception, answer):
     assert_rejected(checks.exercise_1_1, answer)
 
 
-@pytest.mark.parametrize("approach, answer", RIGHT_1_1, ids=ids(RIGHT_1_1))
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_1_1, ids=ids(RIGHT_1_1))
 def test_exercise_1_1_accepts(approach, answer):
     assert_accepted(checks.exercise_1_1, answer)
 
@@ -131,12 +131,12 @@ WRONG_1_2 = [
 RIGHT_1_2 = [("an int", 20), ("a numpy float", np.float64(20.0)), ("a Decimal", Decimal(20))]
 
 
-@pytest.mark.parametrize("misconception, answer", WRONG_1_2, ids=ids(WRONG_1_2))
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_1_2, ids=ids(WRONG_1_2))
 def test_exercise_1_2_rejects(misconception, answer):
     assert_rejected(checks.exercise_1_2, answer)
 
 
-@pytest.mark.parametrize("approach, answer", RIGHT_1_2, ids=ids(RIGHT_1_2))
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_1_2, ids=ids(RIGHT_1_2))
 def test_exercise_1_2_accepts(approach, answer):
     assert_accepted(checks.exercise_1_2, answer)
 
@@ -145,7 +145,8 @@ def test_exercise_1_2_hints_first_and_shows_the_run_on_the_second_try():
     from eventlab.checks._core import forget_tries
     forget_tries()
     first, second = checks.exercise_1_2(5), checks.exercise_1_2(5)
-    assert "Hint:" in repr(first) and "20" not in repr(first)
+    assert "Hint:" in repr(first)
+    assert "20" not in repr(first)
     assert "the run made 20 callbacks" in repr(second)
     assert repr(checks.reveal("1.2")) == "Exercise 1.2: the run made 20 callbacks to the CRM"
 
@@ -219,11 +220,11 @@ RIGHT_1_3 = [("the worked solution's order", _solution),
              ("replay and read-model columns first", _by_replay_and_reads)]
 
 
-@pytest.mark.parametrize("misconception, answer", WRONG_1_3, ids=ids(WRONG_1_3))
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_1_3, ids=ids(WRONG_1_3))
 def test_exercise_1_3_rejects(misconception, answer):
     assert_rejected(checks.exercise_1_3, answer)
 
 
-@pytest.mark.parametrize("approach, answer", RIGHT_1_3, ids=ids(RIGHT_1_3))
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_1_3, ids=ids(RIGHT_1_3))
 def test_exercise_1_3_accepts(approach, answer):
     assert_accepted(checks.exercise_1_3, answer)

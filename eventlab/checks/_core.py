@@ -214,8 +214,8 @@ def wrong_prediction(exercise: str, said: str, hint: str) -> Feedback:
     tries = _wrong_tries[exercise] = _wrong_tries.get(exercise, 0) + 1
     if tries >= 2 and exercise in _revealers:
         return failed(exercise, f"you said {said}; {_revealers[exercise]()}")
-    return failed(exercise, f"you said {said}, not what the run shows. Hint: {hint} "
-                            f"(second try, or checks.reveal({exercise!r}), shows the run)")
+    return failed(exercise, f"you said {said}. Hint: {hint} (try again; "
+                            f"checks.reveal({exercise!r}) shows the run)")
 
 
 def check_value(exercise: str, answer: Any, expected: Any, *, what: str, hint: str,

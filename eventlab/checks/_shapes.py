@@ -67,7 +67,7 @@ def as_mapping(value: Any) -> dict[Any, Any] | None:
     if isinstance(value, pd.DataFrame) and value.shape[1] in (2, 3):
         rows = value.itertuples(index=False, name=None)
         if value.shape[1] == 2:
-            return {a: b for a, b in rows}
+            return dict(rows)
         return {(a, b): c for a, b, c in rows}
     return None
 
@@ -84,19 +84,16 @@ def plain(value: Any) -> Any:
 
 
 def show(value: Any, limit: int = 70) -> str:
-    """A short repr that reads the same on every run: sets and dicts sorted, long cut."""
+    """A short repr that reads the same on every run: sets sorted, long ones cut."""
     value = plain(value)
     if isinstance(value, pd.Series | pd.DataFrame):
         text = f"a pandas {type(value).__name__} of {len(value)} rows"
     elif isinstance(value, set | frozenset):
         text = "{" + ", ".join(sorted(show(v, limit) for v in value)) + "}" if value \
             else "set()"
-    elif isinstance(value, Mapping):
-        try:
-            items = sorted(value.items(), key=lambda kv: repr(kv[0]))
-        except Exception:  # keys that cannot be ordered keep their order
-            items = list(value.items())
-        text = "{" + ", ".join(f"{show(k, limit)}: {show(v, limit)}" for k, v in items) + "}"
+    elif isinstance(value, Mapping):  # a dict keeps its (deterministic) insertion order
+        text = "{" + ", ".join(f"{show(k, limit)}: {show(v, limit)}"
+                               for k, v in value.items()) + "}"
     elif isinstance(value, float):
         text = f"{value:.10g}"
     else:
