@@ -17,7 +17,7 @@ from types import CodeType
 from typing import Any
 
 from eventlab.checks._limit import TIME_LIMIT, Budget, TimeLimit
-from eventlab.checks._shapes import show
+from eventlab.checks._shapes import difference, show
 
 NOT_ATTEMPTED = "not attempted"
 PASSED = "passed"
@@ -141,8 +141,7 @@ def judge(exercise: str, answer: Any, body: Callable[[Caller], Feedback], *,
     if answer is None or answer is Ellipsis or is_template(answer):
         return not_attempted(exercise)
     if not callable(answer):
-        return failed(exercise, f"expected a function, got {type(answer).__name__} "
-                                f"{show(answer, 40)}")
+        return failed(exercise, f"expected a function, got {type(answer).__name__}")
     caller = Caller(exercise, answer, Budget(TIME_LIMIT if seconds is None else seconds))
     try:
         return body(caller)
@@ -172,9 +171,8 @@ def check_function(exercise: str, answer: Any, cases: Sequence[Case],
             except Exception:  # an answer of the wrong shape cannot be compared
                 ok = False
             if not ok:
-                said = show(read if read is not None else got)
-                return failed(exercise, f"for {case.description} expected "
-                                        f"{show(case.expected)}, got {said}")
+                want, said = difference(case.expected, read if read is not None else got)
+                return failed(exercise, f"for {case.description} expected {want}, got {said}")
         return passed(exercise, len(cases))
 
     return judge(exercise, answer, body)
@@ -214,8 +212,8 @@ def wrong_prediction(exercise: str, said: str, hint: str) -> Feedback:
     tries = _wrong_tries[exercise] = _wrong_tries.get(exercise, 0) + 1
     if tries >= 2 and exercise in _revealers:
         return failed(exercise, f"you said {said}; {_revealers[exercise]()}")
-    return failed(exercise, f"you said {said}. Hint: {hint} (try again; "
-                            f"checks.reveal({exercise!r}) shows the run)")
+    return failed(exercise, f"you said {said}. Hint: {hint} (try again, or "
+                            f"checks.reveal({exercise!r}))")
 
 
 def check_value(exercise: str, answer: Any, expected: Any, *, what: str, hint: str,

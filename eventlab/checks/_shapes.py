@@ -103,3 +103,17 @@ def show(value: Any, limit: int = 70) -> str:
             text = f"a {type(value).__name__}"
     text = " ".join(text.split())  # one line
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def difference(expected: Any, got: Any) -> tuple[str, str]:
+    """(expected, got) shown alike; for two dicts only the first key where they differ."""
+    if isinstance(expected, Mapping) and isinstance(got, Mapping):
+        for key in [*expected, *(k for k in got if k not in expected)]:
+            if key not in got:
+                return f"{show(key)}: {show(expected[key])}", f"no {show(key)}"
+            if key not in expected:
+                return f"no {show(key)}", f"{show(key)}: {show(got[key])}"
+            if expected[key] != got[key]:
+                want, have = difference(expected[key], got[key])
+                return f"{show(key)}: {want}", f"{show(key)}: {have}"
+    return show(expected), show(got)
