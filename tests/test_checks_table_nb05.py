@@ -153,25 +153,25 @@ def test_exercise_5_2_accepts(approach, answer):
 
 
 # ---- 5.3: which variants never lose an event, which mail once ----------------------------------
-L, O = "never lose an event", "one mail per customer"
+LOSE, ONCE = "never lose an event", "one mail per customer"
 WRONG_5_3 = [
-    ("a phantom counts as a loss", {L: ["outbox", "outbox_inbox"], O: ["outbox_inbox"]}),
-    ("the outbox alone mails once", {L: ["publish_then_commit", "outbox", "outbox_inbox"],
-                                     O: ["outbox", "outbox_inbox"]}),
-    ("committing first is safe", {L: ["commit_then_publish", "outbox", "outbox_inbox"],
-                                  O: ["outbox_inbox"]}),
-    ("nothing is ever safe", {L: [], O: []}),
-    ("everything is safe", {L: ["commit_then_publish", "publish_then_commit", "outbox",
-                                "outbox_inbox"], O: ["outbox_inbox"]}),
-    ("a variant that does not exist", {L: ["inbox"], O: ["outbox_inbox"]}),
+    ("a phantom counts as a loss", {LOSE: ["outbox", "outbox_inbox"], ONCE: ["outbox_inbox"]}),
+    ("the outbox alone mails once", {LOSE: ["publish_then_commit", "outbox", "outbox_inbox"],
+                                     ONCE: ["outbox", "outbox_inbox"]}),
+    ("committing first is safe", {LOSE: ["commit_then_publish", "outbox", "outbox_inbox"],
+                                  ONCE: ["outbox_inbox"]}),
+    ("nothing is ever safe", {LOSE: [], ONCE: []}),
+    ("everything is safe", {LOSE: ["commit_then_publish", "publish_then_commit", "outbox",
+                                "outbox_inbox"], ONCE: ["outbox_inbox"]}),
+    ("a variant that does not exist", {LOSE: ["inbox"], ONCE: ["outbox_inbox"]}),
     ("a list instead of a dict", ["outbox", "outbox_inbox"]),
 ]
 RIGHT_5_3 = [
-    ("lists", {L: ["publish_then_commit", "outbox", "outbox_inbox"], O: ["outbox_inbox"]}),
-    ("sets and a single name", {L: {"outbox_inbox", "outbox", "publish_then_commit"},
-                                O: "outbox_inbox"}),
-    ("a Series of tuples", pd.Series({L: ("outbox", "publish_then_commit", "outbox_inbox"),
-                                      O: ("outbox_inbox",)})),
+    ("lists", {LOSE: ["publish_then_commit", "outbox", "outbox_inbox"], ONCE: ["outbox_inbox"]}),
+    ("sets and a single name", {LOSE: {"outbox_inbox", "outbox", "publish_then_commit"},
+                                ONCE: "outbox_inbox"}),
+    ("a Series of tuples", pd.Series({LOSE: ("outbox", "publish_then_commit", "outbox_inbox"),
+                                      ONCE: ("outbox_inbox",)})),
 ]
 
 
