@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
-from eventlab.checks._limit import TIME_LIMIT, Budget, TimeLimit
+from eventlab.checks._limit import TIME_LIMIT, Budget, Forbidden, TimeLimit
 from eventlab.checks._shapes import difference, show
 
 NOT_ATTEMPTED = "not attempted"
@@ -120,6 +120,10 @@ class Caller:
             raise _Verdict(failed(self.exercise, f"for {description} it did not return within "
                                                  f"{self.budget.seconds:g} s in total (an "
                                                  "endless loop?)")) from None
+        except Forbidden as name:
+            raise _Verdict(failed(self.exercise, f"for {description} it called {name}, which "
+                                                 "gives the answer away: write your own "
+                                                 "rules")) from None
         except _Verdict:
             raise
         except NotImplementedError:
@@ -136,13 +140,19 @@ class Caller:
 
 
 def judge(exercise: str, answer: Any, body: Callable[[Caller], Feedback], *,
-          seconds: float | None = None) -> Feedback:
-    """Check a function answer: `body` calls it through the :class:`Caller` it is given."""
+          seconds: float | None = None,
+          forbidden: Sequence[Callable[..., Any]] = ()) -> Feedback:
+    """Check a function answer: `body` calls it through the :class:`Caller` it is given.
+
+    A call to one of the `forbidden` functions (the library's own answer) is a ✗."""
     if answer is None or answer is Ellipsis or is_template(answer):
         return not_attempted(exercise)
     if not callable(answer):
         return failed(exercise, f"expected a function, got {type(answer).__name__}")
-    caller = Caller(exercise, answer, Budget(TIME_LIMIT if seconds is None else seconds))
+    banned = {f.__code__: f"{f.__module__.removeprefix('eventlab.')}.{f.__name__}"
+              for f in forbidden}
+    caller = Caller(exercise, answer, Budget(TIME_LIMIT if seconds is None else seconds,
+                                             forbidden=banned))
     try:
         return body(caller)
     except _Verdict as verdict:
@@ -154,7 +164,8 @@ def judge(exercise: str, answer: Any, body: Callable[[Caller], Feedback], *,
 
 def check_function(exercise: str, answer: Any, cases: Sequence[Case],
                    same: Callable[[Any, Any], bool] | None = None,
-                   shape: Callable[[Any], Any] | None = None) -> Feedback:
+                   shape: Callable[[Any], Any] | None = None,
+                   forbidden: Sequence[Callable[..., Any]] = ()) -> Feedback:
     """Call `answer(*case.args)` for every case and compare with `case.expected`.
 
     `shape` brings the answer into the expected's shape first (None: not that shape), so a
@@ -175,7 +186,7 @@ def check_function(exercise: str, answer: Any, cases: Sequence[Case],
                 return failed(exercise, f"for {case.description} expected {want}, got {said}")
         return passed(exercise, len(cases))
 
-    return judge(exercise, answer, body)
+    return judge(exercise, answer, body, forbidden=forbidden)
 
 
 # Predict-then-run exercises: how often each was answered wrong in this kernel, and how

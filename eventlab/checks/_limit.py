@@ -24,7 +24,7 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
@@ -42,6 +42,10 @@ class TimeLimit(BaseException):
     """Raised inside the learner's function when the budget is spent.
 
     A BaseException, so that an answer's ``except Exception:`` cannot swallow it."""
+
+
+class Forbidden(BaseException):
+    """Raised when the learner's function calls a function the exercise asks not to use."""
 
 
 _learner_files: dict[str, bool] = {}
@@ -63,10 +67,14 @@ def _is_learner_code(code: CodeType) -> bool:
 class Budget:
     """Seconds the learner's function may run in total, spread over any number of calls."""
 
-    def __init__(self, seconds: float = TIME_LIMIT, *, use_alarm: bool = True) -> None:
+    def __init__(self, seconds: float = TIME_LIMIT, *, use_alarm: bool = True,
+                 forbidden: Mapping[CodeType, str] | None = None) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
             raise ValueError(f"seconds must be a positive number, got {seconds!r}")
         self.seconds = float(seconds)
+        # the code of functions that give the answer away, by name: seen by the call hook
+        # however the learner imported them
+        self.forbidden = dict(forbidden or {})
         self.left = float(seconds)
         self.use_alarm = use_alarm
         self._deadline = 0.0
@@ -80,7 +88,11 @@ class Budget:
         return self._opcode_hook
 
     def _call_hook(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event != "call" or not _is_learner_code(frame.f_code):
+        if event != "call":
+            return None
+        if frame.f_code in self.forbidden:
+            raise Forbidden(self.forbidden[frame.f_code])
+        if not _is_learner_code(frame.f_code):
             return None
         if time.monotonic() > self._deadline:
             raise TimeLimit

@@ -106,7 +106,10 @@ def show(value: Any, limit: int = 70) -> str:
 
 
 def difference(expected: Any, got: Any) -> tuple[str, str]:
-    """(expected, got) shown alike; for two dicts only the first key where they differ."""
+    """(expected, got) shown alike; for two long dicts only the first key where they differ."""
+    whole = show(expected, 200), show(got, 200)
+    if max(len(whole[0]), len(whole[1])) <= 60:
+        return whole
     if isinstance(expected, Mapping) and isinstance(got, Mapping):
         for key in [*expected, *(k for k in got if k not in expected)]:
             if key not in got:
