@@ -17,7 +17,7 @@ from types import CodeType
 from typing import Any
 
 from eventlab.checks._limit import TIME_LIMIT, Budget, Forbidden, TimeLimit
-from eventlab.checks._shapes import difference, show
+from eventlab.checks._shapes import difference, kind_of, show
 
 NOT_ATTEMPTED = "not attempted"
 PASSED = "passed"
@@ -181,8 +181,11 @@ def check_function(exercise: str, answer: Any, cases: Sequence[Case],
                 ok = ok and bool(equal(read, case.expected))
             except Exception:  # an answer of the wrong shape cannot be compared
                 ok = False
+            if not ok and read is None and case.expected is not None:
+                return failed(exercise, f"for {case.description} expected "
+                                        f"{kind_of(case.expected)}, got {show(got, 50)}")
             if not ok:
-                want, said = difference(case.expected, read if read is not None else got)
+                want, said = difference(case.expected, read)
                 return failed(exercise, f"for {case.description} expected {want}, got {said}")
         return passed(exercise, len(cases))
 

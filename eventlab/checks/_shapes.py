@@ -120,3 +120,11 @@ def difference(expected: Any, got: Any) -> tuple[str, str]:
                 want, have = difference(expected[key], got[key])
                 return f"{show(key)}: {want}", f"{show(key)}: {have}"
     return show(expected), show(got)
+
+
+def kind_of(value: Any) -> str:
+    """What an expected value looks like, briefly: "a dict like {'a': 1, …}"."""
+    names = {dict: "a dict", list: "a list", tuple: "a tuple", str: "a string",
+             int: "a whole number", float: "a number", bool: "True or False"}
+    name = names.get(type(value), f"a {type(value).__name__}")
+    return f"{name} like {show(value, 45)}"
