@@ -62,8 +62,8 @@ def test_exercise_9_2_compares_every_open_trace_and_its_last_message():
     assert repr(checks.exercise_9_2(missing)) == (
         "✗ Exercise 9.2: 1 trace(s) never completed but are missing, for example trace-0020")
     wrong = {**answer, "trace-0017": "UpdateCreditCardCommand"}
-    assert "for trace-0017 expected the last message 'CreditCardUpdated', got 'UpdateCreditCardCommand'" in \
-        repr(checks.exercise_9_2(wrong))
+    assert ("for trace-0017 expected the last message 'CreditCardUpdated', got "
+            "'UpdateCreditCardCommand'") in repr(checks.exercise_9_2(wrong))
     assert "it did complete" in repr(checks.exercise_9_2({**answer, "trace-0001": "x"}))
     assert repr(checks.exercise_9_2([1, 2])).startswith("✗ Exercise 9.2: write a dict")
 
