@@ -106,7 +106,8 @@ def show(value: Any, limit: int = 70) -> str:
 
 
 def difference(expected: Any, got: Any) -> tuple[str, str]:
-    """(expected, got) shown alike; for two long dicts only the first key where they differ."""
+    """(expected, got) shown alike; for two long dicts only the first key where they differ,
+    for two long collections the first item one has and the other has not."""
     whole = show(expected, 200), show(got, 200)
     if max(len(whole[0]), len(whole[1])) <= 60:
         return whole
@@ -119,6 +120,14 @@ def difference(expected: Any, got: Any) -> tuple[str, str]:
             if expected[key] != got[key]:
                 want, have = difference(expected[key], got[key])
                 return f"{show(key)}: {want}", f"{show(key)}: {have}"
+    plain_types = list | tuple | set | frozenset
+    if isinstance(expected, plain_types) and isinstance(got, plain_types):
+        for item in expected:
+            if item not in got:
+                return f"{show(item)} among them", f"no {show(item)}"
+        for item in got:
+            if item not in expected:
+                return f"no {show(item)}", f"{show(item)} as well"
     return show(expected), show(got)
 
 
