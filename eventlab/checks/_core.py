@@ -11,6 +11,7 @@ the ✗ carries a hint; the second wrong try, or ``checks.reveal("3.3")``, shows
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import CodeType
@@ -74,6 +75,22 @@ def passed(exercise: str, cases: int) -> Feedback:
     """The verdict for an answer that passed `cases` cases."""
     noun = "case" if cases == 1 else "cases"
     return Feedback(exercise, PASSED, f"✓ Exercise {exercise} passed ({cases} {noun})")
+
+
+def never_raises(exercise: str) -> Callable[[Callable[[Any], Feedback]], Callable[[Any], Feedback]]:
+    """Wrap a checker so that an answer it did not foresee (an array where a pair was asked,
+    an object whose ``==`` or ``repr`` raises) gets a ✗ instead of a traceback."""
+    def wrap(checker: Callable[[Any], Feedback]) -> Callable[[Any], Feedback]:
+        @functools.wraps(checker)
+        def safe(answer: Any) -> Feedback:
+            try:
+                return checker(answer)
+            except Exception as err:  # a checker reports, it never raises
+                return failed(exercise, f"your answer could not be checked "
+                                        f"({type(err).__name__}): write it as the exercise "
+                                        "asks")
+        return safe
+    return wrap
 
 
 def is_template(function: Any) -> bool:

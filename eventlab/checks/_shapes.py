@@ -83,7 +83,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def show(value: Any, limit: int = 70) -> str:
+def show(value: Any, limit: int = 50) -> str:
     """A short repr that reads the same on every run: sets sorted, long ones cut."""
     value = plain(value)
     if isinstance(value, pd.Series | pd.DataFrame):

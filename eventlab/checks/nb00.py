@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventlab.checks._core import Feedback, check_value, revealer
+from eventlab.checks._core import Feedback, check_value, never_raises, revealer
 from eventlab.messages import MESSAGE_KINDS
 
 
@@ -18,6 +18,7 @@ def _reveal_0_1() -> str:
     return "CloseAccount is a 'command': an intent, addressed to the CRM, named as an order"
 
 
+@never_raises("0.1")
 def exercise_0_1(kind_of_close_account: Any) -> Feedback:
     """Exercise 0.1: is ``CloseAccount`` (customer to CRM) an event, a command or a query?"""
     return check_value("0.1", kind_of_close_account, "command",

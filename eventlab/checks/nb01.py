@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from eventlab import fowler
-from eventlab.checks._core import Case, Feedback, check_function, check_value, revealer
+from eventlab.checks._core import (
+    Case,
+    Feedback,
+    check_function,
+    check_value,
+    never_raises,
+    revealer,
+)
 from eventlab.checks._shapes import as_int
 from eventlab.messages import Event
 
@@ -29,6 +36,7 @@ _LOGS = [
 ]
 
 
+@never_raises("1.1")
 def exercise_1_1(current_address: Any) -> Feedback:
     """Exercise 1.1: fold a log of events into customer 42's current address."""
     cases = [Case(desc, (list(events),), want) for desc, events, want in _LOGS]
@@ -45,6 +53,7 @@ def _reveal_1_2() -> str:
     return f"the run made {_measured_callbacks()} callbacks to the CRM"
 
 
+@never_raises("1.2")
 def exercise_1_2(predicted_callbacks: Any) -> Feedback:
     """Exercise 1.2: predict the CRM's callbacks for notification, 4 consumers, 5 moves."""
     return check_value("1.2", predicted_callbacks, _measured_callbacks(), read=as_int,
@@ -70,6 +79,7 @@ def _which_pattern_cases() -> list[Case]:
     return cases
 
 
+@never_raises("1.3")
 def exercise_1_3(which_pattern: Any) -> Feedback:
     """Exercise 1.3: tell the pattern from a run's measurements alone."""
     return check_function("1.3", which_pattern, _which_pattern_cases())

@@ -14,6 +14,7 @@ from eventlab.checks._core import (
     Feedback,
     failed,
     judge,
+    never_raises,
     not_attempted,
     passed,
     revealer,
@@ -54,6 +55,7 @@ def _fee_logs() -> list[tuple[str, list[StoredEvent], int]]:
     ]
 
 
+@never_raises("2.1")
 def exercise_2_1(evolve_with_fees: Any) -> Feedback:
     """Exercise 2.1: extend the fold with a new event type, ``FeeCharged``."""
     logs = _fee_logs()
@@ -122,6 +124,7 @@ def _untouched(call: Caller, description: str) -> Callable[[Any, StoredEvent], A
     return step
 
 
+@never_raises("2.2")
 def exercise_2_2(spending_by_merchant: Any) -> Feedback:
     """Exercise 2.2: a projection (read model) of card spending per merchant."""
     def body(call: Caller) -> Feedback:
@@ -169,6 +172,7 @@ def _reveal_2_3() -> str:
     return f"the runs end with {dollars(with_any)} (any) and {dollars(with_exact)} (exact)"
 
 
+@never_raises("2.3")
 def exercise_2_3(predicted_balances: Any) -> Feedback:
     """Exercise 2.3: predict the balance after 3 clerks pay out 1,000 $ each, any vs exact."""
     if predicted_balances is None or predicted_balances is Ellipsis:

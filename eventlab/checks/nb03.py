@@ -9,6 +9,7 @@ from eventlab.checks._core import (
     Feedback,
     check_function,
     failed,
+    never_raises,
     not_attempted,
     passed,
     revealer,
@@ -33,6 +34,7 @@ _ACKS: tuple[tuple[tuple[float, ...], float], ...] = (
 )
 
 
+@never_raises("3.1")
 def exercise_3_1(quorum_size: Any) -> Feedback:
     """Exercise 3.1: the quorum of a replication group of n brokers."""
     cases = [Case(f"a replication group of {n} broker{'s' if n > 1 else ''}", (n,), n // 2 + 1)
@@ -40,6 +42,7 @@ def exercise_3_1(quorum_size: Any) -> Feedback:
     return check_function("3.1", quorum_size, cases, shape=as_int)
 
 
+@never_raises("3.2")
 def exercise_3_2(commit_time: Any) -> Feedback:
     """Exercise 3.2: when the leader may commit, given its followers' acknowledgement times."""
     cases = [Case(f"{len(acks)} follower{'s' if len(acks) != 1 else ''} acking at "
@@ -59,6 +62,7 @@ def _reveal_3_3() -> str:
     return f"the run committed {committed} requests in the minority; logs agree: {agree!r}"
 
 
+@never_raises("3.3")
 def exercise_3_3(predicted: Any) -> Feedback:
     """Exercise 3.3: a 7-broker cluster loses 3 brokers, the leader among them: predict."""
     if predicted is None or predicted is Ellipsis:

@@ -14,6 +14,7 @@ from eventlab.checks._core import (
     check_function,
     failed,
     judge,
+    never_raises,
     not_attempted,
     passed,
     revealer,
@@ -54,6 +55,7 @@ def _streams() -> list[tuple[str, list[Record]]]:
     return out
 
 
+@never_raises("5.1")
 def exercise_5_1(deliver: Any) -> Feedback:
     """Exercise 5.1: an idempotent consumer (inbox) that mails once per event."""
     streams = _streams()
@@ -105,6 +107,7 @@ def _public(answer: Any) -> Any:
     return as_mapping(answer) if answer is not None else None
 
 
+@never_raises("5.2")
 def exercise_5_2(to_public: Any) -> Feedback:
     """Exercise 5.2: translate internal events into the stable public event."""
     consent = Event(message_id="msg-0009", type="ConsentGiven", sender="Customer service",
@@ -146,6 +149,7 @@ def _reveal_5_3() -> str:
             f"{', '.join(truth[QUESTIONS[1]]) or 'none'}")
 
 
+@never_raises("5.3")
 def exercise_5_3(predicted: Any) -> Feedback:
     """Exercise 5.3: which variants never lose an event, and which mail exactly once?"""
     if predicted is None or predicted is Ellipsis:

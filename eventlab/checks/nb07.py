@@ -13,6 +13,7 @@ from eventlab.checks._core import (
     check_function,
     failed,
     judge,
+    never_raises,
     not_attempted,
     passed,
     revealer,
@@ -47,6 +48,7 @@ def _decision(answer: Any) -> str | None:
     return answer.strip().lower() if isinstance(answer, str) else None
 
 
+@never_raises("7.1")
 def exercise_7_1(delta_step: Any) -> Feedback:
     """Exercise 7.1: what a consumer does with a delta event (apply, duplicate, out of order)."""
     cases = [Case(desc, (copy, data), crm.delta_decision(copy, data))
@@ -74,6 +76,7 @@ def _reveal_7_2() -> str:
     return f"the runs left stale copies with {', '.join(sorted(stale_designs()))}"
 
 
+@never_raises("7.2")
 def exercise_7_2(predicted: Any) -> Feedback:
     """Exercise 7.2: predict which designs leave stale copies when events are reordered."""
     if predicted is None or predicted is Ellipsis:
@@ -95,6 +98,7 @@ def exercise_7_2(predicted: Any) -> Feedback:
 _CALLBACK_RUNS = ((1, 1), (3, 7), (5, 2), (8, 42))  # (consumers, seed)
 
 
+@never_raises("7.3")
 def exercise_7_3(callbacks_per_change: Any) -> Feedback:
     """Exercise 7.3: how many callbacks one change causes under notification."""
     def body(call: Caller) -> Feedback:

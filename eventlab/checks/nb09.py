@@ -10,7 +10,15 @@ from typing import Any
 import pandas as pd
 
 from eventlab import choreography, monitoring
-from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+from eventlab.checks._core import (
+    Case,
+    Feedback,
+    check_function,
+    failed,
+    never_raises,
+    not_attempted,
+    passed,
+)
 from eventlab.checks._shapes import as_int, as_items, as_mapping
 from eventlab.workflow import Fault
 
@@ -83,6 +91,7 @@ def _counts(answer: Any) -> dict[tuple[str, str], int] | None:
     return dict(sorted(out.items()))
 
 
+@never_raises("9.1")
 def exercise_9_1(directly_follows_counts: Any) -> Feedback:
     """Exercise 9.1: count every "a directly followed by b" per case, as process mining does."""
     cases = [Case(name, (log.copy(),), dict(sorted(_pairs(log).items())))
@@ -100,6 +109,7 @@ def recorded_never_completed() -> dict[str, str]:
     return {str(k): str(v) for k, v in last.items()}
 
 
+@never_raises("9.2")
 def exercise_9_2(never_completed: Any) -> Feedback:
     """Exercise 9.2: mine the recorded log: the traces that never completed, and where."""
     if never_completed is None or never_completed is Ellipsis:
@@ -153,6 +163,7 @@ def _milestones() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+@never_raises("9.3")
 def exercise_9_3(overdue: Callable[..., Any] | None) -> Feedback:
     """Exercise 9.3: the tracker's SLA rule, applied to a log at a given moment."""
     hand = _milestones()

@@ -14,6 +14,7 @@ from eventlab.checks._core import (
     Feedback,
     check_function,
     failed,
+    never_raises,
     not_attempted,
     passed,
     revealer,
@@ -69,6 +70,7 @@ _HAND_FLOWS: tuple[tuple[str, list[tuple[str, str, str, str]]], ...] = (
 )
 
 
+@never_raises("10.1")
 def exercise_10_1(who_knows_whom: Any) -> Feedback:
     """Exercise 10.1: from the message flows of a design, who depends on whom."""
     cases = []
@@ -107,6 +109,7 @@ def _reveal_10_2() -> str:
     return f"the run undid {_show(undone_when_payment_never_arrives())}"
 
 
+@never_raises("10.2")
 def exercise_10_2(undone: Any) -> Feedback:
     """Exercise 10.2: predict which compensations run (fetch first, payment never arrives)."""
     if undone is None or undone is Ellipsis:
@@ -149,6 +152,7 @@ def _reveal_10_3() -> str:
     return f"the runs: {orchestrated!r} (orchestrated), {chained!r} (choreographed)"
 
 
+@never_raises("10.3")
 def exercise_10_3(predicted: Any) -> Feedback:
     """Exercise 10.3: predict order 1's outcome in a 72-hour shipping strike, both ways."""
     if predicted is None or predicted is Ellipsis:

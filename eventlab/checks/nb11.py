@@ -10,6 +10,7 @@ from eventlab import recap
 from eventlab.checks._core import (
     Feedback,
     failed,
+    never_raises,
     not_attempted,
     passed,
     revealer,
@@ -44,6 +45,7 @@ def targets(result: recap.RecapResult) -> list[tuple[str, bool, str]]:
     ]
 
 
+@never_raises("11.1")
 def exercise_11_1(my_design: Any) -> Feedback:
     """Exercise 11.1: choose a design that meets the four targets on the bad day."""
     if my_design is None or my_design is Ellipsis:
@@ -88,6 +90,7 @@ def _reveal_11_2() -> str:
     return f"in the run, the lost messages nobody noticed were {', '.join(unnoticed_losses())}"
 
 
+@never_raises("11.2")
 def exercise_11_2(never_noticed: Any) -> Feedback:
     """Exercise 11.2: which lost message can no timer of the orchestrator notice?"""
     if never_noticed is None or never_noticed is Ellipsis:
@@ -127,6 +130,7 @@ def _reveal_11_3() -> str:
             f"{bucket_of(orders, four, one)!r}")
 
 
+@never_raises("11.3")
 def exercise_11_3(delivered_with_one_partition: Any) -> Feedback:
     """Exercise 11.3: predict how many orders one partition delivers on the bad day."""
     said = delivered_with_one_partition
