@@ -108,6 +108,7 @@ def test_only_the_untouched_template_counts_as_not_attempted():
     assert not is_template(half_done)
     assert not is_template(len)
     assert not is_template(lambda events: "")
+    assert not is_template(lambda events: NotImplementedError)
 
 
 def test_a_runaway_answer_gets_a_clear_verdict_within_the_budget(monkeypatch):

@@ -11,6 +11,7 @@ the ✗ carries a hint; the second wrong try, or ``checks.reveal("3.3")``, shows
 
 from __future__ import annotations
 
+import dis
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,8 +107,9 @@ def is_template(function: Any) -> bool:
     arguments = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) \
         + bool(code.co_flags & 0x08)
     nested = any(isinstance(c, CodeType) for c in code.co_consts)
+    raises = any(i.opname == "RAISE_VARARGS" for i in dis.get_instructions(code))
     return set(code.co_names) == {"NotImplementedError"} and code.co_nlocals == arguments \
-        and not nested
+        and not nested and raises  # `return NotImplementedError` is an answer, if a wrong one
 
 
 class _Verdict(BaseException):
