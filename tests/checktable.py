@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from eventlab.checks._core import FAILED, MAX_LINE, NOT_ATTEMPTED, PASSED, Feedback, forget_tries
+from eventlab.checks._core import FAILED, MAX_LINE, NOT_ATTEMPTED, PASSED, Feedback
 from eventlab.checks._limit import TIME_LIMIT
+from eventlab.checks._predict import forget_tries
 
 SLACK = 3.0  # seconds the checker itself may take beyond the learner's budget
 

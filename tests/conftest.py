@@ -2,7 +2,7 @@
 
 import pytest
 
-from eventlab.checks._core import forget_tries
+from eventlab.checks._predict import forget_tries
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import pytest
 
 from eventlab import checks, fowler
-from eventlab.checks._core import forget_tries
+from eventlab.checks._predict import forget_tries
 
 
 def current_address(events):

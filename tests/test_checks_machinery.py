@@ -15,8 +15,9 @@ from checktable import assert_one_line
 
 from eventlab import checks, kafka
 from eventlab.checks import _core
-from eventlab.checks._core import FAILED, NOT_ATTEMPTED, forget_tries, is_template, judge
+from eventlab.checks._core import FAILED, NOT_ATTEMPTED, is_template, judge
 from eventlab.checks._limit import Budget, Forbidden, TimeLimit
+from eventlab.checks._predict import forget_tries
 
 
 def spin(*_):

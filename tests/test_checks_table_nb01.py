@@ -142,7 +142,7 @@ def test_exercise_1_2_accepts(approach, answer):
 
 
 def test_exercise_1_2_hints_first_and_shows_the_run_on_the_second_try():
-    from eventlab.checks._core import forget_tries
+    from eventlab.checks._predict import forget_tries
     forget_tries()
     first, second = checks.exercise_1_2(5), checks.exercise_1_2(5)
     assert "Hint:" in repr(first)

@@ -11,7 +11,7 @@ import pytest
 from checktable import assert_accepted, assert_rejected, ids, never_returns
 
 from eventlab import bank, checks
-from eventlab.checks._core import forget_tries
+from eventlab.checks._predict import forget_tries
 
 
 # ---- 2.1: extend the fold with FeeCharged --------------------------------------------------

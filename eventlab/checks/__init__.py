@@ -15,7 +15,8 @@ import importlib
 import re
 from typing import Any
 
-from eventlab.checks._core import Case, Feedback, check_function, check_value, reveal_answer
+from eventlab.checks._core import Case, Feedback, check_function
+from eventlab.checks._predict import check_value, reveal_answer
 
 __all__ = ["Case", "Feedback", "check_function", "check_value", "reveal"]
 

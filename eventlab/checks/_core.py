@@ -4,9 +4,6 @@ A checker never raises, whatever it is given: the untouched template is "not att
 an exception, a wrong value or a function that does not return within its time budget is
 "✗" with the first failing case, and a correct answer is "✓". The line is one line of at
 most :data:`MAX_LINE` characters, the same on every run for the same answer.
-
-Predict-then-run exercises do not give the measured answer away on the first wrong try:
-the ✗ carries a hint; the second wrong try, or ``checks.reveal("3.3")``, shows the run.
 """
 
 from __future__ import annotations
@@ -57,7 +54,8 @@ class Case:
     expected: Any
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """`text` as one line of at most MAX_LINE characters (cut with an ellipsis)."""
     text = " ".join(text.split())
     return text if len(text) <= MAX_LINE else text[:MAX_LINE - 1] + "…"
 
@@ -69,7 +67,7 @@ def not_attempted(exercise: str) -> Feedback:
 
 def failed(exercise: str, why: str) -> Feedback:
     """The verdict for a wrong answer, with the concrete failing case in `why`."""
-    return Feedback(exercise, FAILED, _one_line(f"✗ Exercise {exercise}: {why}"))
+    return Feedback(exercise, FAILED, one_line(f"✗ Exercise {exercise}: {why}"))
 
 
 def passed(exercise: str, cases: int) -> Feedback:
@@ -153,10 +151,6 @@ class Caller:
             raise _Verdict(failed(self.exercise, f"for {description} it raised "
                                                  f"{type(err).__name__}: {err}")) from None
 
-    def wrap(self, description: str) -> Callable[..., Any]:
-        """The learner's function as a plain callable, for a simulation to call many times."""
-        return lambda *args: self(description, *args)
-
 
 def judge(exercise: str, answer: Any, body: Callable[[Caller], Feedback], *,
           seconds: float | None = None,
@@ -209,64 +203,3 @@ def check_function(exercise: str, answer: Any, cases: Sequence[Case],
         return passed(exercise, len(cases))
 
     return judge(exercise, answer, body, forbidden=forbidden)
-
-
-# Predict-then-run exercises: how often each was answered wrong in this kernel, and how
-# to state its measured answer (registered by the checker modules).
-_wrong_tries: dict[str, int] = {}
-_revealers: dict[str, Callable[[], str]] = {}
-
-
-def revealer(exercise: str) -> Callable[[Callable[[], str]], Callable[[], str]]:
-    """Register the function that states exercise `exercise`'s measured answer."""
-    def register(function: Callable[[], str]) -> Callable[[], str]:
-        _revealers[exercise] = function
-        return function
-    return register
-
-
-def reveal_answer(exercise: str) -> Feedback:
-    """The measured answer of a predict-then-run exercise, as one line."""
-    if exercise not in _revealers:
-        options = ", ".join(sorted(_revealers)) or "none loaded"
-        raise ValueError(f"exercise must be a predict-then-run exercise such as '3.3', "
-                         f"got {exercise!r} (known: {options})")
-    return Feedback(exercise, REVEALED,
-                    _one_line(f"Exercise {exercise}: {_revealers[exercise]()}"))
-
-
-def forget_tries() -> None:
-    """Start every predict-then-run exercise at its first try again (used by tests)."""
-    _wrong_tries.clear()
-
-
-def wrong_prediction(exercise: str, said: str, hint: str) -> Feedback:
-    """A ✗ for a wrong prediction: a hint on the first try, the measured answer after."""
-    tries = _wrong_tries[exercise] = _wrong_tries.get(exercise, 0) + 1
-    if tries >= 2 and exercise in _revealers:
-        return failed(exercise, f"you said {said}; {_revealers[exercise]()}")
-    return failed(exercise, f"you said {said}. Hint: {hint} (try again, or "
-                            f"checks.reveal({exercise!r}))")
-
-
-def check_value(exercise: str, answer: Any, expected: Any, *, what: str, hint: str,
-                allowed: Sequence[Any] | None = None,
-                read: Callable[[Any], Any] | None = None) -> Feedback:
-    """Check a predicted value; `None` or ``...`` means not attempted.
-
-    `read` brings the answer into the expected's shape (None: unreadable), `allowed` names
-    the values that make sense at all."""
-    if answer is None or answer is Ellipsis:
-        return not_attempted(exercise)
-    try:
-        value = read(answer) if read is not None else answer
-        if allowed is not None and (value is None or value not in allowed):
-            options = ", ".join(repr(a) for a in allowed)
-            return failed(exercise, f"{what} must be one of {options}; got {show(answer)}")
-        if value is None:
-            return failed(exercise, f"{what}: {show(answer)} is not a number")
-        if value != expected:
-            return wrong_prediction(exercise, show(value), hint)
-    except Exception as err:  # a checker reports, it never raises
-        return failed(exercise, f"your answer could not be checked: {type(err).__name__}")
-    return passed(exercise, 1)

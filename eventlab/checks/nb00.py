@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventlab.checks._core import Feedback, check_value, never_raises, revealer
+from eventlab.checks._core import Feedback, never_raises
+from eventlab.checks._predict import check_value, revealer
 from eventlab.messages import MESSAGE_KINDS
 
 

@@ -5,14 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from eventlab import fowler
-from eventlab.checks._core import (
-    Case,
-    Feedback,
-    check_function,
-    check_value,
-    never_raises,
-    revealer,
-)
+from eventlab.checks._core import Case, Feedback, check_function, never_raises
+from eventlab.checks._predict import check_value, revealer
 from eventlab.checks._shapes import as_int
 from eventlab.messages import Event
 

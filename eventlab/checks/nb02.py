@@ -17,9 +17,8 @@ from eventlab.checks._core import (
     never_raises,
     not_attempted,
     passed,
-    revealer,
-    wrong_prediction,
 )
+from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import CENT, as_items, as_number, show
 from eventlab.eventstore import InMemoryEventStore, fold
 from eventlab.projections import Projector

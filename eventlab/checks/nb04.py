@@ -12,9 +12,8 @@ from eventlab.checks._core import (
     never_raises,
     not_attempted,
     passed,
-    revealer,
-    wrong_prediction,
 )
+from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import as_int, as_items, show
 from eventlab.zeebe import jobs
 from eventlab.zeebe.cluster import instance_key

@@ -16,9 +16,8 @@ from eventlab.checks._core import (
     never_raises,
     not_attempted,
     passed,
-    revealer,
-    wrong_prediction,
 )
+from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import as_int, as_items, show
 
 _A, _B, _C = "Hauptstrasse 8, Berlin", "Marktplatz 9, Leipzig", "Ringstrasse 10, Wien"

@@ -17,9 +17,8 @@ from eventlab.checks._core import (
     never_raises,
     not_attempted,
     passed,
-    revealer,
-    wrong_prediction,
 )
+from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import as_items, show
 from eventlab.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
 from eventlab.workflow import Fault

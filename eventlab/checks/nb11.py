@@ -7,15 +7,8 @@ from functools import cache
 from typing import Any
 
 from eventlab import recap
-from eventlab.checks._core import (
-    Feedback,
-    failed,
-    never_raises,
-    not_attempted,
-    passed,
-    revealer,
-    wrong_prediction,
-)
+from eventlab.checks._core import Feedback, failed, never_raises, not_attempted, passed
+from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import show
 
 # What a learner may choose in 11.1; everything else (the shop, the day) stays as given.
