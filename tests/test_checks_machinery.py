@@ -4,6 +4,7 @@ verdicts, hint first and reveal, and no checker raising whatever a learner passe
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 import sys
 import time
@@ -121,6 +122,21 @@ def test_a_runaway_answer_gets_a_clear_verdict_within_the_budget(monkeypatch):
     assert "did not return within 0.5 s" in repr(feedback)
 
 
+def test_an_endless_generator_returned_by_the_answer_is_stopped_too(monkeypatch):
+    monkeypatch.setattr(_core, "TIME_LIMIT", 0.5)
+
+    def who_knows_whom(flows):
+        def pairs():
+            yield ("Order", "Payment")
+            while True:  # the loop runs only when the checker reads the second pair
+                pass
+        return pairs()
+
+    feedback = checks.exercise_10_1(who_knows_whom)
+    assert feedback.status == FAILED
+    assert "did not return within 0.5 s" in repr(feedback)
+
+
 def test_a_verdict_longer_than_one_line_is_cut_to_one_line():
     feedback = judge("9.9", lambda: None, lambda call: _core.failed("9.9", "x\n" * 300))
     assert "\n" not in repr(feedback)
@@ -170,7 +186,8 @@ class Hostile:
         raise RuntimeError("no repr")
 
 
-ODD_ANSWERS = [pd.Series([1, 2]), pd.DataFrame({"a": [1]}), np.array([[1, 2], [3, 4]]),
+ODD_ANSWERS = [itertools.count(), pd.Series([1, 2]),
+               pd.DataFrame({"a": [1]}), np.array([[1, 2], [3, 4]]),
                Hostile(), float("nan"), {"a": Hostile()}, [Hostile()], b"bytes", 10**400,
                lambda *a: Hostile(), lambda *a: pd.Series([True, False]), object()]
 

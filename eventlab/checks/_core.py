@@ -131,8 +131,13 @@ class Caller:
 
     def __call__(self, description: str, *args: Any) -> Any:
         """`function(*args)`; a raise or a runaway ends the check with a ✗ for `description`."""
+        return self.within(description, self.function, *args)
+
+    def within(self, description: str, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` on the learner's budget: also for reading what the learner's
+        function returned, since a generator it returned runs the learner's code then."""
         try:
-            return self.budget.call(self.function, *args)
+            return self.budget.call(function, *args)
         except TimeLimit:
             raise _Verdict(failed(self.exercise, f"for {description} it did not return within "
                                                  f"{self.budget.seconds:g} s in total (an "
@@ -188,7 +193,7 @@ def check_function(exercise: str, answer: Any, cases: Sequence[Case],
     def body(call: Caller) -> Feedback:
         for case in cases:
             got = call(case.description, *case.args)
-            read = shape(got) if shape is not None else got
+            read = call.within(case.description, shape, got) if shape is not None else got
             try:
                 ok = read is not None or case.expected is None
                 ok = ok and bool(equal(read, case.expected))

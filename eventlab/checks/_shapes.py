@@ -7,6 +7,7 @@ they first bring an answer into one plain shape here; ``None`` means "not that s
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 CENT = 0.005  # two amounts in dollars are equal when they round to the same cent
+MAX_ITEMS = 100_000  # more items than any answer to these exercises has
 
 
 def as_number(value: Any) -> float | None:
@@ -50,10 +52,11 @@ def as_items(value: Any) -> list[Any] | None:
             return [k for k, v in value.items() if v]
         return list(value)
     if isinstance(value, Iterable):
-        try:
-            return list(value)
+        try:  # at most MAX_ITEMS: an endless iterator (itertools.count()) is no answer
+            items = list(itertools.islice(value, MAX_ITEMS + 1))
         except Exception:  # an iterable that fails to iterate is not a collection
             return None
+        return items if len(items) <= MAX_ITEMS else None
     return None
 
 
