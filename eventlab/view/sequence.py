@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any, cast
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -42,29 +43,35 @@ def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> p
         # A crash belongs to no message, but to the story of the case it interrupts: a fault
         # of one of the case's actors at the very moment that actor handled the case.
         inside = trace.loc[mine.fillna(False)]
-        moments = {(str(a), float(m)) for a, m in zip(inside["actor"], inside["time"],
-                                                       strict=True) if not pd.isna(a)}
-        crashes = [i for i, r in zip(trace.index, trace.itertuples(), strict=True)
-                   if r.kind in ("fault", "drop") and pd.isna(r.correlation_id)
-                   and (str(r.actor), float(r.time)) in moments]
+        moments = {(str(r["actor"]), float(r["time"])) for r in _records(inside)
+                   if not pd.isna(r["actor"])}
+        crashes = [i for i, r in zip(trace.index, _records(trace), strict=True)
+                   if r["kind"] in ("fault", "drop") and pd.isna(r["correlation_id"])
+                   and (str(r["actor"]), float(r["time"])) in moments]
         rows = trace[mine.fillna(False) | trace.index.isin(crashes)]
-    sent = {str(r.message_id): str(r.actor) for r in rows.itertuples()
-            if r.kind == "send" and not pd.isna(r.message_id)}
-    out = []
-    for r in rows.itertuples():
-        what = str(r.message_type) if not pd.isna(r.message_type) else ""
-        if r.kind == "deliver":
-            source = sent.get(str(r.message_id), str(r.target) if not pd.isna(r.target) else "?")
-            out.append((r.time, source, str(r.actor), what, "message"))
-        elif r.kind in ("fault", "drop"):
-            detail = "" if pd.isna(r.detail) else str(r.detail)
-            out.append((r.time, str(r.actor), str(r.actor),
-                        f"{what}: {detail}" if what else detail, r.kind))
-        elif r.kind == "state" and what:
-            out.append((r.time, str(r.actor), str(r.actor), what, "state"))
+    records = _records(rows)
+    sent = {str(r["message_id"]): str(r["actor"]) for r in records
+            if r["kind"] == "send" and not pd.isna(r["message_id"])}
+    out: list[tuple[float, str, str, str, str]] = []
+    for r in records:
+        kind, actor, time = str(r["kind"]), str(r["actor"]), float(r["time"])
+        what = "" if pd.isna(r["message_type"]) else str(r["message_type"])
+        if kind == "deliver":
+            source = sent.get(str(r["message_id"]),
+                              "?" if pd.isna(r["target"]) else str(r["target"]))
+            out.append((time, source, actor, what, "message"))
+        elif kind in ("fault", "drop"):
+            detail = "" if pd.isna(r["detail"]) else str(r["detail"])
+            out.append((time, actor, actor, f"{what}: {detail}" if what else detail, kind))
+        elif kind == "state" and what:
+            out.append((time, actor, actor, what, "state"))
     table = pd.DataFrame(out[:limit], columns=list(COLUMNS[1:]))
     table.insert(0, "step", range(1, len(table) + 1))
     return table
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 def sequence(trace: pd.DataFrame, *, case: str | None = None,
@@ -90,20 +97,21 @@ def sequence(trace: pd.DataFrame, *, case: str | None = None,
         axes.plot([i, i], [0.3, bottom], color="#bdc1c6", linewidth=1.0, zorder=0)
         axes.text(i, 0, textwrap.fill(lane, 14), ha="center", va="bottom", fontsize=FONT,
                   fontweight="bold")
-    for row in table.itertuples():
-        y = row.step
-        axes.text(-0.6, y, f"{row.time:.4g}", ha="right", va="center", fontsize=FONT,
-                  color="#5f6368")
-        if row.kind == "message":
-            axes.annotate("", xy=(x[row.to], y), xytext=(x[row._3], y),
+    for row in _records(table):
+        y, to, what = float(row["step"]), str(row["to"]), str(row["what"])
+        axes.text(-0.6, y, f"{float(row['time']):.4g}", ha="right", va="center",
+                  fontsize=FONT, color="#5f6368")
+        if row["kind"] == "message":
+            start = x[str(row["from"])]
+            axes.annotate("", xy=(x[to], y), xytext=(start, y),
                           arrowprops={"arrowstyle": "-|>", "color": "#1a73e8", "lw": 1.2})
-            middle = (x[row.to] + x[row._3]) / 2
-            axes.text(middle, y - 0.12, row.what, ha="center", va="bottom", fontsize=FONT)
+            axes.text((x[to] + start) / 2, y - 0.12, what, ha="center", va="bottom",
+                      fontsize=FONT)
         else:
-            marker, colour = MARKS[row.kind]
-            axes.plot([x[row.to]], [y], marker=marker, color=colour, markersize=8)
-            axes.text(x[row.to] + 0.08, y, row.what[:70], ha="left", va="center",
-                      fontsize=FONT, color=colour)
+            marker, colour = MARKS[str(row["kind"])]
+            axes.plot([x[to]], [y], marker=marker, color=colour, markersize=8)
+            axes.text(x[to] + 0.08, y, what[:70], ha="left", va="center", fontsize=FONT,
+                      color=colour)
     axes.set_xlim(-1.2, len(lanes) - 0.2)
     axes.set_ylim(bottom, -0.8)
     axes.axis("off")
