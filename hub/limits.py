@@ -72,6 +72,22 @@ def memory_peak(name: str) -> int:
     return int(peak.read_text()) if peak.exists() else 0
 
 
+def memory_limit(name: str) -> int:
+    """The learner's memory limit in bytes (0 if they have no cgroup)."""
+    limit = group_dir("memory", name) / "memory.limit_in_bytes"
+    return int(limit.read_text()) if limit.exists() else 0
+
+
+def confined(pid: int, name: str) -> bool:
+    """Whether process `pid` is in the learner's memory and cpu cgroups."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return False
+    paths = {c: p for _, cs, p in (line.split(":", 2) for line in lines) for c in cs.split(",")}
+    return all(paths.get(c, "").endswith(f"/{PARENT}/{name}") for c in ("memory", "cpu"))
+
+
 def release(name: str) -> None:
     """Remove the learner's cgroups once their processes are gone (ignored if some remain)."""
     for controller in ("memory", "cpu"):

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import pwd
 import statistics
 import sys
 import time
@@ -55,6 +56,7 @@ for _what, _act in {
         _results[_what] = "refused"
 print(json.dumps(_results))
 """
+SYSTEM_ACCOUNT = "daemon"         # exists on every Debian-like system, never a learner
 PASSWORD = "workshop-{name}-pw"   # deterministic, long enough for min_password_length
 
 
@@ -71,6 +73,8 @@ class Learner:
     widget_s: float = 0.0
     rss_mb: float = 0.0
     peak_mb: float = 0.0
+    mem_limit_mb: float = 0.0   # the memory cgroup's limit (0: limits not enforced here)
+    confined: bool = False      # every process of the learner sits in their cgroups
     errors: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -83,7 +87,13 @@ class Report:
     wrong_password_status: int = 0
     isolation: dict[str, str] = dataclasses.field(default_factory=dict)
     survived_kill: bool = False
+    system_account_refused: bool = False
     leftovers: list[str] = dataclasses.field(default_factory=list)
+    hub_cpu_s: float = 0.0          # CPU the hub, proxy and culler used while all ran at once
+    learners_cpu_s: float = 0.0     # CPU all learners' servers and kernels used meanwhile
+    hub_pid: int = 0                # what the hub ran as, to check that all is gone after
+    hub_folder: str = ""
+    uids: list[int] = dataclasses.field(default_factory=list)
     total_s: float = 0.0
 
     @property
@@ -99,6 +109,7 @@ class Report:
     def ok(self) -> bool:
         return (all(not learner.errors for learner in self.learners)
                 and self.wrong_password_status == 403 and self.survived_kill
+                and self.system_account_refused
                 and all(v == "refused" for v in self.isolation.values()) and not self.leftovers)
 
 
@@ -176,6 +187,26 @@ async def _notebook_and_widget(learner: Learner, kernel: Kernel,
             learner.errors.append(f"widget re-run: {reply.error}")
 
 
+def _hub_processes(hub: TestHub) -> list[psutil.Process]:
+    """The hub and what it runs as root: the proxy and the idle culler."""
+    try:
+        main = psutil.Process(hub.proc.pid)
+        return [main, *(p for p in main.children() if p.uids().real == 0)]
+    except psutil.Error:
+        return []
+
+
+def _cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 def _memory(learner: Learner) -> None:
     """Resident memory of everything running as the learner (server + kernel), and its peak."""
     rss = 0
@@ -186,6 +217,9 @@ def _memory(learner: Learner) -> None:
             continue
     learner.rss_mb = rss / 2**20
     learner.peak_mb = limits.memory_peak(learner.name) / 2**20
+    learner.mem_limit_mb = limits.memory_limit(learner.name) / 2**20
+    procs = learner_processes([learner.name])
+    learner.confined = bool(procs) and all(limits.confined(p.pid, learner.name) for p in procs)
 
 
 async def _probe_isolation(a: Learner, b: Learner, report: Report) -> None:
@@ -224,6 +258,17 @@ async def _kill_kernel_and_recover(hub: TestHub, learner: Learner, report: Repor
                             and reply.stdout.strip() == "42")
 
 
+async def _refuse_system_account(hub: TestHub, report: Report) -> None:
+    """Logging in as an existing system account (here `daemon`) must not start a server."""
+    await call("POST", f"{hub.api}/users/{SYSTEM_ACCOUNT}", hub.token, {})
+    code, _ = await call("POST", f"{hub.api}/users/{SYSTEM_ACCOUNT}/server", hub.token)
+    await asyncio.sleep(1)
+    _, user = await call("GET", f"{hub.api}/users/{SYSTEM_ACCOUNT}", hub.token)
+    started = bool((user or {}).get("servers", {}).get("", {}).get("ready"))
+    report.system_account_refused = code >= 400 and not started and hub.alive()
+    await call("DELETE", f"{hub.api}/users/{SYSTEM_ACCOUNT}", hub.token)
+
+
 async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
     people = report.learners
     await asyncio.gather(*(_login(hub, learner, report) for learner in people))
@@ -234,6 +279,7 @@ async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
         return
     for learner in people:
         learner.home = str(Path(hub.folder) / "homes" / learner.name)
+        report.uids.append(pwd.getpwnam(learner.name).pw_uid)
     cells = await _code_cells(people[0])
 
     # One learner alone: the single-learner time the CPU-bound limit is computed from.
@@ -250,9 +296,14 @@ async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
     for kernel in kernels:
         await kernel.open()
     own_cells = [await _code_cells(learner) for learner in people]
+    hub_before, people_before = _cpu_seconds(_hub_processes(hub)), _cpu_seconds(
+        learner_processes([x.name for x in people]))
     await asyncio.gather(*(_notebook_and_widget(learner, kernel, cells)
                            for learner, kernel, cells in zip(people, kernels, own_cells,
                                                              strict=True)))
+    report.hub_cpu_s = _cpu_seconds(_hub_processes(hub)) - hub_before
+    report.learners_cpu_s = (_cpu_seconds(learner_processes([x.name for x in people]))
+                             - people_before)
     for learner in people:
         _memory(learner)
     for kernel in kernels:
@@ -261,6 +312,7 @@ async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
     if len(people) >= 2:
         await _probe_isolation(people[0], people[1], report)
     await _kill_kernel_and_recover(hub, people[0], report)
+    await _refuse_system_account(hub, report)
 
 
 def run(count: int, *, mem_mb: int = 1024, cpus: float = 1.0,
@@ -274,14 +326,13 @@ def run(count: int, *, mem_mb: int = 1024, cpus: float = 1.0,
     report = Report([Learner(name) for name in names], os.cpu_count() or 1)
     started = time.monotonic()
     with running_hub(names, mem_mb=mem_mb, cpus=cpus) as hub:
+        report.hub_pid, report.hub_folder = hub.proc.pid, str(hub.folder)
         try:
             asyncio.run(asyncio.wait_for(_scenario(hub, report, start_timeout=timeout / 2),
                                          timeout))
         except TimeoutError:
             report.learners[0].errors.append(f"the load test passed its {timeout:.0f} s limit")
-        hub_procs = [psutil.Process(hub.proc.pid), *psutil.Process(hub.proc.pid).children()]
-        report.hub_rss_mb = sum(p.memory_info().rss for p in hub_procs
-                                if p.username() == "root") / 2**20
+        report.hub_rss_mb = sum(p.memory_info().rss for p in _hub_processes(hub)) / 2**20
     report.leftovers = hub.leftovers
     report.total_s = time.monotonic() - started
     return report
@@ -306,11 +357,19 @@ def render(report: Report) -> str:
             f"max start {max(x.start_s for x in report.learners):.1f} s; "
             f"median RSS per learner {statistics.median(x.rss_mb for x in report.learners):.0f} MB"
             f", max peak {max(x.peak_mb for x in report.learners):.0f} MB; "
-            f"hub + proxy {report.hub_rss_mb:.0f} MB",
+            f"hub + proxy + culler {report.hub_rss_mb:.0f} MB",
+            f"CPU while all ran at once: learners {report.learners_cpu_s:.1f} s, "
+            f"hub + proxy + culler {report.hub_cpu_s:.1f} s",
         ]
     rows += [f"wrong password: HTTP {report.wrong_password_status}",
              f"isolation: {json.dumps(report.isolation)}",
              f"hub survived a killed kernel: {report.survived_kill}",
+             f"login as the system account {SYSTEM_ACCOUNT!r} got no server: "
+             f"{report.system_account_refused}",
+             "memory limit per learner: "
+             + ", ".join(sorted({f"{x.mem_limit_mb:.0f} MB" for x in report.learners}))
+             + f"; every learner process inside its cgroups: "
+               f"{all(x.confined for x in report.learners)}",
              f"left running after stop: {report.leftovers or 'nothing'}",
              f"total {report.total_s:.0f} s; {'PASS' if report.ok else 'FAIL'}"]
     return "\n".join(rows)

@@ -28,6 +28,16 @@ WORKBOOK = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
 
 
+def proxy_command() -> str | None:
+    """configurable-http-proxy: as tasks.py installs it (.venv/node), else from PATH."""
+    named = os.environ.get("EVENTLAB_HUB_PROXY")
+    local = WORKBOOK / ".venv" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
+    for candidate in (named, str(local), shutil.which("configurable-http-proxy")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
 def free_ports(count: int = 3) -> int:
     """A port p such that p .. p+count-1 are free on 127.0.0.1 (proxy, hub, proxy API)."""
     for _ in range(200):
@@ -117,7 +127,7 @@ def running_hub(names: list[str], mem_mb: int = 1024, cpus: float = 1.0,
            "EVENTLAB_HUB_STATE": str(folder / "state"), "EVENTLAB_HUB_HOMES": str(folder / "homes"),
            "EVENTLAB_HUB_IP": "127.0.0.1", "EVENTLAB_HUB_PORT": str(port),
            "EVENTLAB_HUB_API_TOKEN": token, "EVENTLAB_HUB_MEM_MB": str(mem_mb),
-           "EVENTLAB_HUB_CPUS": str(cpus)}
+           "EVENTLAB_HUB_CPUS": str(cpus), "EVENTLAB_HUB_PROXY": proxy_command() or ""}
     jupyterhub = Path(sys.executable).parent / "jupyterhub"
     with (folder / "hub.log").open("wb") as log:
         proc = subprocess.Popen([str(jupyterhub), "-f", str(CONFIG)], cwd=folder, env=env,
