@@ -93,10 +93,8 @@ def copy_missing(source: Path, target: Path, solutions: bool) -> list[Path]:
 def copy_workbook(account: pwd.struct_passwd, workbook: Path, solutions: bool) -> None:
     """Run `copy_missing` as the learner, into ~/eventlab/notebooks."""
     target = Path(account.pw_dir) / COPY_DIR / "notebooks"
-    code = ("import sys; from pathlib import Path; from hub.learners import copy_missing; "
-            "copy_missing(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == '1')")
-    subprocess.run([sys.executable, "-c", code, str(workbook / "notebooks"), str(target),
-                    "1" if solutions else "0"],
-                   user=account.pw_uid, group=account.pw_gid, extra_groups=[],
+    command = [sys.executable, "-m", "hub.copy_notebooks", str(workbook / "notebooks"),
+               str(target), *(["--solutions"] if solutions else [])]
+    subprocess.run(command, user=account.pw_uid, group=account.pw_gid, extra_groups=[],
                    cwd=account.pw_dir, env={"PYTHONPATH": str(workbook), "HOME": account.pw_dir},
                    check=True, capture_output=True, text=True, umask=0o077)
