@@ -26,7 +26,7 @@ import psutil
 
 from hub import limits
 from hub.kernel import Kernel, call
-from hub.process import TestHub, learner_processes, running_hub
+from hub.process import ADMIN, TestHub, learner_processes, running_hub
 
 NOTEBOOK = "notebooks/00_start_here.ipynb"
 # The widget path of notebook 00 §4: build the panel, then move one slider the way a learner
@@ -88,6 +88,9 @@ class Report:
     isolation: dict[str, str] = dataclasses.field(default_factory=dict)
     survived_kill: bool = False
     system_account_refused: bool = False
+    culler_running: bool = False
+    facilitator_saw: list[str] = dataclasses.field(default_factory=list)  # running servers
+    facilitator_restart_s: float = 0.0   # stop + start of one learner's server by the admin
     leftovers: list[str] = dataclasses.field(default_factory=list)
     hub_cpu_s: float = 0.0          # CPU the hub, proxy and culler used while all ran at once
     learners_cpu_s: float = 0.0     # CPU all learners' servers and kernels used meanwhile
@@ -109,7 +112,9 @@ class Report:
     def ok(self) -> bool:
         return (all(not learner.errors for learner in self.learners)
                 and self.wrong_password_status == 403 and self.survived_kill
-                and self.system_account_refused
+                and self.system_account_refused and self.culler_running
+                and self.facilitator_saw == [x.name for x in self.learners]
+                and self.facilitator_restart_s > 0
                 and all(v == "refused" for v in self.isolation.values()) and not self.leftovers)
 
 
@@ -269,8 +274,40 @@ async def _refuse_system_account(hub: TestHub, report: Report) -> None:
     await call("DELETE", f"{hub.api}/users/{SYSTEM_ACCOUNT}", hub.token)
 
 
+def _culler_running(hub: TestHub) -> bool:
+    return any("jupyterhub_idle_culler" in " ".join(p.cmdline()) for p in _hub_processes(hub))
+
+
+async def _facilitator_restarts(hub: TestHub, learner: Learner, report: Report) -> None:
+    """The admin lists who is running, then restarts one learner's server."""
+    auth = {"auth": {"username": ADMIN, "password": PASSWORD.format(name=ADMIN)}}
+    code, body = await call("POST", f"{hub.api}/users/{ADMIN}/tokens", "", auth)
+    if code != 201:
+        learner.errors.append(f"the facilitator could not log in: HTTP {code}")
+        return
+    token = body["token"]
+    _, users = await call("GET", f"{hub.api}/users?state=ready", token)
+    report.facilitator_saw = sorted(u["name"] for u in users or [])
+    started = time.monotonic()
+    code, _ = await call("DELETE", f"{hub.api}/users/{learner.name}/server", token)
+    while code in (200, 202, 204) and time.monotonic() - started < 120:
+        _, user = await call("GET", f"{hub.api}/users/{learner.name}", token)
+        if not (user or {}).get("servers"):
+            break
+        await asyncio.sleep(0.5)
+    code, _ = await call("POST", f"{hub.api}/users/{learner.name}/server", token)
+    while code in (201, 202) and time.monotonic() - started < 300:
+        _, user = await call("GET", f"{hub.api}/users/{learner.name}", token)
+        if (user or {}).get("servers", {}).get("", {}).get("ready"):
+            report.facilitator_restart_s = time.monotonic() - started
+            return
+        await asyncio.sleep(0.5)
+    learner.errors.append("the facilitator's restart of this server did not complete")
+
+
 async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
     people = report.learners
+    report.culler_running = _culler_running(hub)
     await asyncio.gather(*(_login(hub, learner, report) for learner in people))
     await asyncio.gather(*(_start(hub, learner, start_timeout)
                            for learner in people if learner.token))
@@ -313,6 +350,7 @@ async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
         await _probe_isolation(people[0], people[1], report)
     await _kill_kernel_and_recover(hub, people[0], report)
     await _refuse_system_account(hub, report)
+    await _facilitator_restarts(hub, people[-1], report)
 
 
 def run(count: int, *, mem_mb: int = 1024, cpus: float = 1.0,
@@ -366,6 +404,10 @@ def render(report: Report) -> str:
              f"hub survived a killed kernel: {report.survived_kill}",
              f"login as the system account {SYSTEM_ACCOUNT!r} got no server: "
              f"{report.system_account_refused}",
+             f"idle culler running: {report.culler_running}",
+             f"the facilitator saw running: {', '.join(report.facilitator_saw) or 'nobody'}; "
+             f"restarted {report.learners[-1].name}'s server in "
+             f"{report.facilitator_restart_s:.1f} s",
              "memory limit per learner: "
              + ", ".join(sorted({f"{x.mem_limit_mb:.0f} MB" for x in report.learners}))
              + f"; every learner process inside its cgroups: "

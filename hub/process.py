@@ -26,6 +26,7 @@ from hub import learners, limits
 
 WORKBOOK = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
+ADMIN = "facilitator"   # the admin of every test hub (never started, so no system account)
 
 
 def proxy_command() -> str | None:
@@ -126,7 +127,8 @@ def running_hub(names: list[str], mem_mb: int = 1024, cpus: float = 1.0,
     env = {**os.environ, "PYTHONPATH": str(WORKBOOK),
            "EVENTLAB_HUB_STATE": str(folder / "state"), "EVENTLAB_HUB_HOMES": str(folder / "homes"),
            "EVENTLAB_HUB_IP": "127.0.0.1", "EVENTLAB_HUB_PORT": str(port),
-           "EVENTLAB_HUB_API_TOKEN": token, "EVENTLAB_HUB_MEM_MB": str(mem_mb),
+           "EVENTLAB_HUB_API_TOKEN": token, "EVENTLAB_HUB_ADMIN": ADMIN,
+           "EVENTLAB_HUB_MEM_MB": str(mem_mb),
            "EVENTLAB_HUB_CPUS": str(cpus), "EVENTLAB_HUB_PROXY": proxy_command() or ""}
     jupyterhub = Path(sys.executable).parent / "jupyterhub"
     with (folder / "hub.log").open("wb") as log:

@@ -137,6 +137,18 @@ def test_a_wrong_password_is_refused_and_a_system_account_gets_no_server(two_lea
 
 
 @needs_hub
+def test_the_facilitator_sees_who_is_running_and_can_restart_a_learners_server(two_learners):
+    assert two_learners.facilitator_saw == ["loadtest01", "loadtest02"]
+    assert two_learners.facilitator_restart_s > 0
+    assert two_learners.learners[-1].errors == []
+
+
+@needs_hub
+def test_the_idle_culler_runs_beside_the_hub(two_learners):
+    assert two_learners.culler_running
+
+
+@needs_hub
 def test_the_hub_survives_a_learners_kernel_being_killed(two_learners):
     assert two_learners.survived_kill
 
