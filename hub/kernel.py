@@ -18,6 +18,10 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 
+class KernelDiedError(ConnectionError):
+    """The kernel process ended (killed, or out of memory) during an execution."""
+
+
 @dataclasses.dataclass
 class Reply:
     """What one execution printed, and the error it raised (empty when it succeeded)."""
@@ -85,9 +89,12 @@ class Kernel:
                 if raw is None:
                     raise ConnectionError(f"the kernel's websocket closed while running {msg_id}")
                 msg = json.loads(raw)
+                kind, content = msg["header"]["msg_type"], msg["content"]
+                if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                    # The server announces a dead kernel without a parent: stop waiting.
+                    raise KernelDiedError(f"the kernel died while running {msg_id}")
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
-                kind, content = msg["header"]["msg_type"], msg["content"]
                 if kind == "stream" and content.get("name") == "stdout":
                     stdout.append(content["text"])
                 elif kind == "execute_reply":

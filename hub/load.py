@@ -88,12 +88,16 @@ class Report:
     isolation: dict[str, str] = dataclasses.field(default_factory=dict)
     survived_kill: bool = False
     system_account_refused: bool = False
+    over_limit_killed: bool = False  # a kernel writing past its memory limit was stopped
     culler_running: bool = False
     facilitator_saw: list[str] = dataclasses.field(default_factory=list)  # running servers
     facilitator_restart_s: float = 0.0   # stop + start of one learner's server by the admin
     leftovers: list[str] = dataclasses.field(default_factory=list)
     hub_cpu_s: float = 0.0          # CPU the hub, proxy and culler used while all ran at once
     learners_cpu_s: float = 0.0     # CPU all learners' servers and kernels used meanwhile
+    client_cpu_s: float = 0.0       # CPU this load test's own client used meanwhile
+    machine_cpu_s: float = 0.0      # CPU the whole machine used meanwhile (all processes)
+    together_s: float = 0.0         # wall time from the start of all notebooks to the last end
     hub_pid: int = 0                # what the hub ran as, to check that all is gone after
     hub_folder: str = ""
     uids: list[int] = dataclasses.field(default_factory=list)
@@ -105,6 +109,12 @@ class Report:
         return self.single_s * max(1.0, len(self.learners) / self.cores)
 
     @property
+    def other_cpu_s(self) -> float:
+        """CPU that processes outside this test (other users of the machine) took meanwhile."""
+        return (self.machine_cpu_s - self.learners_cpu_s - self.hub_cpu_s
+                - self.client_cpu_s)
+
+    @property
     def median_notebook_s(self) -> float:
         return statistics.median(learner.notebook_s for learner in self.learners)
 
@@ -113,6 +123,7 @@ class Report:
         return (all(not learner.errors for learner in self.learners)
                 and self.wrong_password_status == 403 and self.survived_kill
                 and self.system_account_refused and self.culler_running
+                and (self.over_limit_killed or not self.learners[0].mem_limit_mb)
                 and self.facilitator_saw == [x.name for x in self.learners]
                 and self.facilitator_restart_s > 0
                 and all(v == "refused" for v in self.isolation.values()) and not self.leftovers)
@@ -212,6 +223,12 @@ def _cpu_seconds(procs: list[psutil.Process]) -> float:
     return total
 
 
+def _machine_busy() -> float:
+    """CPU seconds all cores spent on anything but idling and waiting, since boot."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def _memory(learner: Learner) -> None:
     """Resident memory of everything running as the learner (server + kernel), and its peak."""
     rss = 0
@@ -242,8 +259,25 @@ async def _probe_isolation(a: Learner, b: Learner, report: Report) -> None:
         await kernel.close()
 
 
+async def _exceed_memory_limit(learner: Learner, report: Report) -> None:
+    """Write 256 MB more than the learner's limit: the kernel must not get it all."""
+    if not learner.mem_limit_mb:
+        return
+    kernel = Kernel(learner.server_url, learner.token, NOTEBOOK)
+    await kernel.open()
+    size = int((learner.mem_limit_mb + 256) * 2**20)
+    try:
+        # b"x" * n writes every byte; a zero-filled buffer would not touch its pages.
+        reply = await kernel.execute(f"_big = b'x' * {size}; print('allocated')", timeout=60)
+        report.over_limit_killed = "allocated" not in reply.stdout
+    except (ConnectionError, TimeoutError):
+        report.over_limit_killed = True  # killed mid-request (the kernel restarts)
+    await kernel.close()
+
+
 async def _kill_kernel_and_recover(hub: TestHub, learner: Learner, report: Report) -> None:
     """Kill the learner's kernel with SIGKILL; the hub and the server must carry on."""
+    await _exceed_memory_limit(learner, report)
     kernel = Kernel(learner.server_url, learner.token, NOTEBOOK)
     await kernel.open()
     with contextlib.suppress(ConnectionError, TimeoutError):  # it dies mid-request: the point
@@ -335,9 +369,14 @@ async def _scenario(hub: TestHub, report: Report, start_timeout: float) -> None:
     own_cells = [await _code_cells(learner) for learner in people]
     hub_before, people_before = _cpu_seconds(_hub_processes(hub)), _cpu_seconds(
         learner_processes([x.name for x in people]))
+    client_before, machine_before = _cpu_seconds([psutil.Process()]), _machine_busy()
+    together = time.monotonic()
     await asyncio.gather(*(_notebook_and_widget(learner, kernel, cells)
                            for learner, kernel, cells in zip(people, kernels, own_cells,
                                                              strict=True)))
+    report.together_s = time.monotonic() - together
+    report.machine_cpu_s = _machine_busy() - machine_before
+    report.client_cpu_s = _cpu_seconds([psutil.Process()]) - client_before
     report.hub_cpu_s = _cpu_seconds(_hub_processes(hub)) - hub_before
     report.learners_cpu_s = (_cpu_seconds(learner_processes([x.name for x in people]))
                              - people_before)
@@ -396,14 +435,18 @@ def render(report: Report) -> str:
             f"median RSS per learner {statistics.median(x.rss_mb for x in report.learners):.0f} MB"
             f", max peak {max(x.peak_mb for x in report.learners):.0f} MB; "
             f"hub + proxy + culler {report.hub_rss_mb:.0f} MB",
-            f"CPU while all ran at once: learners {report.learners_cpu_s:.1f} s, "
-            f"hub + proxy + culler {report.hub_cpu_s:.1f} s",
+            f"CPU seconds while all ran at once ({report.together_s:.1f} s on {report.cores} "
+            f"cores = {report.together_s * report.cores:.1f} CPU s): learners "
+            f"{report.learners_cpu_s:.1f}, hub + proxy + culler {report.hub_cpu_s:.1f}, "
+            f"load-test client {report.client_cpu_s:.1f}, other processes on the machine "
+            f"{max(0.0, report.other_cpu_s):.1f}",
         ]
     rows += [f"wrong password: HTTP {report.wrong_password_status}",
              f"isolation: {json.dumps(report.isolation)}",
              f"hub survived a killed kernel: {report.survived_kill}",
              f"login as the system account {SYSTEM_ACCOUNT!r} got no server: "
              f"{report.system_account_refused}",
+             f"a kernel writing 256 MB past its limit was stopped: {report.over_limit_killed}",
              f"idle culler running: {report.culler_running}",
              f"the facilitator saw running: {', '.join(report.facilitator_saw) or 'nobody'}; "
              f"restarted {report.learners[-1].name}'s server in "
@@ -427,7 +470,7 @@ def main(argv: list[str]) -> int:
     print(render(report), flush=True)
     if args.json:
         data: dict[str, Any] = dataclasses.asdict(report)
-        data.update(cpu_bound_limit_s=report.cpu_bound_limit_s,
+        data.update(cpu_bound_limit_s=report.cpu_bound_limit_s, other_cpu_s=report.other_cpu_s,
                     median_notebook_s=report.median_notebook_s if report.single_s else None,
                     ok=report.ok)
         args.json.write_text(json.dumps(data, indent=2) + "\n")
