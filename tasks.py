@@ -154,7 +154,7 @@ def test() -> None:
     setup()
     ensure_chromium()
     if is_root() and ensure_proxy():  # otherwise tests/test_hub.py says why it is skipped
-        os.environ.update(hub_env())
+        os.environ["EVENTLAB_HUB_PROXY"] = str(CHP)
     say("lint: ruff")
     sh(BIN / "ruff", "check", ".")
     say("tests: package (pytest) and notebooks (strict nbval)")
