@@ -10,9 +10,15 @@ from pathlib import Path
 WORKBOOK = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(WORKBOOK))  # `import hub` when jupyterhub is started by hand
 
-from hub.settings import NAME_PATTERN, from_env  # noqa: E402 (needs the path above)
+from hub.learners import first_closed_folder  # noqa: E402 (needs the path above)
+from hub.settings import NAME_PATTERN, from_env  # noqa: E402
 
 s = from_env(os.environ, WORKBOOK)
+for needed in (WORKBOOK, Path(sys.executable).parent):
+    closed = first_closed_folder(needed)
+    if closed is not None:
+        raise ValueError(f"learners must be able to enter {closed} to use {needed}: "
+                         f"chmod o+x {closed}, or put the workbook under /opt or /srv")
 s.state_dir.mkdir(parents=True, exist_ok=True)
 s.state_dir.chmod(0o700)  # the database and the password hashes: root only
 BIN = Path(sys.executable).parent

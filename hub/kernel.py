@@ -56,12 +56,14 @@ class Kernel:
         self._count = 0
 
     async def open(self) -> None:
-        code, session = await call("POST", self.server_url + "api/sessions", self.token,
-                                   {"path": self.notebook, "type": "notebook", "name": "",
-                                    "kernel": {"name": "python3"}})
+        # The kernels API, not a session: a session for a notebook path is reused by the
+        # server, so a "fresh" kernel could be the previous (even a dead) one.
+        folder = self.notebook.rpartition("/")[0]
+        code, model = await call("POST", self.server_url + "api/kernels", self.token,
+                                 {"name": "python3", "path": folder})
         if code != 201:
             raise RuntimeError(f"could not start a kernel for {self.notebook}: HTTP {code}")
-        self.kernel_id = session["kernel"]["id"]
+        self.kernel_id = model["id"]
         ws_url = (self.server_url.replace("http", "ws", 1)
                   + f"api/kernels/{self.kernel_id}/channels?session_id={quote(self._session)}")
         self.socket = await websocket_connect(HTTPRequest(

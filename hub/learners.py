@@ -60,6 +60,18 @@ def ensure_account(name: str, home_root: Path) -> pwd.struct_passwd:
     return account
 
 
+def first_closed_folder(path: Path) -> Path | None:
+    """The first folder on the way to `path` that other accounts cannot enter, if any.
+
+    Learners run the workbook's Python and read its notebooks as themselves, so a checkout
+    under /root (mode 700) would fail at every start with a confusing error.
+    """
+    for folder in [*reversed(path.resolve().parents), path.resolve()]:
+        if not os.stat(folder).st_mode & 0o001:
+            return folder
+    return None
+
+
 def remove_account(name: str) -> None:
     """Delete a learner and their home; never touches an account that is not a learner."""
     if not is_learner(name):

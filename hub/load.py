@@ -101,6 +101,7 @@ class Report:
     hub_pid: int = 0                # what the hub ran as, to check that all is gone after
     hub_folder: str = ""
     uids: list[int] = dataclasses.field(default_factory=list)
+    hub_log_tail: str = ""          # the end of the hub's log when something went wrong
     total_s: float = 0.0
 
     @property
@@ -407,8 +408,14 @@ def run(count: int, *, mem_mb: int = 1024, cpus: float = 1.0,
         try:
             asyncio.run(asyncio.wait_for(_scenario(hub, report, start_timeout=timeout / 2),
                                          timeout))
-        except TimeoutError:
-            report.learners[0].errors.append(f"the load test passed its {timeout:.0f} s limit")
+        except TimeoutError:  # the whole run's limit, or one step's own
+            report.learners[0].errors.append(f"timed out (the whole run may take "
+                                             f"{timeout:.0f} s)")
+        except Exception as err:  # reported, then everything is stopped as usual
+            report.learners[0].errors.append(f"the load test stopped: "
+                                             f"{type(err).__name__}: {err}")
+        if any(learner.errors for learner in report.learners):
+            report.hub_log_tail = hub.log.read_text(errors="replace")[-4000:]
         report.hub_rss_mb = sum(p.memory_info().rss for p in _hub_processes(hub)) / 2**20
     report.leftovers = hub.leftovers
     report.total_s = time.monotonic() - started
@@ -457,6 +464,8 @@ def render(report: Report) -> str:
                f"{all(x.confined for x in report.learners)}",
              f"left running after stop: {report.leftovers or 'nothing'}",
              f"total {report.total_s:.0f} s; {'PASS' if report.ok else 'FAIL'}"]
+    if report.hub_log_tail:
+        rows += ["", "the end of the hub's log:", report.hub_log_tail]
     return "\n".join(rows)
 
 

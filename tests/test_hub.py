@@ -86,6 +86,23 @@ def test_the_learner_copy_keeps_their_edits_and_gains_new_notebooks(tmp_path):
         "01_solutions.ipynb"]
 
 
+def test_a_workbook_behind_a_private_folder_is_named_before_any_learner_starts():
+    import tempfile
+
+    from hub.learners import first_closed_folder
+
+    # Not tmp_path: pytest's own base folder is private (700), which would hide the point.
+    with tempfile.TemporaryDirectory(dir="/tmp") as base:
+        root = Path(base)
+        root.chmod(0o755)
+        (root / "private" / "workbook").mkdir(parents=True)
+        (root / "private").chmod(0o700)
+        (root / "shared" / "workbook").mkdir(parents=True)
+
+        assert first_closed_folder(root / "private" / "workbook") == (root / "private").resolve()
+        assert first_closed_folder(root / "shared" / "workbook") is None
+
+
 @needs_hub
 def test_an_existing_system_account_is_never_used_as_a_learner(tmp_path):
     from hub.learners import ensure_account
@@ -100,7 +117,9 @@ def test_an_existing_system_account_is_never_used_as_a_learner(tmp_path):
 def two_learners():
     from hub import load
 
-    return load.run(2, timeout=420)
+    report = load.run(2, timeout=420)
+    print(load.render(report))  # shown with the first failing test, to say what went wrong
+    return report
 
 
 @needs_hub
