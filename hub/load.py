@@ -475,7 +475,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path, help="also write the report here as JSON")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
-    report = run(args.learners, timeout=args.timeout)
+    try:
+        report = run(args.learners, timeout=args.timeout)
+    except (ValueError, PermissionError) as err:
+        parser.error(str(err))
     print(render(report), flush=True)
     if args.json:
         data: dict[str, Any] = dataclasses.asdict(report)
