@@ -12,8 +12,13 @@ a welcome mail per ``CustomerCreated`` it reads from the Kafka topic ``customer-
 * ``outbox``: one write only. The stored event is its own outbox row; a relay tails the store
   from its saved checkpoint, publishes, then saves the checkpoint. Nothing is lost, but a
   relay crash between publish and checkpoint publishes the event again (a duplicate);
-* ``outbox_inbox``: the same, and Mailing keeps an inbox of processed event ids, written in
-  the same transaction as the mail: effects equal distinct events.
+* ``outbox_inbox``: the same, and Mailing keeps an inbox of processed event ids. An inbox
+  makes a *database* effect happen once (the effect and the inbox row commit together), but
+  a mail is sent through a mail provider, outside that transaction: Mailing sends, then writes
+  the id, and a crash in between (``consumer_after_mail``) mails the customer twice;
+* ``outbox_mail_key``: the same outbox, and Mailing passes the event id as an idempotency
+  key to the mail provider, which refuses a key it has seen. The receiver that does the
+  effect deduplicates, so every customer gets one mail whatever crashes.
 
 Mailing reads at-least-once (process, then commit), so its own crashes add duplicates too.
 Times are milliseconds. Every number comes from the store, the topic and the trace of the run.
