@@ -88,3 +88,31 @@ def test_the_story_refuses_an_unknown_case_a_missing_lane_and_a_bad_limit(crashe
     with pytest.raises(ValueError, match="limit must be"):
         steps(trace, limit=0)
     assert len(steps(trace, limit=5)) == 5
+
+
+def test_the_inbox_story_shows_the_mail_the_crash_and_the_second_mail_in_that_order():
+    small = outbox.Config(variant="outbox_inbox", crash_at="consumer_after_mail",
+                          crash_rate=0.3, commands=20)
+    table = outbox.story(small).table
+    kinds = list(table["kind"])
+    mails = [i for i, (kind, what) in enumerate(zip(kinds, table["what"], strict=True))
+             if kind == "state" and str(what).startswith("welcome mails")]
+    crash = kinds.index("fault")
+    assert len(mails) == 2
+    assert mails[0] < crash < mails[1]
+    assert "crashed consumer after mail" in table["what"].iloc[crash]
+
+
+def test_the_mail_key_story_shows_the_provider_refusing_the_repeated_key():
+    keyed = outbox.Config(variant="outbox_mail_key", crash_at="consumer_after_effect",
+                          crash_rate=0.1, commands=20)
+    table = outbox.story(keyed).table
+    notes = table[table["kind"] == "note"]
+    assert len(notes) >= 1
+    assert notes["what"].str.contains("seen: not sent again").all()
+    assert (table["what"].astype(str).str.startswith("welcome mails")).sum() == 1
+
+
+def test_a_story_needs_a_crash():
+    with pytest.raises(ValueError, match="no crash hit this run"):
+        outbox.story(outbox.Config(crash_rate=0.0, commands=5))

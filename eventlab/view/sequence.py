@@ -2,7 +2,8 @@
 
 One lane per actor, time running down; each message is an arrow from the lane that sent it to
 the lane it arrived at, a fault is a red cross on the lane it hit (with what it broke), a lost
-copy a grey cross where it should have arrived, a state change a dot. The picture is a
+copy a grey cross where it should have arrived, a state change a blue dot, a note about the
+case (a duplicate skipped, say) a grey square. The picture is a
 :class:`~eventlab.view.charts.Chart`, so its text alternative is the table of the steps drawn.
 
 Only the rows of one business case (`case`, a correlation id) and at most `limit` steps are
@@ -24,7 +25,8 @@ from eventlab.view.charts import Chart
 STEP_INCHES = 0.32  # vertical room per step: 10 pt labels never overlap
 FONT = 9.0  # points; at the workbook's 100 dpi that is 12.5 px
 COLUMNS = ("step", "time", "from", "to", "what", "kind")
-MARKS = {"fault": ("x", "#d93025"), "drop": ("x", "#80868b"), "state": ("o", "#1a73e8")}
+MARKS = {"fault": ("x", "#d93025"), "drop": ("x", "#80868b"), "state": ("o", "#1a73e8"),
+         "note": ("s", "#5f6368")}
 
 
 def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> pd.DataFrame:
@@ -64,7 +66,13 @@ def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> p
             detail = "" if pd.isna(r["detail"]) else str(r["detail"])
             out.append((time, actor, actor, f"{what}: {detail}" if what else detail, kind))
         elif kind == "state" and what:
+            # "welcome mails: 2" says more than the message that caused it
+            if not pd.isna(r["entity"]):
+                what = f"{r['entity']}: {r['value']}" if not pd.isna(r["value"]) else \
+                    str(r["entity"])
             out.append((time, actor, actor, what, "state"))
+        elif kind == "note" and not pd.isna(r["detail"]) and not pd.isna(r["correlation_id"]):
+            out.append((time, actor, actor, str(r["detail"]), "note"))
     table = pd.DataFrame(out[:limit], columns=list(COLUMNS[1:]))
     table.insert(0, "step", range(1, len(table) + 1))
     return table
@@ -83,8 +91,8 @@ def sequence(trace: pd.DataFrame, *, case: str | None = None,
     if table.empty:
         raise ConfigError("nothing to draw: the trace has no message, fault or state row"
                           + (f" for case {case!r}" if case else ""))
-    lanes = list(actors) if actors is not None else \
-        list(dict.fromkeys([*table["from"], *table["to"]]))
+    lanes = list(actors) if actors is not None else list(dict.fromkeys(
+        name for pair in zip(table["from"], table["to"], strict=True) for name in pair))
     missing = sorted((set(table["from"]) | set(table["to"])) - set(lanes))
     if missing:
         raise ConfigError(f"actors must include every lane of the story; missing {missing}")

@@ -85,27 +85,29 @@ class Model:
         while True:
             command = yield self.commands.get()
             self.handled += 1
-            if self.crash("service", "before_writes"):
+            if self.crash("service", "before_writes", message=command):
                 yield from self.restart(SERVICE)
                 continue
             event = world.event(EVENT_TYPE, sender=SERVICE, key=command.key, caused_by=command,
                                 payload=dict(command.payload))
             if variant == "publish_then_commit":
                 yield from self.publish(event)
-                if self.crash("service", "between_writes"):  # the transaction never commits
+                # A crash here: the transaction never commits.
+                if self.crash("service", "between_writes", message=event):
                     yield from self.restart(SERVICE)
                     continue
                 self.commit(event)
             elif variant == "commit_then_publish":
                 self.commit(event)
-                if self.crash("service", "between_writes"):  # the publish never happens
+                # A crash here: the publish never happens.
+                if self.crash("service", "between_writes", message=event):
                     yield from self.restart(SERVICE)
                     continue
                 yield from self.publish(event)
             else:
                 # One transaction: the stored event is its own outbox row; the relay sends it.
                 self.commit(event)
-            if self.crash("service", "after_writes"):
+            if self.crash("service", "after_writes", message=event):
                 yield from self.restart(SERVICE)
 
     def relay(self) -> Generator[simpy.Event, Any, None]:
@@ -115,8 +117,10 @@ class Model:
         while not self.finished():
             yield world.env.timeout(self.config.relay_interval)
             for stored in self.store.read_all(checkpoint + 1):
-                yield from self.publish(stored.to_message())
-                if self.crash("relay", "relay_after_publish"):  # published, not marked sent
+                published = stored.to_message()
+                yield from self.publish(published)
+                # A crash here: published, but not marked sent.
+                if self.crash("relay", "relay_after_publish", message=published):
                     yield from self.restart(RELAY)
                     saved = self.store.load_projection(RELAY)  # volatile state is gone
                     checkpoint = 0 if saved is None else saved[1]
@@ -161,14 +165,15 @@ class Model:
                 self.mails.append((message.message_id, world.now))
                 world.trace.state(world.now, CONSUMER, "welcome mails", len(self.mails),
                                   message=message)
-            if inbox and self.crash("consumer", "consumer_after_mail", member_id):
+            if inbox and self.crash("consumer", "consumer_after_mail", member_id,
+                                      message=message):
                 self.stop_member(member_id)  # the inbox row is never written
                 return
             if inbox:
                 self.processed[message.message_id] = None
                 world.trace.state(world.now, INBOX, "processed", len(self.processed),
                                   message=message)
-            if self.crash("consumer", "consumer_after_effect", member_id):
+            if self.crash("consumer", "consumer_after_effect", member_id, message=message):
                 self.stop_member(member_id)  # the offset of this batch is never committed
 
         return handle
@@ -191,15 +196,17 @@ class Model:
         self.producer.send(TOPIC, message)
         yield self.producer.flush()
 
-    def crash(self, component: str, point: str, actor: str | None = None) -> bool:
-        """Whether `component` dies now at `point` (one random stream per point)."""
+    def crash(self, component: str, point: str, actor: str | None = None, *,
+              message: Message | None = None) -> bool:
+        """Whether `component` dies now at `point` (one random stream per point); the trace
+        row names the `message` whose handling the crash interrupted."""
         if not self.config.armed(point):
             return False
         if self.world.rng(f"crash/{point}").random() >= self.config.crash_rate:
             return False
         self.crashes[component] += 1
         name = actor or {"service": SERVICE, "relay": RELAY}.get(component, CONSUMER)
-        self.world.trace.record("fault", self.world.now, name,
+        self.world.trace.record("fault", self.world.now, name, message=message,
                                 detail=f"crashed {point.replace('_', ' ')}")
         return True
 
