@@ -99,15 +99,23 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         self._lines_nodes.append(f"  [{role}] {label or name}{extra}")
 
     def add_edge(self, tail: str, head: str, label: str = "", *, kind: str = "plain",
-                 highlight: bool = False, **attrs: str) -> None:
-        """An arrow from `tail` to `head`, coloured by message `kind`."""
+                 highlight: bool = False, knower: str | None = None, **attrs: str) -> None:
+        """An arrow from `tail` (the sender) to `head` (the receiver), coloured by message
+        `kind`; `knower` (the tail or the head) marks with a dot the side that knows the
+        other, i.e. holds the coupling."""
         check_choice("kind", kind, tuple(KIND_STYLE))
         style = {**KIND_STYLE[kind], **(HIGHLIGHT if highlight else {}), **attrs}
+        if knower is not None:
+            check_choice("knower", knower, (tail, head))
+            style.update({"dir": "both", "arrowtail": "dot" if knower == tail else "none",
+                          "arrowhead": "dotnormal" if knower == head else "normal"})
+            self._kinds["knower"] = None
         self.edge(self.id_for(tail), self.id_for(head), label=label or None, **style)
         self._kinds[kind] = None
         mark = " (*)" if highlight else ""
         text = f": {label}" if label else ""
-        self._lines_edges.append(f"  {tail} -> {head}{text} [{kind}]{mark}")
+        knows = f" ({knower} knows the other)" if knower is not None else ""
+        self._lines_edges.append(f"  {tail} -> {head}{text} [{kind}]{knows}{mark}")
 
     def text(self) -> str:
         """The plain-text alternative: the title, the nodes and the edges, in drawing order."""
@@ -121,12 +129,15 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         The legend is a single small node (an HTML-like table), so it adds a few lines of
         height at the side and never widens the picture's text to unreadable sizes."""
         kinds = [k for k in LEGEND_ORDER if k in self._kinds]
-        if not kinds:
+        if not kinds and "knower" not in self._kinds:
             return str(self.source)
         rows = "".join(
             f'<tr><td align="left"><font color="{KIND_STYLE[k].get("color", "#202124")}">'
             f'{"- - -▶" if KIND_STYLE[k].get("style") == "dashed" else "───▶"} {k}'
             "</font></td></tr>" for k in kinds)
+        if "knower" in self._kinds:
+            rows += ('<tr><td align="left"><font color="#5f6368">●── the side that knows the '
+                     "other</font></td></tr>")
         label = (f'<<table border="0" cellborder="0" cellspacing="1">'
                  f'<tr><td align="left"><font color="#5f6368">{LEGEND_TITLE}</font></td></tr>'
                  f"{rows}</table>>")
