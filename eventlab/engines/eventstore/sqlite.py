@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core.errors import ConfigError, check_float, describe
-from eventlab.engines.eventstore.memory import ConcurrencyError, EventStore
+from eventlab.engines.eventstore.memory import Claim, ConcurrencyError, EventStore, reused_key
 from eventlab.engines.eventstore.readonly import MAX_ROWS, TIME_LIMIT, read_only_query
 from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
 
@@ -54,6 +54,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     version INTEGER NOT NULL,
     state   TEXT    NOT NULL                           -- JSON
 );
+CREATE TABLE IF NOT EXISTS appends (                    -- idempotency keys of appends
+    idempotency_key TEXT    PRIMARY KEY,
+    digest          TEXT    NOT NULL,                  -- sha256 of the stream and events
+    first_position  INTEGER NOT NULL,
+    count           INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS projections (
     name       TEXT PRIMARY KEY,
     checkpoint INTEGER NOT NULL,                       -- saved in the same row as the model
@@ -82,6 +88,12 @@ SAVE_PROJECTION_SQL = (
     "ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint, model = excluded.model"
 )
 LOAD_PROJECTION_SQL = "SELECT model, checkpoint FROM projections WHERE name = ?"
+FIND_CLAIM_SQL = "SELECT digest, first_position, count FROM appends WHERE idempotency_key = ?"
+SAVE_CLAIM_SQL = ("INSERT INTO appends (idempotency_key, digest, first_position, count) "
+                  "VALUES (?, ?, ?, ?)")
+READ_POSITIONS_SQL = (
+    f"SELECT {COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position"
+)
 
 _MAX_VERSION = 2**62  # "no upper bound" for BETWEEN, still a valid SQLite integer
 
@@ -123,15 +135,24 @@ class SqliteEventStore(EventStore):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (then re-raised)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            committing = False
             try:
+                # Inside the try: a Ctrl-C right after BEGIN must not leave the write lock
+                # held (every later append would then wait for it).
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
+                committing = True
                 self._conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 # SQLite may already have rolled back by itself (e.g. disk full); then a
                 # second ROLLBACK would hide the real error behind "no transaction is active".
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                    committing = False
+                if isinstance(exc, KeyboardInterrupt):
+                    # Ctrl-C lands after COMMIT returned (Python checks signals between calls):
+                    # the write is durable although the cell shows KeyboardInterrupt.
+                    exc.eventlab_committed = committing  # type: ignore[attr-defined]
                 raise
 
     def read_sql(self, sql: str, params: tuple[Any, ...] = (), *, max_rows: int = MAX_ROWS,
@@ -169,8 +190,10 @@ class SqliteEventStore(EventStore):
         return (stream, version, event.type, schema, event.data_json, event.time,
                 event.message_id, event.sender, event.correlation_id, event.causation_id)
 
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]:
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
+        if claim is not None:
+            return self._append_once(stream, expected, batch, claim)
         params: list[tuple[Any, ...]] = []
 
         def rows(base: int) -> Iterator[tuple[Any, ...]]:
@@ -195,6 +218,28 @@ class SqliteEventStore(EventStore):
             # We hold the write lock, so our rows got consecutive positions ending here.
             last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
         first = last - len(params) + 1
+        return [(first + i, *row) for i, row in enumerate(params)]
+
+    def _append_once(self, stream: str, expected: int | None,
+                     batch: list[tuple[NewEvent, int]], claim: Claim) -> list[Row]:
+        """An append with an idempotency key: the key is written in the same transaction as
+        the events, so after any interruption either both are there or neither is."""
+        with self._transaction() as conn:
+            known = conn.execute(FIND_CLAIM_SQL, (claim.key,)).fetchone()
+            if known is not None:
+                digest, first, count = known
+                if digest != claim.digest:
+                    raise reused_key(claim, stream)
+                return conn.execute(READ_POSITIONS_SQL, (first, first + count - 1)).fetchall()
+            base = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+            if expected is not None and expected != base:
+                raise ConcurrencyError(stream, expected, base)
+            params = [self._row(stream, base + i, event, schema)
+                      for i, (event, schema) in enumerate(batch, start=1)]
+            conn.executemany(APPEND_SQL, params)
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            first = last - len(params) + 1
+            conn.execute(SAVE_CLAIM_SQL, (claim.key, claim.digest, first, len(params)))
         return [(first + i, *row) for i, row in enumerate(params)]
 
     def _version(self, stream: str) -> int:
