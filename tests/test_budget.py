@@ -21,7 +21,8 @@ def test_a_run_that_outgrows_the_budget_is_stopped_with_the_fields_changed_from_
         assert time.perf_counter() - started < 2.0  # stopped soon after the budget
     message = str(caught.value)
     assert message.startswith("outbox: stopped after")
-    assert "commands=2000" in message and "command_interval=0.1" in message
+    assert "commands=2000" in message
+    assert "command_interval=0.1" in message
     assert "relay_interval" not in message  # unchanged from its default: not blamed
     assert isinstance(caught.value, ValueError)
 
