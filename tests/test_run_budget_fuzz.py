@@ -74,8 +74,11 @@ def field_values(config_class: type) -> dict[str, st.SearchStrategy[Any]]:
             low, high = float(spec.low), float(spec.high)  # type: ignore[arg-type]
             if spec.low_open:
                 low += spec.step or 1e-6
-            out[f.name] = st.one_of(st.just(value), st.sampled_from([low, high]),
-                                    st.floats(low, high))
+            # On the slider's grid when it has a step (a money field refuses 508.1234).
+            anywhere = st.floats(low, high) if not spec.step else st.integers(
+                0, int((high - low) / spec.step)).map(
+                lambda k, low=low, step=spec.step: round(low + k * step, 6))
+            out[f.name] = st.one_of(st.just(value), st.sampled_from([low, high]), anywhere)
         elif spec.kind == "choice":
             out[f.name] = st.sampled_from(spec.choices)
         elif spec.kind == "bool":
