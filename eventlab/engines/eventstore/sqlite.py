@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from eventlab.core.errors import ConfigError, check_float, describe
+from eventlab.core.errors import ConfigError, check_float, check_unicode, describe
 from eventlab.engines.eventstore.memory import Claim, ConcurrencyError, EventStore, reused_key
 from eventlab.engines.eventstore.readonly import MAX_ROWS, TIME_LIMIT, read_only_query
 from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
@@ -106,8 +106,16 @@ class SqliteEventStore(EventStore):
         super().__init__(upcasters=upcasters)
         if not isinstance(path, str | Path) or not str(path):
             raise TypeError(f"path must be a file path or ':memory:', got {describe(path)}")
+        if not str(path).strip() or "\x00" in str(path):
+            raise ConfigError(f"path must name a database file (no NUL character, not blank) "
+                              f"or be ':memory:', got {str(path)!r}")
+        check_unicode("path", str(path))
         check_float("timeout", timeout, low=0.0)
         self.path = str(path)
+        # Where read_sql's read-only connection looks, fixed now: a later os.chdir in a
+        # notebook must not point it at another file.
+        self._uri = None if self.path == ":memory:" else \
+            f"{Path(self.path).resolve().as_uri()}?mode=ro"
         # One connection per store object, shared by its threads under a lock. Several
         # store objects (other threads, other processes) on one file coordinate through
         # SQLite's own locking; `timeout` is how long a writer waits for the write lock.
@@ -176,8 +184,7 @@ class SqliteEventStore(EventStore):
             if self._reader is None:
                 # A second connection that SQLite itself opens read-only (mode=ro): even a
                 # query that slipped past every guard could not write through it.
-                uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
-                self._reader = sqlite3.connect(uri, uri=True, isolation_level=None,
+                self._reader = sqlite3.connect(self._uri or "", uri=True, isolation_level=None,
                                                check_same_thread=False)
             return read_only_query(self._reader, sql, params, max_rows=max_rows,
                                    time_limit=time_limit)
