@@ -189,3 +189,32 @@ def test_every_slider_edge_either_runs_or_says_why_not(scenario: str, field: str
                                                         value: Any) -> None:
     run, config_class = BY_NAME[scenario]
     attempt(run, lambda: dataclasses.replace(config_class(), **{field: value}))
+
+
+def edge(config_class: type, field: str, which: str) -> Any:
+    spec = spec_of(config_class, field)
+    if which == "low":
+        value = spec.low + (spec.step or 1e-6) if spec.low_open else spec.low
+    else:
+        value = spec.high
+    return int(value) if spec.kind == "int" else float(value)  # type: ignore[arg-type]
+
+
+PAIRS = [(name, a.name, b.name) for name, _, config_class in RUNS
+         for i, a in enumerate(dataclasses.fields(config_class))
+         for b in dataclasses.fields(config_class)[i + 1:]
+         if "seed" not in (a.name, b.name)
+         and all("eventlab" in f.metadata and spec_of(config_class, f.name).kind in
+                 ("int", "float") for f in (a, b))]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(pair=st.sampled_from(PAIRS), first=st.sampled_from(["low", "high"]),
+       second=st.sampled_from(["low", "high"]))
+def test_any_two_fields_at_their_extremes_run_or_are_refused_naming_a_field(
+        pair: tuple[str, str, str], first: str, second: str) -> None:
+    scenario, a, b = pair
+    run, config_class = BY_NAME[scenario]
+    values = {a: edge(config_class, a, first), b: edge(config_class, b, second)}
+    attempt(run, lambda: dataclasses.replace(config_class(), **values))
