@@ -208,7 +208,7 @@ PAIRS = [(name, a.name, b.name) for name, _, config_class in RUNS
                  ("int", "float") for f in (a, b))]
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, database=None,
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(pair=st.sampled_from(PAIRS), first=st.sampled_from(["low", "high"]),
        second=st.sampled_from(["low", "high"]))
