@@ -15,6 +15,8 @@ eval.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,7 +25,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
-from eventlab.core.errors import ConfigError, EventlabError, check_int, check_text, describe
+from eventlab.core.errors import ConfigError, EventlabError, check_text, describe
 from eventlab.core.messages import Event
 from eventlab.engines.eventstore.upcasting import (
     CorruptEventError,
@@ -31,6 +33,7 @@ from eventlab.engines.eventstore.upcasting import (
     Row,
     StoredEvent,
     Upcasters,
+    check_number,
     decode_row,
     from_state_json,
     to_state_json,
@@ -145,19 +148,38 @@ class EventStore(ABC):
     # -- writing ------------------------------------------------------------------------
     def append(
         self, stream: str, events: Sequence[NewEvent | Event],
-        expected: int | ExpectedVersion | str = ANY,
+        expected: int | ExpectedVersion | str = ANY, *, idempotency_key: str | None = None,
     ) -> tuple[StoredEvent, ...]:
-        """Append a batch atomically if the stream is at `expected`; return the stored events."""
+        """Append a batch atomically if the stream is at `expected`; return the stored events.
+
+        With an `idempotency_key`, the key is stored in the same transaction as the events:
+        repeating the call (after Ctrl-C, a crash, a timeout) writes nothing again and returns
+        the events the first call stored. The same key with other events is refused.
+        """
         check_text("stream", stream)
         want = _expected_version(expected)
         batch = [(e, self.upcasters.current_version(e.type) if e.schema_version is None
                   else e.schema_version) for e in _new_events(events)]
+        claim = None if idempotency_key is None else \
+            Claim(check_text("idempotency_key", idempotency_key), _digest(stream, batch))
         # Upcast old-schema events now, before anything is written: a broken upcaster fails
         # this call cleanly instead of failing every later read of a committed event.
         read_as = [self.upcasters.upcast(e.type, schema, dict(e.data))
                    if self.upcasters.needs(e.type, schema) else (schema, e.data)
                    for e, schema in batch]
-        rows = self._append(stream, want, batch)
+        rows: list[Row] | None = None
+        try:
+            rows = self._append(stream, want, batch, claim)
+            return self._stored(stream, rows, batch, read_as)
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C: say whether the events are in the store, and how to go on safely.
+            committed = rows is not None or getattr(interrupt, "eventlab_committed", None)
+            interrupt.add_note(_after_ctrl_c(stream, len(batch), committed, claim))
+            raise
+
+    def _stored(self, stream: str, rows: list[Row], batch: list[tuple[NewEvent, int]],
+                read_as: list[tuple[int, Any]]) -> tuple[StoredEvent, ...]:
+        """The appended rows as StoredEvents (read as upcast); then wake live subscribers."""
         stored = tuple(
             StoredEvent(
                 stream=stream, version=row[2], position=row[0], type=e.type,
@@ -174,7 +196,7 @@ class EventStore(ABC):
     def save_snapshot(self, stream: str, version: int, state: Any) -> Snapshot:
         """Store `state` as the fold of `stream` up to `version` (it must survive JSON)."""
         check_text("stream", stream)
-        check_int("version", version, low=1)
+        check_number("version", version, low=1)
         if version > (current := self.version(stream)):
             raise ConfigError(
                 f"version must be <= the version of stream {stream!r} ({current}), got {version}"
@@ -187,8 +209,8 @@ class EventStore(ABC):
     ) -> None:
         """Store a read model and its checkpoint together, if the stored one is as expected."""
         check_text("name", name)
-        check_int("expected_checkpoint", expected_checkpoint, low=0)
-        check_int("checkpoint", checkpoint, low=0)
+        check_number("expected_checkpoint", expected_checkpoint, low=0)
+        check_number("checkpoint", checkpoint, low=0)
         if checkpoint > (head := self.head()):
             raise ConfigError(f"checkpoint must be <= the head position ({head}), got {checkpoint}")
         self._put_projection(name, to_state_json("model", model), checkpoint, expected_checkpoint)
@@ -212,9 +234,9 @@ class EventStore(ABC):
     ) -> list[StoredEvent]:
         """Events of one stream with from_version <= version <= to_version, oldest first."""
         check_text("stream", stream)
-        check_int("from_version", from_version, low=1)
+        check_number("from_version", from_version, low=1)
         if to_version is not None:
-            check_int("to_version", to_version, low=0)
+            check_number("to_version", to_version, low=0)
         if strict and self._version(stream) == 0:
             known = ", ".join(repr(s) for s in self.streams()[:5]) or "none"
             raise StreamNotFoundError(
@@ -224,14 +246,14 @@ class EventStore(ABC):
 
     def read_all(self, from_position: int = 1, *, limit: int | None = None) -> list[StoredEvent]:
         """Events of every stream in global order, starting at `from_position` (inclusive)."""
-        check_int("from_position", from_position, low=1)
+        check_number("from_position", from_position, low=1)
         if limit is not None:
-            check_int("limit", limit, low=1)
+            check_number("limit", limit, low=1)
         return [self._decode(row) for row in self._rows_from(from_position, limit)]
 
     def iter_all(self, from_position: int = 1, *, batch_size: int = 1000) -> Iterator[StoredEvent]:
         """Catch-up iterator: page through the global log until the head, including new events."""
-        check_int("batch_size", batch_size, low=1)
+        check_number("batch_size", batch_size, low=1)
         position = from_position
         while batch := self.read_all(position, limit=batch_size):
             yield from batch
@@ -242,7 +264,7 @@ class EventStore(ABC):
         live: bool = True,
     ) -> Subscription:
         """Deliver history from `from_position`, then (if live) every later append, in order."""
-        check_int("from_position", from_position, low=1)
+        check_number("from_position", from_position, low=1)
         subscription = Subscription(self, handler, from_position)
         if live:
             with self._subscriptions_lock:
@@ -298,8 +320,9 @@ class EventStore(ABC):
 
     # -- what a backend implements --------------------------------------------------------
     @abstractmethod
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]: ...
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
+        """Store the batch, or with a `claim` whose key is known return that append's rows."""
     @abstractmethod
     def _version(self, stream: str) -> int: ...
     @abstractmethod
@@ -321,6 +344,45 @@ class EventStore(ABC):
     def _get_projection(self, name: str) -> tuple[str, int] | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An idempotency key and a digest of the append it stands for (stream and events)."""
+
+    key: str
+    digest: str
+
+
+def _digest(stream: str, batch: list[tuple[NewEvent, int]]) -> str:
+    """sha256 of the stream and every stored field of the batch: equal iff the same append."""
+    fields = [stream] + [[e.type, schema, e.data_json, e.time, e.message_id, e.sender,
+                          e.correlation_id, e.causation_id] for e, schema in batch]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def reused_key(claim: Claim, stream: str) -> ConfigError:
+    return ConfigError(
+        f"idempotency_key {claim.key!r} was already used for a different append (other "
+        f"events or another stream than {stream!r}); a key stands for one append: use a new "
+        "key for new events")
+
+
+def _after_ctrl_c(stream: str, count: int, committed: bool | None, claim: Claim | None) -> str:
+    """The note a KeyboardInterrupt during an append gets: what happened, what to do."""
+    retry = (f"run it again with the same idempotency_key={claim.key!r}: nothing is written "
+             "twice" if claim is not None else
+             "pass idempotency_key=... (or an exact expected version) to every append, then "
+             "a retry can never write the events twice")
+    if committed is False:
+        return (f"eventlab: Ctrl-C came before the commit: none of the {count} event(s) were "
+                f"written to stream {stream!r}; running the cell again is safe")
+    if committed:
+        return (f"eventlab: Ctrl-C came after the commit: the {count} event(s) ARE in stream "
+                f"{stream!r}. Do not simply run the cell again (that appends them twice): "
+                f"check store.read_stream({stream!r}), or {retry}")
+    return (f"eventlab: Ctrl-C came during the append to stream {stream!r}: look at "
+            f"store.read_stream({stream!r}) before appending again, or {retry}")
+
+
 class InMemoryEventStore(EventStore):
     """Events in Python lists, guarded by a lock; rows keep the JSON text, as SQLite does."""
 
@@ -331,10 +393,16 @@ class InMemoryEventStore(EventStore):
         self._by_stream: dict[str, list[Row]] = {}
         self._snapshots: dict[str, tuple[int, str]] = {}
         self._projections: dict[str, tuple[str, int]] = {}
+        self._claims: dict[str, tuple[str, int, int]] = {}  # key -> (digest, first, count)
 
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]:
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
         with self._lock:
+            if claim is not None and (known := self._claims.get(claim.key)) is not None:
+                digest, first, count = known
+                if digest != claim.digest:
+                    raise reused_key(claim, stream)
+                return self._log[first - 1:first - 1 + count]
             rows = self._by_stream.setdefault(stream, [])
             current, head = len(rows), len(self._log)
             if expected is not None and expected != current:
@@ -345,8 +413,18 @@ class InMemoryEventStore(EventStore):
                 for i, (e, schema) in enumerate(batch, start=1)
             ]
             # The whole batch is built before the store is touched, so it lands all or nothing.
-            self._log.extend(new)
-            rows.extend(new)
+            try:
+                self._log.extend(new)
+                rows.extend(new)
+                if claim is not None:
+                    self._claims[claim.key] = (claim.digest, head + 1, len(new))
+            except KeyboardInterrupt as interrupt:
+                # Ctrl-C between two of these lines: undo, so log, stream and keys agree.
+                del self._log[head:], rows[current:]
+                if claim is not None:
+                    self._claims.pop(claim.key, None)
+                interrupt.eventlab_committed = False  # type: ignore[attr-defined]
+                raise
             return new
 
     def _version(self, stream: str) -> int:
@@ -405,7 +483,7 @@ def _expected_version(expected: Any) -> int | None:
                 f"({', '.join(map(repr, allowed))}); got {expected!r}"
             )
         return None if expected == ExpectedVersion.ANY else 0
-    return check_int("expected", expected, low=0)
+    return check_number("expected", expected, low=0)
 
 
 def _new_events(events: Any) -> list[NewEvent]:

@@ -23,8 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from eventlab.core.errors import ConfigError, check_float, describe
-from eventlab.engines.eventstore.memory import ConcurrencyError, EventStore
+from eventlab.core.errors import ConfigError, check_float, check_unicode, describe
+from eventlab.engines.eventstore.memory import Claim, ConcurrencyError, EventStore, reused_key
+from eventlab.engines.eventstore.readonly import MAX_ROWS, TIME_LIMIT, read_only_query
 from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
 
 CREATE_TABLES_SQL = """\
@@ -52,6 +53,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     stream  TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     state   TEXT    NOT NULL                           -- JSON
+);
+CREATE TABLE IF NOT EXISTS appends (                    -- idempotency keys of appends
+    idempotency_key TEXT    PRIMARY KEY,
+    digest          TEXT    NOT NULL,                  -- sha256 of the stream and events
+    first_position  INTEGER NOT NULL,
+    count           INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS projections (
     name       TEXT PRIMARY KEY,
@@ -81,6 +88,12 @@ SAVE_PROJECTION_SQL = (
     "ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint, model = excluded.model"
 )
 LOAD_PROJECTION_SQL = "SELECT model, checkpoint FROM projections WHERE name = ?"
+FIND_CLAIM_SQL = "SELECT digest, first_position, count FROM appends WHERE idempotency_key = ?"
+SAVE_CLAIM_SQL = ("INSERT INTO appends (idempotency_key, digest, first_position, count) "
+                  "VALUES (?, ?, ?, ?)")
+READ_POSITIONS_SQL = (
+    f"SELECT {COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position"
+)
 
 _MAX_VERSION = 2**62  # "no upper bound" for BETWEEN, still a valid SQLite integer
 
@@ -93,8 +106,16 @@ class SqliteEventStore(EventStore):
         super().__init__(upcasters=upcasters)
         if not isinstance(path, str | Path) or not str(path):
             raise TypeError(f"path must be a file path or ':memory:', got {describe(path)}")
+        if not str(path).strip() or "\x00" in str(path):
+            raise ConfigError(f"path must name a database file (no NUL character, not blank) "
+                              f"or be ':memory:', got {str(path)!r}")
+        check_unicode("path", str(path))
         check_float("timeout", timeout, low=0.0)
         self.path = str(path)
+        # Where read_sql's read-only connection looks, fixed now: a later os.chdir in a
+        # notebook must not point it at another file.
+        self._uri = None if self.path == ":memory:" else \
+            f"{Path(self.path).resolve().as_uri()}?mode=ro"
         # One connection per store object, shared by its threads under a lock. Several
         # store objects (other threads, other processes) on one file coordinate through
         # SQLite's own locking; `timeout` is how long a writer waits for the write lock.
@@ -104,6 +125,8 @@ class SqliteEventStore(EventStore):
         except sqlite3.OperationalError as exc:
             raise ConfigError(f"path {self.path!r} cannot be opened as a database: {exc}") from exc
         self._lock = threading.RLock()
+        self._read_lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None  # read_sql's own read-only connection
         try:
             if self.path != ":memory:":
                 # WAL: readers never block the writer, and the writer never blocks readers.
@@ -120,31 +143,51 @@ class SqliteEventStore(EventStore):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (then re-raised)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            committing = False
             try:
+                # Inside the try: a Ctrl-C right after BEGIN must not leave the write lock
+                # held (every later append would then wait for it).
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
+                committing = True
                 self._conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 # SQLite may already have rolled back by itself (e.g. disk full); then a
                 # second ROLLBACK would hide the real error behind "no transaction is active".
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                    committing = False
+                if isinstance(exc, KeyboardInterrupt):
+                    # Ctrl-C lands after COMMIT returned (Python checks signals between calls):
+                    # the write is durable although the cell shows KeyboardInterrupt.
+                    exc.eventlab_committed = committing  # type: ignore[attr-defined]
                 raise
 
-    def read_sql(self, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
-        """Run a learner's own SELECT against the store; writing is refused by SQLite itself."""
-        if not isinstance(sql, str) or not sql.strip():
-            raise TypeError(f"sql must be the text of a SQL query, got {sql!r}")
-        with self._lock:
-            # query_only makes SQLite reject any write in this query, so a notebook
-            # experiment cannot break the store's invariants behind its back.
-            self._conn.execute("PRAGMA query_only = ON")
-            try:
-                return pd.read_sql_query(sql, self._conn, params=params)
-            except (sqlite3.Error, pd.errors.DatabaseError) as exc:
-                raise ConfigError(f"sql could not be run: {exc}") from None
-            finally:
-                self._conn.execute("PRAGMA query_only = OFF")
+    def read_sql(self, sql: str, params: tuple[Any, ...] = (), *, max_rows: int = MAX_ROWS,
+                 time_limit: float = TIME_LIMIT) -> pd.DataFrame:
+        """Run a learner's own SELECT against the store; anything but reading is refused.
+
+        At most `max_rows` rows and `time_limit` seconds; see
+        :mod:`eventlab.engines.eventstore.readonly` for what is refused and why.
+        """
+        if self.path == ":memory:":
+            # An in-memory database exists only inside this connection: the guards of
+            # read_only_query, plus query_only, are what keeps it read-only here.
+            with self._lock:
+                self._conn.execute("PRAGMA query_only = ON")
+                try:
+                    return read_only_query(self._conn, sql, params, max_rows=max_rows,
+                                           time_limit=time_limit)
+                finally:
+                    self._conn.execute("PRAGMA query_only = OFF")
+        with self._read_lock:
+            if self._reader is None:
+                # A second connection that SQLite itself opens read-only (mode=ro): even a
+                # query that slipped past every guard could not write through it.
+                self._reader = sqlite3.connect(self._uri or "", uri=True, isolation_level=None,
+                                               check_same_thread=False)
+            return read_only_query(self._reader, sql, params, max_rows=max_rows,
+                                   time_limit=time_limit)
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -154,8 +197,10 @@ class SqliteEventStore(EventStore):
         return (stream, version, event.type, schema, event.data_json, event.time,
                 event.message_id, event.sender, event.correlation_id, event.causation_id)
 
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]:
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
+        if claim is not None:
+            return self._append_once(stream, expected, batch, claim)
         params: list[tuple[Any, ...]] = []
 
         def rows(base: int) -> Iterator[tuple[Any, ...]]:
@@ -180,6 +225,28 @@ class SqliteEventStore(EventStore):
             # We hold the write lock, so our rows got consecutive positions ending here.
             last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
         first = last - len(params) + 1
+        return [(first + i, *row) for i, row in enumerate(params)]
+
+    def _append_once(self, stream: str, expected: int | None,
+                     batch: list[tuple[NewEvent, int]], claim: Claim) -> list[Row]:
+        """An append with an idempotency key: the key is written in the same transaction as
+        the events, so after any interruption either both are there or neither is."""
+        with self._transaction() as conn:
+            known = conn.execute(FIND_CLAIM_SQL, (claim.key,)).fetchone()
+            if known is not None:
+                digest, first, count = known
+                if digest != claim.digest:
+                    raise reused_key(claim, stream)
+                return conn.execute(READ_POSITIONS_SQL, (first, first + count - 1)).fetchall()
+            base = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+            if expected is not None and expected != base:
+                raise ConcurrencyError(stream, expected, base)
+            params = [self._row(stream, base + i, event, schema)
+                      for i, (event, schema) in enumerate(batch, start=1)]
+            conn.executemany(APPEND_SQL, params)
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            first = last - len(params) + 1
+            conn.execute(SAVE_CLAIM_SQL, (claim.key, claim.digest, first, len(params)))
         return [(first + i, *row) for i, row in enumerate(params)]
 
     def _version(self, stream: str) -> int:
@@ -222,5 +289,9 @@ class SqliteEventStore(EventStore):
 
     def close(self) -> None:
         """Close the database connection."""
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             self._conn.close()
