@@ -33,11 +33,11 @@ def stub(events):
 
 
 def which_pattern(m):
-    if m["callbacks to the CRM"]:
+    if m[fowler.Metric.CALLBACKS]:
         return "notification"
-    if m["events to other services"]:
+    if m[fowler.Metric.EVENTS_TO_OTHER_SERVICES]:
         return "state_transfer"
-    if m["stale reads"] != "—":
+    if m[fowler.Metric.STALE_READS] != "—":
         return "cqrs"
     return "event_sourcing"
 
@@ -70,7 +70,7 @@ def test_a_stub_or_nothing_is_not_attempted_yet():
 
 def test_exercise_1_2_compares_the_prediction_with_a_real_run():
     measured = fowler.run(fowler.Config(pattern="notification", consumers=4, changes=5)) \
-        .metrics["callbacks to the CRM"]
+        .metrics[fowler.Metric.CALLBACKS]
     assert checks.exercise_1_2(measured).passed
     assert repr(checks.exercise_1_2(4)) == ("✗ Exercise 1.2: callbacks to the CRM: you said 4, "
                                             f"the run says {measured}")

@@ -37,8 +37,8 @@ def exercise_1_1(current_address: Any) -> Feedback:
 def exercise_1_2(predicted_callbacks: Any) -> Feedback:
     """Exercise 1.2: predict the CRM's callbacks for notification, 4 consumers, 5 moves."""
     config = fowler.Config(pattern="notification", consumers=4, changes=5)
-    measured = fowler.run(config).metrics["callbacks to the CRM"]
-    return check_value("1.2", predicted_callbacks, measured, what="callbacks to the CRM")
+    measured = fowler.run(config).metrics[fowler.Metric.CALLBACKS]
+    return check_value("1.2", predicted_callbacks, measured, what=fowler.Metric.CALLBACKS)
 
 
 def exercise_1_3(which_pattern: Any) -> Feedback:
