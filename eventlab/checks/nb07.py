@@ -37,7 +37,7 @@ _REORDERED = crm.Config(pattern="state_transfer", reorder=0.2, lookup_rate=0.0)
 def stale_designs(seeds: int = 5) -> list[str]:
     """The designs whose consumers end with stale address copies in the reordered runs."""
     table = crm.compare_designs(_REORDERED, seeds=seeds)
-    return [str(d) for d, n in table["stale address copies at the end"].items() if n]
+    return [str(d) for d, n in table[crm.Metric.STALE_ADDRESS_COPIES_AT_END].items() if n]
 
 
 def exercise_7_2(predicted: Any) -> Feedback:
@@ -80,7 +80,7 @@ def exercise_7_3(callbacks_per_change: Any) -> Feedback:
         except Exception as err:  # a checker reports, it never raises
             return failed("7.3", f"with consumers={consumers} it raised "
                                  f"{type(err).__name__}: {err}")
-        measured = result.metrics["callbacks to the CRM"]
+        measured = result.metrics[crm.Metric.CALLBACKS]
         if predicted != measured:
             counts = ", ".join(f"{int(n)} {k}" for k, n in kinds.items())
             return failed("7.3", f"with consumers={consumers} (seed {seed}; changes: {counts}) "

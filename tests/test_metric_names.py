@@ -1,0 +1,70 @@
+"""Every metric name is written once, in its scenario's `Metric` enum, and looked up through it.
+
+A run's `metrics` keys must be exactly its enum's values, in order, so a metric that is
+renamed, added or dropped has to be declared there; and no code in `eventlab/` looks a metric
+up by a string of its own, which would silently miss a renamed metric.
+"""
+
+import ast
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eventlab.scenarios import crm, fowler
+
+PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
+
+# (scenario, its run with default config, its Metric enum)
+SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
+    ("fowler", fowler.run, fowler.Metric),
+    ("crm", crm.run, crm.Metric),
+]
+
+
+@pytest.mark.parametrize(("run", "metric"), [(run, metric) for _, run, metric in SCENARIOS],
+                         ids=[name for name, _, _ in SCENARIOS])
+def test_a_default_run_measures_exactly_the_declared_metrics_in_order(run, metric):
+    assert list(run().metrics) == [m.value for m in metric]
+
+
+def test_metric_values_are_plain_strings_that_print_as_themselves():
+    # Summary tables, CSVs and notebook outputs show the value, never "Metric.CALLBACKS".
+    assert f"{fowler.Metric.CALLBACKS}" == str(fowler.Metric.CALLBACKS) == "callbacks to the CRM"
+    assert {"callbacks to the CRM": 1}[fowler.Metric.CALLBACKS] == 1
+
+
+def _declared_names() -> set[str]:
+    return {m.value for _, _, metric in SCENARIOS for m in metric}
+
+
+def _string_lookups(path: Path, names: set[str]) -> list[str]:
+    """`metrics["..."]` / `m["..."]` / `x.metrics["..."]` with a declared metric name."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Subscript):
+            continue
+        target = node.value
+        called = target.id if isinstance(target, ast.Name) else \
+            target.attr if isinstance(target, ast.Attribute) else None
+        key = node.slice
+        if called in ("metrics", "m") and isinstance(key, ast.Constant) \
+                and isinstance(key.value, str) and key.value in names:
+            found.append(f"{path.name}:{node.lineno}: {called}[{key.value!r}]")
+    return found
+
+
+def test_no_code_looks_a_metric_up_by_a_string_literal():
+    names = _declared_names()
+    found = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _string_lookups(path, names)]
+    assert found == []
+
+
+def test_the_string_lookup_check_finds_a_string_lookup(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('x = result.metrics["callbacks to the CRM"] + metrics[Metric.CALLBACKS]\n'
+                      'y = m["stale reads"] + table["stale reads"]\n', encoding="utf-8")
+    assert _string_lookups(sample, _declared_names()) == [
+        "sample.py:1: metrics['callbacks to the CRM']", "sample.py:2: m['stale reads']"]
