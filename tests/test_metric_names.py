@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from eventlab.scenarios import crm, fowler
+from eventlab.scenarios import bank, crm, fowler
+from eventlab.scenarios.bank import clerks
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
 
@@ -21,6 +22,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
 SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("fowler", fowler.run, fowler.Metric),
     ("crm", crm.run, crm.Metric),
+    ("bank", bank.run, bank.Metric),
+    ("bank.clerks", clerks.run, clerks.Metric),
 ]
 
 
