@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from eventlab.scenarios import bank, crm, fowler
+from eventlab.scenarios import bank, crm, fowler, merged_store, outbox, shared_store
 from eventlab.scenarios.bank import clerks
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
@@ -24,6 +24,9 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("crm", crm.run, crm.Metric),
     ("bank", bank.run, bank.Metric),
     ("bank.clerks", clerks.run, clerks.Metric),
+    ("outbox", outbox.run, outbox.Metric),
+    ("shared_store", shared_store.run, shared_store.Metric),
+    ("merged_store", merged_store.run, merged_store.Metric),
 ]
 
 
@@ -55,7 +58,8 @@ def _string_lookups(path: Path, names: set[str]) -> list[str]:
         key = node.slice
         if called in ("metrics", "m") and isinstance(key, ast.Constant) \
                 and isinstance(key.value, str) and key.value in names:
-            found.append(f"{path.name}:{node.lineno}: {called}[{key.value!r}]")
+            where = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path.name
+            found.append(f"{where}:{node.lineno}: {called}[{key.value!r}]")
     return found
 
 
