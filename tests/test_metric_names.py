@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from eventlab.scenarios import bank, crm, fowler, merged_store, outbox, shared_store
+from eventlab.scenarios import bank, crm, fowler, merged_store, onboarding, outbox, shared_store
 from eventlab.scenarios.bank import clerks
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
@@ -27,6 +27,8 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("outbox", outbox.run, outbox.Metric),
     ("shared_store", shared_store.run, shared_store.Metric),
     ("merged_store", merged_store.run, merged_store.Metric),
+    ("onboarding.run_notify", onboarding.run_notify, onboarding.NotifyMetric),
+    ("onboarding.run_transports", onboarding.run_transports, onboarding.TransportMetric),
 ]
 
 
@@ -34,6 +36,13 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
                          ids=[name for name, _, _ in SCENARIOS])
 def test_a_default_run_measures_exactly_the_declared_metrics_in_order(run, metric):
     assert list(run().metrics) == [m.value for m in metric]
+
+
+def test_onboarding_measures_its_totals_then_three_counts_per_step():
+    names = [m.value for m in onboarding.Metric]
+    names += [f"{step.name}: {what}" for step in onboarding.STEPS
+              for what in ("expected", "done", "noticed")]
+    assert list(onboarding.run().metrics) == names
 
 
 def test_metric_values_are_plain_strings_that_print_as_themselves():
