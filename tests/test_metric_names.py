@@ -15,6 +15,7 @@ import pytest
 
 from eventlab.scenarios import bank, crm, fowler, merged_store, onboarding, outbox, shared_store
 from eventlab.scenarios.bank import clerks
+from eventlab.scenarios.retail import choreography, orchestration
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
 
@@ -29,6 +30,7 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("merged_store", merged_store.run, merged_store.Metric),
     ("onboarding.run_notify", onboarding.run_notify, onboarding.NotifyMetric),
     ("onboarding.run_transports", onboarding.run_transports, onboarding.TransportMetric),
+    ("retail.choreography", choreography.run, choreography.Metric),
 ]
 
 
@@ -43,6 +45,14 @@ def test_onboarding_measures_its_totals_then_three_counts_per_step():
     names += [f"{step.name}: {what}" for step in onboarding.STEPS
               for what in ("expected", "done", "noticed")]
     assert list(onboarding.run().metrics) == names
+
+
+def test_the_orchestrated_order_measures_its_side_effects_only_when_it_has_them():
+    side = (orchestration.Metric.CUSTOMERS_NOTIFIED, orchestration.Metric.LOYALTY_POINTS_ADDED)
+    names = [m.value for m in orchestration.Metric]
+    assert list(orchestration.run().metrics) == [n for n in names if n not in side]
+    with_side_effects = orchestration.Config(side_effects=True)
+    assert list(orchestration.run(with_side_effects).metrics) == names
 
 
 def test_metric_values_are_plain_strings_that_print_as_themselves():
