@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from eventlab.scenarios import bank, crm, fowler, merged_store, onboarding, outbox, shared_store
+from eventlab.scenarios import (
+    bank,
+    crm,
+    fowler,
+    merged_store,
+    onboarding,
+    outbox,
+    recap,
+    shared_store,
+)
 from eventlab.scenarios.bank import clerks
 from eventlab.scenarios.retail import choreography, orchestration
 
@@ -31,6 +40,7 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("onboarding.run_notify", onboarding.run_notify, onboarding.NotifyMetric),
     ("onboarding.run_transports", onboarding.run_transports, onboarding.TransportMetric),
     ("retail.choreography", choreography.run, choreography.Metric),
+    ("recap", recap.run, recap.Metric),
 ]
 
 
