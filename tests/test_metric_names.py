@@ -24,6 +24,14 @@ from eventlab.scenarios import (
     shared_store,
 )
 from eventlab.scenarios.bank import clerks
+from eventlab.scenarios.kafka_transport import (
+    cleanup,
+    commits,
+    durability,
+    groups,
+    ordering,
+    routing,
+)
 from eventlab.scenarios.retail import choreography, orchestration
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
@@ -41,6 +49,11 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("onboarding.run_transports", onboarding.run_transports, onboarding.TransportMetric),
     ("retail.choreography", choreography.run, choreography.Metric),
     ("recap", recap.run, recap.Metric),
+    ("kafka_transport.commits", commits.run, commits.Metric),
+    ("kafka_transport.durability", durability.run, durability.Metric),
+    ("kafka_transport.groups", groups.run, groups.Metric),
+    ("kafka_transport.ordering", ordering.run, ordering.Metric),
+    ("kafka_transport.routing", routing.run, routing.Metric),
 ]
 
 
@@ -63,6 +76,12 @@ def test_the_orchestrated_order_measures_its_side_effects_only_when_it_has_them(
     assert list(orchestration.run().metrics) == [n for n in names if n not in side]
     with_side_effects = orchestration.Config(side_effects=True)
     assert list(orchestration.run(with_side_effects).metrics) == names
+
+
+def test_the_cleanup_measures_its_totals_then_the_records_of_its_first_customer():
+    metrics = list(cleanup.run().metrics)
+    assert metrics[:-2] == [m.value for m in cleanup.Metric]
+    assert [name.split(": ")[1] for name in metrics[-2:]] == ["written", "left"]
 
 
 def test_metric_values_are_plain_strings_that_print_as_themselves():
