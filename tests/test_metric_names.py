@@ -33,6 +33,15 @@ from eventlab.scenarios.kafka_transport import (
     routing,
 )
 from eventlab.scenarios.retail import choreography, orchestration
+from eventlab.scenarios.zeebe import (
+    backpressure,
+    cp,
+    jobs,
+    partitions,
+    read_models,
+    replication,
+    single_writer,
+)
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventlab"
 
@@ -54,6 +63,12 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("kafka_transport.groups", groups.run, groups.Metric),
     ("kafka_transport.ordering", ordering.run, ordering.Metric),
     ("kafka_transport.routing", routing.run, routing.Metric),
+    ("zeebe.backpressure", backpressure.run, backpressure.Metric),
+    ("zeebe.cp", cp.run, cp.Metric),
+    ("zeebe.jobs", jobs.run, jobs.Metric),
+    ("zeebe.partitions", partitions.run, partitions.Metric),
+    ("zeebe.replication", replication.run, replication.Metric),
+    ("zeebe.single_writer", single_writer.run, single_writer.Metric),
 ]
 
 
@@ -82,6 +97,14 @@ def test_the_cleanup_measures_its_totals_then_the_records_of_its_first_customer(
     metrics = list(cleanup.run().metrics)
     assert metrics[:-2] == [m.value for m in cleanup.Metric]
     assert [name.split(": ")[1] for name in metrics[-2:]] == ["written", "left"]
+
+
+def test_the_read_models_measure_their_totals_then_each_exporter_s_position():
+    result = read_models.run()
+    metrics = list(result.metrics)
+    positions = len(metrics) - len(read_models.Metric)
+    assert metrics[:-positions] == [m.value for m in read_models.Metric]
+    assert all(name.endswith(" position") for name in metrics[-positions:])
 
 
 def test_metric_values_are_plain_strings_that_print_as_themselves():

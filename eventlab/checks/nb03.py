@@ -46,10 +46,10 @@ def exercise_3_3(predicted: Any) -> Feedback:
     if agree not in ("yes", "no"):
         return failed("3.3", f"the second value must be 'yes' or 'no', got {agree!r}")
     m = cp.run(cp.Config(cluster_size=7, minority=3, leader_side="minority")).metrics
-    if committed != m["committed in minority during split"]:
+    if committed != m[cp.Metric.COMMITTED_IN_MINORITY_DURING_SPLIT]:
         return failed("3.3", f"committed in the minority: you said {committed!r}, the run says "
-                             f"{m['committed in minority during split']!r}")
-    if agree != m["logs agree after heal"]:
+                             f"{m[cp.Metric.COMMITTED_IN_MINORITY_DURING_SPLIT]!r}")
+    if agree != m[cp.Metric.LOGS_AGREE_AFTER_HEAL]:
         return failed("3.3", f"logs agree after heal: you said {agree!r}, the run says "
-                             f"{m['logs agree after heal']!r}")
+                             f"{m[cp.Metric.LOGS_AGREE_AFTER_HEAL]!r}")
     return passed("3.3", 2)
