@@ -48,8 +48,8 @@ def _measured() -> dict[str, int]:
 
 @revealer("6.2")
 def _reveal_6_2() -> str:
-    m = _measured()
-    return f"the runs: {m['lost']} lost, {m['duplicates']} duplicates"
+    runs = _measured()
+    return f"the runs: {runs['lost']} lost, {runs['duplicates']} duplicates"
 
 
 @never_raises("6.2")
