@@ -52,28 +52,46 @@ def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> p
                    and (str(r["actor"]), float(r["time"])) in moments]
         rows = trace[mine.fillna(False) | trace.index.isin(crashes)]
     records = _records(rows)
-    sent = {str(r["message_id"]): str(r["actor"]) for r in records
-            if r["kind"] == "send" and not pd.isna(r["message_id"])}
-    out: list[tuple[float, str, str, str, str]] = []
+    sends: dict[str, list[dict[str, Any]]] = {}  # message id -> its sends, in order
+    for r in records:
+        if r["kind"] == "send" and not pd.isna(r["message_id"]):
+            sends.setdefault(str(r["message_id"]), []).append(r)
+    out: list[tuple[float, int, str, str, str, str]] = []  # time, rank, from, to, what, kind
     for r in records:
         kind, actor, time = str(r["kind"]), str(r["actor"]), float(r["time"])
         what = "" if pd.isna(r["message_type"]) else str(r["message_type"])
         if kind == "deliver":
-            source = sent.get(str(r["message_id"]),
-                              "?" if pd.isna(r["target"]) else str(r["target"]))
-            out.append((time, source, actor, what, "message"))
+            # the latest send of this message before this copy arrived (a re-publish is a
+            # send of its own)
+            send = next((x for x in reversed(sends.get(str(r["message_id"]), []))
+                         if float(x["time"]) <= time), None)
+            via = None if pd.isna(r["channel"]) else str(r["channel"])
+            if send is None:
+                source = "?" if pd.isna(r["target"]) else str(r["target"])
+                out.append((time, 0, source, actor, what, "message"))
+            elif via is not None and str(send["target"]) != actor:
+                # Through a broker (a topic): the publish and each delivery are two arrows.
+                out.append((float(send["time"]), 0, str(send["actor"]), via, what, "message"))
+                out.append((time, 0, via, actor, what, "message"))
+            else:
+                out.append((time, 0, str(send["actor"]), actor, what, "message"))
         elif kind in ("fault", "drop"):
             detail = "" if pd.isna(r["detail"]) else str(r["detail"])
-            out.append((time, actor, actor, f"{what}: {detail}" if what else detail, kind))
+            out.append((time, 3, actor, actor, f"{what}: {detail}" if what else detail, kind))
         elif kind == "state" and what:
             # "welcome mails: 2" says more than the message that caused it
             if not pd.isna(r["entity"]):
                 what = f"{r['entity']}: {r['value']}" if not pd.isna(r["value"]) else \
                     str(r["entity"])
-            out.append((time, actor, actor, what, "state"))
+            out.append((time, 1, actor, actor, what, "state"))
         elif kind == "note" and not pd.isna(r["detail"]) and not pd.isna(r["correlation_id"]):
-            out.append((time, actor, actor, str(r["detail"]), "note"))
-    table = pd.DataFrame(out[:limit], columns=list(COLUMNS[1:]))
+            out.append((time, 2, actor, actor, str(r["detail"]), "note"))
+    # At one moment, a message comes before what it caused (a write, a note, a crash); a
+    # publish appears once even when several copies were delivered.
+    ordered = sorted(dict.fromkeys(out), key=lambda step: (step[0], step[1]))
+    out_rows = [(time, source, target, what, kind)
+                for time, _, source, target, what, kind in ordered]
+    table = pd.DataFrame(out_rows[:limit], columns=list(COLUMNS[1:]))
     table.insert(0, "step", range(1, len(table) + 1))
     return table
 
@@ -84,7 +102,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def sequence(trace: pd.DataFrame, *, case: str | None = None,
              actors: Sequence[str] | None = None, limit: int = 40,
-             title: str = "what happened") -> Chart:
+             title: str = "what happened", unit: str = "the run's unit") -> Chart:
     """Draw the steps of `case` (or of the whole trace) as swimlanes; see the module text."""
     check_text("title", title)
     table = steps(trace, case=case, limit=limit)
@@ -123,6 +141,6 @@ def sequence(trace: pd.DataFrame, *, case: str | None = None,
     axes.set_xlim(-1.2, len(lanes) - 0.2)
     axes.set_ylim(bottom, -0.8)
     axes.axis("off")
-    axes.set_title(title + (f" ({case})" if case else "") + "  (time in the run's unit, down)",
+    axes.set_title(title + (f" ({case})" if case else "") + f"  (time in {unit}, down)",
                    fontsize=FONT + 1)
     return Chart(figure, title, table.set_index("step"))

@@ -137,7 +137,7 @@ def story(config: Config) -> Chart:
                           f"crash_rate={config.crash_rate}): raise crash_rate or the commands")
     # Every injected crash names the message whose handling it interrupted.
     case = str(crashes["correlation_id"].dropna().iloc[0])
-    title = f"{TITLES[config.variant]}: a crash {config.crash_at.replace('_', ' ')}"
+    title = f"{TITLES[config.variant]}, crash point: {config.crash_at.replace('_', ' ')}"
     # Kafka adds its own plain "crashed" row for a member; the injected one says more.
     plain = (trace["kind"] == "fault") & (trace["detail"] == "crashed")
-    return sequence(trace[~plain], case=case, title=title)
+    return sequence(trace[~plain], case=case, title=title, unit="ms")

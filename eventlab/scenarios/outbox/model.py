@@ -176,16 +176,7 @@ class Model:
                 world.trace.record("note", world.now, CONSUMER, target=INBOX, message=message,
                                    detail=f"{message.message_id} already processed: skipped")
                 return
-            if keyed and message.message_id in self.keys:
-                world.trace.record("note", world.now, PROVIDER, target=CONSUMER,
-                                   message=message, detail=f"idempotency key "
-                                   f"{message.message_id} seen: not sent again")
-            else:
-                if keyed:
-                    self.keys[message.message_id] = None
-                self.mails.append((message.message_id, world.now))
-                world.trace.state(world.now, CONSUMER, "welcome mails", len(self.mails),
-                                  message=message)
+            self.send_mail(member_id, message, key=message.message_id if keyed else None)
             if inbox and self.crash("consumer", "consumer_after_mail", member_id,
                                       message=message):
                 self.stop_member(member_id)  # the inbox row is never written
@@ -198,6 +189,22 @@ class Model:
                 self.stop_member(member_id)  # the offset of this batch is never committed
 
         return handle
+
+    def send_mail(self, member_id: str, message: Message, *, key: str | None) -> None:
+        """The mail provider's side of a welcome mail that `member_id` asks it to send.
+
+        With an idempotency key the provider checks the key, records it and sends, in one
+        step of its own: a key it has seen sends nothing. Without a key it sends every time."""
+        world = self.world
+        if key is not None and key in self.keys:
+            world.trace.record("note", world.now, PROVIDER, target=member_id, message=message,
+                               detail=f"idempotency key {key} seen: not sent again")
+            return
+        if key is not None:
+            self.keys[key] = None
+        self.mails.append((message.message_id, world.now))
+        world.trace.state(world.now, member_id, "welcome mails", len(self.mails),
+                          message=message)
 
     def stop_member(self, member_id: str) -> None:
         """A crashed Mailing member leaves the group uncommitted; a new one joins later."""
