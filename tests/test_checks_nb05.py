@@ -1,6 +1,7 @@
 """Notebook 05's checkers accept the reference, reject typical mistakes, and never raise."""
 
 from eventlab import checks
+from eventlab.scenarios import outbox
 
 
 def deliver(inbox, record):
@@ -42,9 +43,7 @@ def stub(*_):
     raise NotImplementedError
 
 
-RIGHT = {"never lose an event": ["publish_then_commit", "outbox", "outbox_inbox",
-                                 "outbox_mail_key"],
-         "one mail per customer": ["outbox_mail_key"]}
+RIGHT = (5, 0)  # mornings with a second mail: the inbox design, the mail-key design
 
 
 def test_exercise_5_1_accepts_an_inbox_keyed_by_the_event_id():
@@ -66,12 +65,15 @@ def test_exercise_5_2_accepts_a_translation_of_every_internal_version():
         "✗ Exercise 5.2: for AddressChanged as first written expected 'type': 'CustomerMoved'")
 
 
-def test_exercise_5_3_compares_the_prediction_with_five_runs_per_variant():
+def test_exercise_5_3_compares_the_prediction_with_five_mornings_of_each_design():
+    table = outbox.across_seeds(outbox.Config(), seeds=5)
+    row = f"runs with {outbox.Metric.DUPLICATE_MAILS}"
+    assert RIGHT == (table.loc[row, "outbox_inbox"], table.loc[row, "outbox_mail_key"])
     assert repr(checks.exercise_5_3(RIGHT)) == "✓ Exercise 5.3 passed (2 cases)"
-    wrong = {**RIGHT, "never lose an event": ["outbox", "outbox_inbox"]}
-    assert repr(checks.exercise_5_3(wrong)) == (
-        "✗ Exercise 5.3: you said lossless: outbox, outbox_inbox. Hint: a phantom is no loss "
-        "(try again, or checks.reveal('5.3'))")
+    assert repr(checks.exercise_5_3((2, 0))) == (
+        "✗ Exercise 5.3: you said inbox: 2 of 5. Hint: about 100 mails a morning, each with a "
+        "5 % chance of a crash between the mail and its inbox row (try again, or "
+        "checks.reveal('5.3'))")
 
 
 def test_unfinished_or_malformed_answers_are_reported_not_raised():
@@ -80,9 +82,6 @@ def test_unfinished_or_malformed_answers_are_reported_not_raised():
     assert repr(checks.exercise_5_2(stub)) == "Exercise 5.2: not attempted yet"
     assert repr(checks.exercise_5_1(42)) == "✗ Exercise 5.1: expected a function, got int"
     assert repr(checks.exercise_5_3(None)) == "Exercise 5.3: not attempted yet"
-    assert "write a dict with the keys" in repr(checks.exercise_5_3(["outbox"]))
-    assert "'two_phase' is not a variant" in repr(checks.exercise_5_3(
-        {**RIGHT, "one mail per customer": ["two_phase"]}))
-    assert "must be a list of variants" in repr(checks.exercise_5_3(
-        {**RIGHT, "one mail per customer": 3}))
+    assert "write two whole numbers" in repr(checks.exercise_5_3(["outbox"]))
+    assert "a whole number from 0 to 5; got 'many'" in repr(checks.exercise_5_3((5, "many")))
     assert "raised KeyError" in repr(checks.exercise_5_2(lambda event: event.payload["nope"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from checktable import assert_accepted, assert_rejected, ids, never_returns
@@ -152,25 +153,23 @@ def test_exercise_5_2_accepts(approach, answer):
     assert_accepted(checks.exercise_5_2, answer)
 
 
-# ---- 5.3: which variants never lose an event, which mail once ----------------------------------
-LOSE, ONCE = "never lose an event", "one mail per customer"
-SAFE = ["publish_then_commit", "outbox", "outbox_inbox", "outbox_mail_key"]
+# ---- 5.3: on how many of five mornings does each design mail someone twice ------------------
 WRONG_5_3 = [
-    ("an inbox makes a mail happen once", {LOSE: SAFE, ONCE: ["outbox_inbox"]}),
-    ("an inbox and a mail key both do", {LOSE: SAFE, ONCE: ["outbox_inbox", "outbox_mail_key"]}),
-    ("a phantom counts as a loss", {LOSE: SAFE[1:], ONCE: ["outbox_mail_key"]}),
-    ("the outbox alone mails once", {LOSE: SAFE, ONCE: ["outbox", "outbox_mail_key"]}),
-    ("committing first is safe", {LOSE: ["commit_then_publish", *SAFE[1:]],
-                                  ONCE: ["outbox_mail_key"]}),
-    ("nothing is ever safe", {LOSE: [], ONCE: []}),
-    ("everything is safe", {LOSE: ["commit_then_publish", *SAFE], ONCE: ["outbox_mail_key"]}),
-    ("a variant that does not exist", {LOSE: ["inbox"], ONCE: ["outbox_mail_key"]}),
-    ("a list instead of a dict", ["outbox", "outbox_mail_key"]),
+    ("a 5 % crash is rare, so most mornings are clean", (1, 0)),
+    ("copied the single run's 2 duplicates from above", (2, 0)),
+    ("an inbox makes a mail happen once", (0, 0)),
+    ("the key does not help against a crash", (5, 5)),
+    ("the key and the inbox are the same thing", (5, 5)),
+    ("only every other morning", (3, 0)),
+    ("the mail key is the one that fails", (0, 5)),
+    ("a list of the designs instead of counts", ["outbox_inbox", "outbox_mail_key"]),
+    ("a count of mornings above five", (7, 0)),
 ]
 RIGHT_5_3 = [
-    ("lists", {LOSE: SAFE, ONCE: ["outbox_mail_key"]}),
-    ("sets and a single name", {LOSE: set(SAFE), ONCE: "outbox_mail_key"}),
-    ("a Series of tuples", pd.Series({LOSE: tuple(reversed(SAFE)), ONCE: ("outbox_mail_key",)})),
+    ("a tuple", (5, 0)),
+    ("a list of numpy integers", [np.int64(5), np.int64(0)]),
+    ("a Series", pd.Series({"outbox_inbox": 5, "outbox_mail_key": 0})),
+    ("numbers written as floats", (5.0, 0.0)),
 ]
 
 
