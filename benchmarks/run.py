@@ -44,10 +44,12 @@ from eventlab.scenarios import (
     recap,
     shared_store,
 )
+from eventlab.scenarios.bank import clerks
+from eventlab.scenarios.kafka_transport import groups, ordering
 from eventlab.scenarios.retail import choreography
 from eventlab.scenarios.retail import orchestration as workflow
-from eventlab.scenarios.bank import clerks
-from eventlab.scenarios.zeebe import backpressure, jobs, read_models
+from eventlab.scenarios.zeebe import backpressure, cp, jobs, partitions, read_models, single_writer
+from eventlab.view.widgets import render
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 100_000
@@ -111,131 +113,48 @@ def best_of_alternating(pipes: dict[str, Callable[[], float]], repeats: int = 3
     return best
 
 
-def rerun_fowler() -> None:
-    """What the explore panel of notebooks 00 and 01 does on each change."""
-    graph, summary = fowler.view(fowler.run(fowler.Config()))
-    graph.svg()
-    summary.to_html()
-
-
-def rerun_bank() -> None:
-    """What notebook 02's time-travel panel does on each change: 60 days, two tables."""
-    moment, before = bank.view(bank.run(bank.Config()))
-    moment.to_html()
-    before.to_html()
-
-
-def rerun_clerks() -> None:
-    """What notebook 02's clerks panel does on each change (its busy morning)."""
-    busy = clerks.Config(requests=10, amount=300.0, amount_spread=0.5, request_interval=5.0)
-    graph, summary = clerks.view(clerks.run(busy))
-    graph.svg()
-    summary.to_html()
-
-
-def _show(items: tuple[object, ...]) -> None:
-    """Render what an explore panel displays: SVG for graphs, HTML for tables."""
-    for item in items:
-        svg = getattr(item, "svg", None)
-        if svg is not None:
-            svg()
-        else:
-            item.to_html()  # type: ignore[attr-defined]
-
-
-def rerun_outbox() -> None:
-    """Notebook 05's outbox panel: 100 commands with crashes everywhere, graph and summary."""
-    _show(outbox.view(outbox.run(outbox.Config())))
-
-
-def rerun_merged_store() -> None:
-    """Notebook 05's merged-store panel: 200 sign-ups against a lagging view."""
-    _show(merged_store.view(merged_store.run(merged_store.Config())))
-
-
-def rerun_shared_store() -> None:
-    """Notebook 05's shared-store panel: one year of refactorings."""
-    _show(shared_store.view(shared_store.run(shared_store.Config())))
-
-
-def rerun_ordering() -> None:
-    """Notebook 06's ordering panel: 6 orders, 3 partitions, 3 members."""
-    from eventlab.scenarios.kafka_transport import ordering
-
-    _show(ordering.view(ordering.run(ordering.Config())))
-
-
-def rerun_groups() -> None:
-    """Notebook 06's consumer-group panel: three phases of scaling, two tables."""
-    from eventlab.scenarios.kafka_transport import groups
-
-    _show(groups.view(groups.run(groups.Config())))
-
-
-def rerun_single_writer() -> None:
-    """Notebook 03's locking-vs-single-writer panel: 16 clients, graph and summary."""
-    from eventlab.scenarios.zeebe import single_writer, views
-
-    _show(views.summary_view(single_writer.run(single_writer.Config())))
-
-
-def rerun_cp() -> None:
-    """Notebook 03's split-and-heal panel: 5 brokers, 2 cut off."""
-    from eventlab.scenarios.zeebe import cp, views
-
-    _show(views.summary_view(cp.run(cp.Config())))
-
-
-def rerun_partitions() -> None:
-    """Notebook 04's partitions panel: 3 brokers, 24 partitions, two tables."""
-    from eventlab.scenarios.zeebe import partitions, views
-
-    _show(views.partitions_view(partitions.run(partitions.Config())))
-
-
-def rerun_zeebe(scenario: Any) -> Callable[[], None]:
-    """Notebook 04's other panels: run the default config, draw the graph and the summary."""
-    def rerun() -> None:
-        from eventlab.scenarios.zeebe import views
-
-        _show(views.summary_view(scenario.run(scenario.Config())))
-    return rerun
-
-
-# The default widget of each notebook: the work one change of a control triggers.
-WIDGETS: dict[str, Callable[[], None]] = {
-    "00_start_here": rerun_fowler,
-    "01_what_is_event_driven": rerun_fowler,
-    "02_persistent_state_vs_change": rerun_bank,
-    "02_persistent_state_vs_change (clerks)": rerun_clerks,
-    "03_single_writer_and_replication": rerun_single_writer,
-    "03_single_writer_and_replication (split and heal)": rerun_cp,
-    "04_partitions_and_read_models": rerun_partitions,
-    "04_partitions_and_read_models (read models)": rerun_zeebe(read_models),
-    "04_partitions_and_read_models (backpressure)": rerun_zeebe(backpressure),
-    "04_partitions_and_read_models (job workers)": rerun_zeebe(jobs),
-    "05_event_store_and_messaging": rerun_outbox,
-    "05_event_store_and_messaging (merged store)": rerun_merged_store,
-    "05_event_store_and_messaging (shared store)": rerun_shared_store,
-    "06_kafka_as_transport": rerun_ordering,
-    "06_kafka_as_transport (consumer groups)": rerun_groups,
-    # Newer scenario packages carry their panel's re-run as `rerun` (simulate, draw, render).
-    "07_notification_vs_state_transfer": crm.rerun,
-    "08_commands_vs_events": onboarding.rerun,
-    "09_event_chains_and_monitoring": choreography.rerun,
-    "10_orchestration_and_balance": workflow.rerun,
-    "11_recap": recap.rerun,
+# The default widget of each notebook: the run and config its panel starts from. One change of
+# a control re-runs the scenario and renders what ``result.panel()`` shows (SVG, PNG, HTML).
+WIDGETS: dict[str, tuple[Callable[[Any], Any], Any]] = {
+    "00_start_here": (fowler.run, fowler.Config()),
+    "01_what_is_event_driven": (fowler.run, fowler.Config()),
+    "02_persistent_state_vs_change": (bank.run, bank.Config()),
+    "02_persistent_state_vs_change (clerks)": (clerks.run, clerks.Config(
+        requests=10, amount=300.0, amount_spread=0.5, request_interval=5.0)),
+    "03_single_writer_and_replication": (single_writer.run, single_writer.Config()),
+    "03_single_writer_and_replication (split and heal)": (cp.run, cp.Config()),
+    "04_partitions_and_read_models": (partitions.run, partitions.Config()),
+    "04_partitions_and_read_models (read models)": (read_models.run, read_models.Config()),
+    "04_partitions_and_read_models (backpressure)": (backpressure.run, backpressure.Config()),
+    "04_partitions_and_read_models (job workers)": (jobs.run, jobs.Config()),
+    "05_event_store_and_messaging": (outbox.run, outbox.Config()),
+    "05_event_store_and_messaging (merged store)": (merged_store.run, merged_store.Config()),
+    "05_event_store_and_messaging (shared store)": (shared_store.run, shared_store.Config()),
+    "06_kafka_as_transport": (ordering.run, ordering.Config()),
+    "06_kafka_as_transport (consumer groups)": (groups.run, groups.Config()),
+    "07_notification_vs_state_transfer": (crm.run, crm.Config()),
+    "08_commands_vs_events": (onboarding.run, onboarding.Config()),
+    "09_event_chains_and_monitoring": (choreography.run,
+                                       choreography.Config(tracking=True, orders=40)),
+    "10_orchestration_and_balance": (workflow.run, workflow.Config(orders=40)),
+    "11_recap": (recap.run, recap.Config(orders=40)),
 }
+
+
+def rerun(name: str) -> None:
+    """What the widget called `name` does on each change: simulate, then render its panel."""
+    run, config = WIDGETS[name]
+    render(run(config).panel())
 
 
 def widget_times(repeats: int = 15) -> dict[str, float]:
     out = {}
-    for name, rerun in WIDGETS.items():
-        rerun()  # warm up (imports, first dot start)
+    for name in WIDGETS:
+        rerun(name)  # warm up (imports, first dot start)
         samples = []
         for _ in range(repeats):
             start = time.perf_counter()
-            rerun()
+            rerun(name)
             samples.append(time.perf_counter() - start)
         out[name] = statistics.median(samples)
     return out
@@ -286,8 +205,8 @@ def main() -> None:
 def kafka_section() -> None:
     print("\n4. Kafka model: broker hot path and scaling (python -m eventlab.engines.kafka.bench)",
           flush=True)
-    done = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench"], capture_output=True,
-                          text=True, check=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench"],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
     for line in done.stdout.splitlines():
         print(f"   {line}")
 

@@ -256,11 +256,11 @@ def test_charts_render_as_png_and_describe_themselves_in_text():
 
 def test_the_time_travel_view_shows_the_moment_and_the_facts_before_it():
     result = bank.run(bank.Config(as_of_day=1.0))
-    moment, before = bank.view(result)
+    moment, before = result.panel()
     assert moment.columns[0] == "balance as of 2019-04-17 11:00"
     assert len(before) <= 5
     assert all(minutes_at(w) <= 1440 for w in before["when"])
-    far = bank.view(bank.run(bank.Config(days=2, as_of_day=700.0)))[0]
+    far = bank.run(bank.Config(days=2, as_of_day=700.0)).panel()[0]
     assert far.columns[0] == f"balance as of {when(2 * 1440)}"
 
 

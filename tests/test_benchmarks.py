@@ -27,3 +27,17 @@ def test_taking_turns_keeps_the_best_time_of_each_pipe(bench):
     best = bench.best_of_alternating({name: lambda name=name: next(times[name])
                                       for name in times})
     assert best == {"a": 1.0, "b": 4.0}
+
+
+def test_every_timed_widget_renders_each_item_its_panel_shows(bench):
+    for name, (run, config) in bench.WIDGETS.items():
+        shown = run(config).panel()
+        rendered = bench.render(shown)
+        assert len(shown) >= 2, name  # every default panel shows a picture or table and more
+        assert len(rendered) == len(shown), name
+        assert all(len(item) > 100 for item in rendered), name
+
+
+def test_rendering_something_a_panel_cannot_show_is_refused(bench):
+    with pytest.raises(TypeError, match="cannot render int"):
+        bench.render((42,))

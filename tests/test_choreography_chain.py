@@ -178,6 +178,6 @@ def test_a_tracked_stuck_orders_replay_ends_with_the_sla_timer():
 
 
 def test_the_panel_view_is_the_graph_and_the_summary():
-    graph, summary = choreography.view(choreography.run(Config(orders=4, seed=1)))
+    graph, summary = choreography.run(Config(orders=4, seed=1)).panel()
     assert graph.text().startswith("Diagram: sequential choreography (baseline)")
     assert summary.loc["orders", "value"] == 4

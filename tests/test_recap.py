@@ -153,7 +153,7 @@ def test_the_same_config_gives_the_same_trace_and_compare_lines_designs_up():
 
 
 def test_the_panel_shows_the_wiring_and_the_scorecard():
-    graph, card = recap.view(recap.run(recap.Config(orders=10)))
+    graph, card = recap.run(recap.Config(orders=10)).panel()
     assert "Order -> Payment: RetrievePaymentCommand ×10 [command]" in graph.text()
     assert card.loc["orders", "value"] == 10
     table = recap.choices(recap.Config())

@@ -193,6 +193,6 @@ def test_the_local_orchestration_puts_each_flow_inside_its_service():
     assert "Payment:received -> Order:pay_received: PaymentReceivedEvent [event]" in text
     assert "Order:delivered -> Notification:notify customer: OrderCompletedEvent [event]" in text
     assert "Payment:ask -> Customer: UpdateCreditCardCommand [command]" in text
-    outcomes, chart = workflow.view(result)
+    outcomes, chart = result.panel()
     assert outcomes["orders"].sum() == 6
     assert chart.title == "lead time of delivered orders"

@@ -14,6 +14,7 @@ import simpy
 
 from eventlab.core.errors import ConfigError, check_float, check_text
 from eventlab.core.messages import Message
+from eventlab.core.transport import Guarantees
 from eventlab.core.world import World
 
 
@@ -31,6 +32,13 @@ class Bus:
         self._subscribers: list[tuple[str, frozenset[str] | None, simpy.Store]] = []
         self._rng = world.rng(f"bus/{name}")
         self.messages: list[Message] = []  # everything published, in order
+
+    @property
+    def guarantees(self) -> Guarantees:
+        """What the bus promises: no loss, no duplicates, publish order per subscriber unless
+        jitter lets copies overtake each other."""
+        return Guarantees(latency=self.latency, loss=0.0, duplicates=0.0,
+                          ordering="none" if self.jitter else "per subscriber")
 
     def subscribe(self, actor: str, types: Iterable[str] | None = None) -> simpy.Store:
         """An inbox for `actor` receiving the message `types` (None: every message)."""

@@ -8,10 +8,13 @@ and arrive. Kafka-like partitions and offsets build on this in :mod:`eventlab.en
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import simpy
 
 from eventlab.core.errors import ConfigError, check_float, check_probability, check_text
 from eventlab.core.messages import Message
+from eventlab.core.transport import Guarantees
 from eventlab.core.world import World
 
 
@@ -32,6 +35,7 @@ class Channel:
         self.jitter = check_float("jitter", jitter, low=0.0)
         self.loss = check_probability("loss", loss)
         self._inboxes: dict[str, simpy.Store] = {}
+        self._types: dict[str, frozenset[str]] = {}  # actors that want only some types
         # One stream per channel: a lossy channel never changes another channel's draws.
         self._rng = world.rng(f"channel/{name}")
 
@@ -40,27 +44,46 @@ class Channel:
         """Subscribed actors, in the order they subscribed."""
         return list(self._inboxes)
 
-    def subscribe(self, actor: str) -> simpy.Store:
-        """Register `actor`; returns its inbox (``yield inbox.get()`` waits for a message)."""
+    @property
+    def guarantees(self) -> Guarantees:
+        """What this channel promises: its latency and loss, no duplicates, and publish order
+        per subscriber unless jitter lets copies overtake each other."""
+        return Guarantees(latency=self.latency, loss=self.loss, duplicates=0.0,
+                          ordering="none" if self.jitter else "per subscriber")
+
+    def subscribe(self, actor: str, types: Iterable[str] | None = None) -> simpy.Store:
+        """Register `actor` for the message `types` (None: every message); returns its inbox
+        (``yield inbox.get()`` waits for a message)."""
         check_text("actor", actor)
         if actor in self._inboxes:
             raise ConfigError(f"actor {actor!r} is already subscribed to channel {self.name!r}")
+        if types is not None:
+            if isinstance(types, str):
+                raise TypeError(f"types must be a list of message types, got {types!r}")
+            wanted = frozenset(check_text("message type", t) for t in types)
+            if not wanted:
+                raise ConfigError(f"{actor} subscribes to no message type; pass None for all")
+            self._types[actor] = wanted
         inbox = self._inboxes[actor] = simpy.Store(self.world.env)
         return inbox
 
     def publish(self, message: Message) -> None:
-        """Send a copy of `message` to every subscriber (one send row, one row per copy)."""
+        """Send a copy of `message` to every subscriber of its type (one send row, one row
+        per copy)."""
         hop = self.world.trace.hop
         now = self.world.env.now
         sender = message.sender
         hop("send", now, sender, None, message, self.name)
+        inboxes = self._inboxes.items() if not self._types else [
+            (actor, inbox) for actor, inbox in self._inboxes.items()
+            if message.type in self._types.get(actor, (message.type,))]
         if self.loss or self.jitter or self.latency > 0.0:
-            for actor, inbox in self._inboxes.items():
+            for actor, inbox in inboxes:
                 self._transfer(message, actor, inbox)
             return
         # No loss and no delay: every copy arrives now (what _transfer and _arrive would do,
         # inlined because this is the hot path of most simulations).
-        for actor, inbox in self._inboxes.items():
+        for actor, inbox in inboxes:
             hop("deliver", now, actor, sender, message, self.name)
             inbox.put(message)
 

@@ -12,7 +12,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -27,10 +27,18 @@ class RunResult:
     trace: pd.DataFrame = field(repr=False)
     metrics: Mapping[str, float | int | str] = field(default_factory=dict)
 
+    # The methods whose results an interactive panel shows, in order; a scenario's result
+    # names its own (a graph and a table, say) and the view layer draws whatever they return.
+    PANEL: ClassVar[tuple[str, ...]] = ("summary",)
+
     def summary(self) -> pd.DataFrame:
         """The measured numbers as a two-column table (floats rounded for reading)."""
         rows = [(name, _tidy(value)) for name, value in self.metrics.items()]
         return pd.DataFrame(rows, columns=["metric", "value"]).set_index("metric")
+
+    def panel(self) -> tuple[Any, ...]:
+        """What this run's interactive panel shows: the results of the ``PANEL`` methods."""
+        return tuple(getattr(self, name)() for name in self.PANEL)
 
     def __repr__(self) -> str:
         # eventlab.scenarios.fowler.config -> "fowler": the scenario a learner imported

@@ -15,6 +15,7 @@ import simpy
 from eventlab.core.channels import Channel
 from eventlab.core.errors import ConfigError, check_float, check_probability
 from eventlab.core.messages import Message
+from eventlab.core.transport import Guarantees
 from eventlab.core.world import World
 
 
@@ -29,6 +30,13 @@ class Topic(Channel):
         self.late_by = check_float("late_by", late_by, low=0.0)
         # Its own stream: switching duplicates on never changes the jitter of any copy.
         self._late = world.rng(f"late/{name}")
+
+    @property
+    def guarantees(self) -> Guarantees:
+        """Events may come twice and late: duplicates and reordering are part of the promise."""
+        unordered = self.jitter or self.reorder or self.duplicates
+        return Guarantees(latency=self.latency, loss=self.loss, duplicates=self.duplicates,
+                          ordering="none" if unordered else "per subscriber")
 
     def publish_to(self, message: Message, actors: Sequence[str]) -> None:
         """Send a copy of `message` to each of `actors` (its subscribers for this type)."""

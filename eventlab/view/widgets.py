@@ -100,6 +100,24 @@ def explore(run: Callable[[Any], RunResult], config: Any, *, fields: Sequence[st
             view: Callable[[RunResult], Any] | None = None) -> Explorer:
     """An interactive panel over `run`: one control per field in `fields`.
 
-    `view` turns a result into what is shown (default: its summary table).
+    `view` turns a result into what is shown (default: ``result.panel()``, what the scenario
+    says its panel shows: a graph and a table, say).
     """
-    return Explorer(run, config, fields, view or (lambda result: result.summary()))
+    return Explorer(run, config, fields, view or (lambda result: result.panel()))
+
+
+def render(shown: Any) -> list[Any]:
+    """What the notebook front end receives for a panel's items: an SVG for a diagram, a PNG
+    for a chart, HTML for a table (used to time a panel's re-run without a browser)."""
+    items = shown if isinstance(shown, tuple | list) else (shown,)
+    out: list[Any] = []
+    for item in items:
+        for method in ("svg", "png", "to_html"):
+            make = getattr(item, method, None)
+            if callable(make):
+                out.append(make())
+                break
+        else:
+            raise TypeError(f"cannot render {type(item).__name__}: a panel shows diagrams, "
+                            "charts and tables")
+    return out

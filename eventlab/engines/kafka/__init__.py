@@ -22,6 +22,7 @@ from eventlab.engines.kafka.group import ConsumerGroup
 from eventlab.engines.kafka.log import OffsetOutOfRangeError, PartitionLog, Record
 from eventlab.engines.kafka.partition import Partition
 from eventlab.engines.kafka.producer import Producer
+from eventlab.engines.kafka.transport import KafkaTransport
 
 __all__ = [
     "CRASH_POINTS",
@@ -32,6 +33,7 @@ __all__ = [
     "ConsumerGroup",
     "CooperativeRebalance",
     "GroupConfig",
+    "KafkaTransport",
     "OffsetOutOfRangeError",
     "Partition",
     "PartitionLog",

@@ -54,7 +54,7 @@ from eventlab.view.charts import Chart
 __all__ = [
     "ACCOUNT", "BALANCE_SQL", "INITIAL", "STREAM", "AccountRow", "BankResult", "Chart",
     "Config", "Deletion", "audit", "balance_as_of", "balance_of", "cents", "decide",
-    "delete_transaction", "dollars", "evolve", "fold", "monthly_spending", "run", "view", "when",
+    "delete_transaction", "dollars", "evolve", "fold", "monthly_spending", "run", "when",
 ]
 
 REPLAYED_KINDS = ("send", "state", "reject")
@@ -72,6 +72,13 @@ class BankResult(results.RunResult):
     loads: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     transaction_ids: dict[int, int] = field(default_factory=dict, repr=False)
     end: float = 0.0
+
+    def panel(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The time-travel panel: the balance as of ``as_of_day``, and the last facts before it."""
+        minutes = min(self.config.as_of_day * MINUTES_PER_DAY, self.end)
+        table = self.audit()
+        before = table[[e.time <= minutes for e in self.events()]]
+        return self.as_of(minutes), before.tail(5).set_index("version")
 
     # -- the log ----------------------------------------------------------------------------
     def events(self) -> list[StoredEvent]:
@@ -211,12 +218,6 @@ def run(config: Config | None = None) -> BankResult:
                       transaction_ids=model.transaction_ids, end=model.end)
 
 
-def view(result: BankResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The time-travel panel: the balance as of ``as_of_day``, and the last facts before it."""
-    minutes = min(result.config.as_of_day * MINUTES_PER_DAY, result.end)
-    table = result.audit()
-    before = table[[e.time <= minutes for e in result.events()]]
-    return result.as_of(minutes), before.tail(5).set_index("version")
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ class Config(Scenario):
 class ClerksResult(results.RunResult):
     """A race at the counter: what each clerk did, and the store it was done to."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     store: EventStore = field(default_factory=InMemoryEventStore, repr=False)
 
     def events(self) -> list[StoredEvent]:
@@ -148,11 +150,6 @@ def run(config: Config | None = None) -> ClerksResult:
     race = _Race(config)
     race.world.env.run()
     return ClerksResult(config, race.world.trace.to_frame(), race.metrics(), store=race.store)
-
-
-def view(result: ClerksResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows for one race: the graph and the summary."""
-    return result.graph(), result.summary()
 
 
 def compare(config: Config | None = None) -> pd.DataFrame:

@@ -41,12 +41,14 @@ from eventlab.view import charts, graphs, playback
 
 __all__ = ["CONSUMERS", "CONSUMER_NAMES", "DESIGNS", "LABELS", "PATTERNS", "PAYLOADS", "Config",
            "CrmResult", "compare_designs", "consumers", "decision_table", "delta_decision",
-           "payload_examples", "rerun", "run", "view"]
+           "payload_examples", "run"]
 
 
 @dataclass(frozen=True, repr=False)
 class CrmResult(results.RunResult):
     """A run of the CRM story: its trace, metrics, and what each consumer measured."""
+
+    PANEL = ("graph", "summary")  # what its interactive panel shows
 
     table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
@@ -132,18 +134,6 @@ def run(config: Config | None = None) -> CrmResult:
     model.world.env.run()
     trace = model.world.trace.to_frame()
     return CrmResult(config, trace, metrics(model, trace), table=per_consumer(model))
-
-
-def view(result: CrmResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows for one run: the graph and the summary."""
-    return result.graph(), result.summary()
-
-
-def rerun() -> None:
-    """What notebook 07's panel does on each change (for the benchmark table)."""
-    graph, summary = view(run(Config()))
-    graph.svg()
-    summary.to_html()
 
 
 def consumers(config: Config | None = None) -> pd.DataFrame:

@@ -34,11 +34,13 @@ from eventlab.scenarios.fowler.picture import diagram
 from eventlab.view import graphs, playback
 
 __all__ = ["ADDRESSES", "CONSUMER_NAMES", "CUSTOMER", "PATTERNS", "Config", "FowlerResult",
-           "compare", "evolve", "run", "view"]
+           "compare", "evolve", "run"]
 
 
 class FowlerResult(results.RunResult):
     """A run of the four-patterns story, with its graph and playback frames."""
+
+    PANEL = ("graph", "summary")  # what its interactive panel shows
 
     def graph(self) -> graphs.Diagram:
         """The services and who sends what to whom, with message counts from the trace."""
@@ -65,11 +67,6 @@ def run(config: Config | None = None) -> FowlerResult:
     model = Model(config)
     model.world.env.run()
     return FowlerResult(config, model.world.trace.to_frame(), model.metrics())
-
-
-def view(result: FowlerResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows for one run: the graph and the summary."""
-    return result.graph(), result.summary()
 
 
 def compare(config: Config | None = None) -> pd.DataFrame:

@@ -66,6 +66,8 @@ class Config(Scenario):
 class GroupsResult(results.RunResult):
     """A run of the scaling demo: assignments per generation, lag over time, playback."""
 
+    PANEL = ("assignments", "summary")  # what its interactive panel shows
+
     def assignments(self) -> pd.DataFrame:
         """Per generation: when it started, why, and which partitions each member got."""
         rows = self.trace[(self.trace["kind"] == "state") & (self.trace["actor"] == GROUP)
@@ -190,12 +192,6 @@ def run(config: Config | None = None) -> GroupsResult:
 def topic_ends(cluster: Cluster) -> list[int]:
     """The high watermark of each partition of the demo topic."""
     return cluster.topic(TOPIC).high_watermarks()
-
-
-def view(result: GroupsResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the interactive panel shows: the assignments and the summary (tables redraw fast;
-    call ``lag_chart()`` for the picture)."""
-    return result.assignments(), result.summary()
 
 
 def _diagram(trace: pd.DataFrame, row: Any) -> graphs.Diagram:

@@ -49,6 +49,8 @@ class Config(Scenario):
 class OrderingResult(results.RunResult):
     """Where each key went and in which order the group handled the records."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     def handled(self) -> pd.DataFrame:
         """Every record in the order the group handled it."""
         rows = self.trace[(self.trace["kind"] == "deliver") & (self.trace["channel"] == TOPIC)]
@@ -151,6 +153,3 @@ def _metrics(handled: list[tuple[int, str, int]]) -> dict[str, Any]:
     }
 
 
-def view(result: OrderingResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows: the graph and the summary."""
-    return result.graph(), result.summary()

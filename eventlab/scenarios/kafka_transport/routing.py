@@ -51,6 +51,8 @@ class Config(Scenario):
 class RoutingResult(results.RunResult):
     """Who read what from the one topic, and who handled what."""
 
+    PANEL = ("graph", "per_service")  # what its interactive panel shows
+
     services: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def per_service(self) -> pd.DataFrame:
@@ -130,11 +132,6 @@ def run(config: Config | None = None) -> RoutingResult:
         "records on the topic": on_topic,
         "message types on the topic": int(delivered["message_type"].nunique()),
     }, services=pd.DataFrame(rows).set_index("service"))
-
-
-def view(result: RoutingResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows: the graph and the per-service table."""
-    return result.graph(), result.per_service()
 
 
 def _counted(rows: pd.DataFrame, columns: list[str]) -> list[Any]:

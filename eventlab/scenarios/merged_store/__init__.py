@@ -29,11 +29,13 @@ from eventlab.scenarios.merged_store.picture import diagram, lag_chart
 from eventlab.view import graphs
 
 __all__ = ["LAGS", "SERVICE", "STORES", "TOPIC", "Config", "MergedResult", "lag_chart",
-           "lag_table", "run", "view"]
+           "lag_table", "run"]
 
 
 class MergedResult(results.RunResult):
     """A run of the Customer service on Kafka, with its graph and the duplicates it let in."""
+
+    PANEL = ("graph", "summary")  # what its interactive panel shows
 
     def graph(self) -> graphs.Diagram:
         """The instances, the log they write and the views they read back."""
@@ -61,11 +63,6 @@ def run(config: Config | None = None) -> MergedResult:
     model.world.env.run()
     trace = model.world.trace.to_frame()  # built once: the slow part of a short run
     return MergedResult(config, trace, model.metrics(trace))
-
-
-def view(result: MergedResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows for one run: the graph and the summary."""
-    return result.graph(), result.summary()
 
 
 def lag_table(config: Config | None = None, lags: tuple[float, ...] = LAGS) -> pd.DataFrame:

@@ -61,13 +61,15 @@ __all__ = ["CATALOGUE", "KINDS", "ONBOARDING", "SEMANTICS", "STEPS", "STEP_FIELD
            "NotifyConfig", "NotifyResult", "OnboardingResult", "Step", "TransportConfig",
            "TransportResult", "Verdict", "classify", "classify_all", "classify_catalogue",
            "dependencies", "failures", "interactions", "load_catalogue", "parse_catalogue",
-           "rerun", "responsibility", "responsible", "run", "run_notify", "run_transports",
-           "transport_grid", "view"]
+           "responsibility", "responsible", "run", "run_notify", "run_transports",
+           "transport_grid"]
 
 
 @dataclass(frozen=True, repr=False)
 class OnboardingResult(results.RunResult):
     """A run of on-boarding: the graph, the responsibility table, the missing steps."""
+
+    PANEL = ("graph", "responsibility")  # what its interactive panel shows
 
     def summary(self) -> pd.DataFrame:
         """The run's totals (the numbers per step are in :meth:`responsibility`)."""
@@ -152,18 +154,6 @@ def _metrics(model: Model) -> dict[str, Any]:
         out[f"{step.name}: done"] = len(model.done[step.field])
         out[f"{step.name}: noticed"] = len(model.noticed[step.field])
     return out
-
-
-def view(result: OnboardingResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows: the dependency graph and the responsibility table."""
-    return result.graph(), result.responsibility()
-
-
-def rerun() -> None:
-    """What notebook 08's panel does on each change (for the benchmark table)."""
-    graph, table = view(run(Config()))
-    graph.svg()
-    table.to_html()
 
 
 def interactions() -> pd.DataFrame:

@@ -36,7 +36,7 @@ from eventlab.scenarios.outbox.picture import diagram, injected
 from eventlab.view import graphs, playback
 
 __all__ = ["CRASH_POINTS", "EVERYWHERE", "VARIANTS", "Config", "OutboxResult", "across_seeds",
-           "compare", "matrix", "run", "view"]
+           "compare", "matrix", "run"]
 
 REPLAYED = ("send", "deliver", "state", "fault")
 ANOMALIES = ("lost events", "phantom events", "duplicate publishes", "duplicate mails")
@@ -46,6 +46,8 @@ SHORT = {"lost events": "lost", "phantom events": "phantom",
 
 class OutboxResult(results.RunResult):
     """A run of the dual-write story, with its graph and playback frames."""
+
+    PANEL = ("graph", "summary")  # what its interactive panel shows
 
     def graph(self) -> graphs.Diagram:
         """The components and what went between them, counted from the trace."""
@@ -70,11 +72,6 @@ def run(config: Config | None = None) -> OutboxResult:
     model = Model(config)
     model.world.env.run()
     return OutboxResult(config, model.world.trace.to_frame(), model.metrics())
-
-
-def view(result: OutboxResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows for one run: the graph and the summary."""
-    return result.graph(), result.summary()
 
 
 def compare(config: Config | None = None) -> pd.DataFrame:

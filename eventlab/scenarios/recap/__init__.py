@@ -58,9 +58,7 @@ from eventlab.scenarios.recap.scorecard import (
     RecapResult,
     choices,
     compare,
-    rerun,
     run,
-    view,
 )
 from eventlab.scenarios.recap.slides import PARTS, SLIDE_COLUMNS, SLIDE_MAP, slide_lines, slide_map
 from eventlab.scenarios.recap.transport import Transport
@@ -68,5 +66,5 @@ from eventlab.scenarios.recap.transport import Transport
 __all__ = ["BAD_DAY", "BAD_DAY_SIDE", "COORDINATIONS", "CRITICAL", "INTERACTIONS", "KINDS",
            "PARTS", "PRESETS", "PREVIOUS", "SCHEDULES", "SCORECARD_ROWS", "SLIDE_COLUMNS",
            "SLIDE_MAP", "STEPS", "Config", "RecapResult", "Step", "Transport", "choices",
-           "compare", "faults", "order_process", "presets", "rerun", "run", "side_drops",
-           "slide_lines", "slide_map", "view", "wiring"]
+           "compare", "faults", "order_process", "presets", "run", "side_drops",
+           "slide_lines", "slide_map", "wiring"]

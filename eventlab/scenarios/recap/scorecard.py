@@ -53,6 +53,8 @@ def _checkout(world: World, bus: Transport, retail: Retail, command: bool
 class RecapResult(RunResult):
     """A run of the learner's choices: trace, scorecard, ground truth per order."""
 
+    PANEL = ("graph", "scorecard")  # what its interactive panel shows
+
     facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     design: Wiring | None = field(default=None, repr=False)
 
@@ -226,13 +228,3 @@ def choices(config: Config) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("interaction")
 
 
-def view(result: RecapResult) -> tuple[Diagram, pd.DataFrame]:
-    """What the interactive panel shows: the wiring with counts, and the scorecard."""
-    return result.graph(), result.scorecard()
-
-
-def rerun() -> None:
-    """What notebook 11's panel does on each change (for the benchmark table): 40 orders."""
-    graph, table = view(run(Config(orders=40)))
-    graph.svg()
-    table.to_html()

@@ -11,6 +11,7 @@ import simpy
 from eventlab.core.bus import Bus
 from eventlab.core.messages import Message
 from eventlab.core.partitioner import partition_for
+from eventlab.core.transport import Guarantees
 from eventlab.core.world import World
 from eventlab.scenarios.recap.choices import Config
 
@@ -31,6 +32,15 @@ class Transport(Bus):
         self._seen: dict[str, set[str]] = {}
         self.counts: Counter[str] = Counter()
         self.waits: list[float] = []
+
+    @property
+    def guarantees(self) -> Guarantees:
+        """A dual write loses a message when its service crashes between commit and publish;
+        an outbox never loses one but its relay may publish twice (the inboxes drop those);
+        order holds per key, inside one partition."""
+        crash = self.config.crash_rate
+        return Guarantees(latency=self.latency, loss=0.0 if self.config.outbox else crash,
+                          duplicates=crash if self.config.outbox else 0.0, ordering="per key")
 
     def publish(self, message: Message) -> None:
         """A service's write: dual write (maybe lost) or into its outbox."""

@@ -62,6 +62,8 @@ class Config(ShopParams):
 class ChainResult(RunResult):
     """A run of the chain: trace, metrics, and per order what really happened."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     payloads: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
@@ -120,18 +122,6 @@ class ChainResult(RunResult):
             messages=("bytes", "size"), mean_bytes=("bytes", "mean"),
             unneeded_share=("unneeded share", "mean"))
         return table.round(3).reset_index()
-
-
-def view(result: ChainResult) -> tuple[Diagram, pd.DataFrame]:
-    """What the interactive panel shows: the chain with its counts, and the summary."""
-    return result.graph(), result.summary()
-
-
-def rerun() -> None:
-    """What notebook 09's panel does on each change (for the benchmark table): 40 orders."""
-    graph, table = view(run(Config(tracking=True, orders=40)))
-    graph.svg()
-    table.to_html()
 
 
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> ChainResult:

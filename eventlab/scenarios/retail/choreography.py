@@ -2,7 +2,7 @@
 
 * :func:`run` / :class:`Config`: the flowing-retail event chain (sequential or parallel
   style), with per-service latency, silent drops, payload growth and optional tracking;
-  ``result.frames(trace_id)`` replays one order's chain, :func:`view` is the panel's view;
+  ``result.frames(trace_id)`` replays one order's chain, ``result.panel()`` is what its panel shows;
 * :class:`Wiring`, :func:`on`: the table itself (it installs services, draws diagrams, and
   lists its message flows and who depends on whom);
 * :func:`change_table`, :func:`changes`, :func:`change_diff`, :func:`change_diagram`:
@@ -23,7 +23,7 @@ from eventlab.domains.retail.designs import (
 )
 from eventlab.engines.workflow.reactions import Rule, on
 from eventlab.engines.workflow.wiring import Wiring
-from eventlab.scenarios.retail.chain import ChainResult, Config, rerun, run, view
+from eventlab.scenarios.retail.chain import ChainResult, Config, run
 from eventlab.scenarios.retail.changes import (
     change_diagram,
     change_diff,
@@ -36,4 +36,4 @@ from eventlab.scenarios.retail.compare import change_effects, scorecard
 __all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Rule",
            "Wiring", "change_diagram", "change_diff", "change_effects", "change_table", "changes",
            "count_changes", "design", "on", "onboarding_wiring", "orchestrated_wiring",
-           "rerun", "retail_wiring", "run", "scorecard", "view"]
+           "retail_wiring", "run", "scorecard"]

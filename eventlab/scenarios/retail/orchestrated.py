@@ -69,6 +69,8 @@ class Config(ShopParams):
 class OrderResult(RunResult):
     """A run of the orchestrated flow: trace, metrics, instances and ground truth per order."""
 
+    PANEL = ("outcomes", "histogram")  # what its interactive panel shows
+
     instances: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     payments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -207,18 +209,6 @@ class _SideEffects:
             self.done[do][str(work.payload.get("orderId"))] += 1
             return Outcome(True, {})
         return act
-
-
-def view(result: OrderResult) -> tuple[pd.DataFrame, Chart]:
-    """What the interactive panel shows: the outcome distribution and the lead times."""
-    return result.outcomes(), result.histogram()
-
-
-def rerun() -> None:
-    """What notebook 10's panel does on each change (for the benchmark table): 40 orders."""
-    outcomes, chart = view(run(Config(orders=40)))
-    outcomes.to_html()
-    chart.png()
 
 
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:

@@ -42,9 +42,7 @@ from eventlab.engines.workflow.instance import Instance, Job, JobFailed
 from eventlab.scenarios.retail.orchestrated import (
     Config,
     OrderResult,
-    rerun,
     run,
-    view,
 )
 from eventlab.view.process import counts_from_trace, diagram, local_orchestration
 
@@ -53,5 +51,4 @@ __all__ = ["SIDE_EFFECTS", "VARIANTS", "Config", "Element", "Engine", "Fault", "
            "command_rules",
            "counts_from_trace", "diagram", "end", "exclusive", "local_orchestration",
            "onboarding_process", "order_process", "parallel", "payment_process", "receive",
-           "rerun", "run", "send", "service", "start", "throw", "timer", "tracking_process",
-           "view"]
+           "run", "send", "service", "start", "throw", "timer", "tracking_process"]

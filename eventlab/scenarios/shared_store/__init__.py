@@ -39,11 +39,13 @@ from eventlab.view import graphs
 from eventlab.view.charts import Chart
 
 __all__ = ["INTERNAL", "MODES", "PUBLIC", "PUBLIC_OF", "TEAMS", "Config", "SharedStoreResult",
-           "across_seeds", "chart", "compare", "run", "view"]
+           "across_seeds", "chart", "compare", "run"]
 
 
 class SharedStoreResult(results.RunResult):
     """A year of refactorings: who broke when, the dependency graph and the chart."""
+
+    PANEL = ("graph", "summary")  # what its interactive panel shows
 
     def graph(self) -> graphs.Diagram:
         """The dependencies: which events each consumer reads, and how often it broke."""
@@ -80,11 +82,6 @@ def run(config: Config | None = None) -> SharedStoreResult:
     model = Model(config)
     model.world.env.run(until=float(config.days))
     return SharedStoreResult(config, model.world.trace.to_frame(), model.metrics())
-
-
-def view(result: SharedStoreResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the interactive panel shows for one run: the graph and the summary."""
-    return result.graph(), result.summary()
 
 
 def compare(config: Config | None = None) -> pd.DataFrame:

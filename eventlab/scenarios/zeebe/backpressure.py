@@ -56,6 +56,8 @@ class Config(Scenario):
 class BackpressureResult(results.RunResult):
     """Latency and rejections of one limit algorithm under overload."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     request_table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     limit_table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
 

@@ -69,6 +69,8 @@ class Config(Scenario):
 class CPResult(results.RunResult):
     """A split-and-heal run: per-segment outcomes, the cluster picture and its playback."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     cluster: Cluster = field(default=None, compare=False)  # type: ignore[assignment]
 
     def requests(self) -> pd.DataFrame:

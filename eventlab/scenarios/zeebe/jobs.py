@@ -50,6 +50,8 @@ class Config(Scenario):
 class JobsResult(results.RunResult):
     """Duplicates, timeouts and job latency of one run."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     def graph(self) -> graphs.Diagram:
         """Job store → workers → payment service, with counts."""
         cfg, m = self.config, self.metrics

@@ -79,6 +79,8 @@ class Config(Scenario):
 class PartitionsResult(results.RunResult):
     """Throughput, per-partition utilisation and the placement graph of one run."""
 
+    PANEL = ("summary", "utilisation")  # what its interactive panel shows
+
     table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
 
     def utilisation(self) -> pd.DataFrame:

@@ -61,6 +61,8 @@ class Config(Scenario):
 class ReadModelResult(results.RunResult):
     """Staleness, read-your-writes misses and disk usage over time."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     disk_table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     query_table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False)
     staleness_samples: tuple[float, ...] = ()

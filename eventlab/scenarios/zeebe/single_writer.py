@@ -62,6 +62,8 @@ class Config(Scenario):
 class SingleWriterResult(results.RunResult):
     """One mode's run: throughput, latency percentiles and conflicts."""
 
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
     def graph(self) -> graphs.Diagram:
         """Where the commands went, with counts from the trace."""
         cfg, trace = self.config, self.trace

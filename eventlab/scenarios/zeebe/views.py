@@ -15,18 +15,15 @@ import pandas as pd
 from eventlab.core.errors import ConfigError
 from eventlab.core.results import RunResult
 from eventlab.engines.zeebe.records import OK
-from eventlab.view import graphs
 from eventlab.view.charts import Chart, Figure
 
 __all__ = [
     "backpressure_chart",
     "contention_chart",
     "disk_chart",
-    "partitions_view",
     "scaling_chart",
     "segments_chart",
     "staleness_chart",
-    "summary_view",
     "timeline_chart",
     "utilisation_chart",
 ]
@@ -260,11 +257,3 @@ def backpressure_chart(runs: Mapping[str, RunResult], bin_ms: float = 50.0) -> C
     return Chart(figure, title, shown)
 
 
-def summary_view(result: RunResult) -> tuple[graphs.Diagram, pd.DataFrame]:
-    """What the Zeebe explore panels show: the run's graph and its summary."""
-    return result.graph(), result.summary()  # type: ignore[attr-defined]
-
-
-def partitions_view(result: RunResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The partitions panel: the summary and the per-partition table (tables stay fast)."""
-    return result.summary(), result.utilisation()  # type: ignore[attr-defined]
