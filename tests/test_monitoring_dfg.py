@@ -121,7 +121,7 @@ def test_bad_input_names_the_parameter_and_what_is_allowed(log, kwargs, error, m
 
 
 def test_bad_csv_input_is_rejected_clearly(tmp_path):
-    with pytest.raises(ValueError, match="is not a file"):
+    with pytest.raises(ValueError, match=r"missing\.csv: no such file"):
         monitoring.from_csv(tmp_path / "missing.csv", case="a", activity="b", timestamp="c")
     with pytest.raises(TypeError, match="path must be a file path"):
         monitoring.from_csv(42, case="a", activity="b", timestamp="c")  # type: ignore[arg-type]

@@ -1,5 +1,7 @@
 """The trace has one schema, survives a CSV round trip, and answers 'who knew what, when'."""
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -142,3 +144,80 @@ def test_messages_and_case_filter_the_trace():
     assert len(tr.case(frame, "c1")) == 2
     with pytest.raises(ValueError, match="kind"):
         tr.messages(frame, "teleport")
+
+
+def written(tmp_path, rows=3):
+    """A valid trace CSV with `rows` rows, and its lines (header first)."""
+    rec = tr.Recorder()
+    for i in range(rows):
+        rec.record("send", float(i), "CRM", partition=i)
+    path = tmp_path / "trace.csv"
+    tr.to_csv(rec.to_frame(), path)
+    return path, path.read_text().splitlines()
+
+
+@pytest.mark.parametrize(("column", "bad", "words"), [
+    ("time", "inf", "'time' must hold finite numbers >= 0"),
+    ("time", "-1.5", "'time' must hold finite numbers >= 0"),
+    ("time", "1e999", "'time' must hold finite numbers >= 0"),
+    ("time", "", "'time' has a missing value"),
+    ("time", "noon", "'time' must hold numbers"),
+    ("seq", "", "'seq' has a missing value"),
+    ("seq", "-3", "'seq' must hold numbers >= 0"),
+    ("seq", "0", "'seq' must hold distinct numbers"),
+    ("seq", "1.5", "'seq' must hold whole numbers"),
+    ("kind", "teleport", "'kind' has value 'teleport'"),
+    ("kind", "", "'kind' has a missing value"),
+    ("partition", "x", "'partition' must hold whole numbers"),
+    ("message_kind", "rumour", "'message_kind' has value 'rumour'"),
+])
+@given(line=st.integers(min_value=2, max_value=4))
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_reading_a_csv_with_a_nonsense_value_names_the_file_the_row_and_the_value(
+        tmp_path, column, bad, words, line):
+    path, lines = written(tmp_path)
+    cells = lines[line - 1].split(",")
+    if column == "seq" and bad == "0" and line == 2:
+        line, cells = 3, lines[2].split(",")  # seq 0 is row 0's own number: copy it below
+    cells[tr.COLUMNS.index(column)] = bad
+    lines[line - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=re.escape(words)) as caught:
+        tr.read_csv(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    if column != "kind" or bad:
+        assert f"row {line - 2} (line {line} of the file)" in message
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"", "the file is empty"),
+    (b"\xff\xfe\x00\x80", "not UTF-8 text"),
+    (b'seq,time\n0,"unterminated\n', "not valid CSV"),
+])
+def test_reading_a_broken_file_names_the_file_and_the_problem(tmp_path, content, words):
+    path = tmp_path / "trace.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=words) as caught:
+        tr.read_csv(path)
+    assert str(path) in str(caught.value)
+
+
+def test_reading_a_missing_file_or_a_folder_names_it(tmp_path):
+    with pytest.raises(ValueError, match=r"nope\.csv: no such file"):
+        tr.read_csv(tmp_path / "nope.csv")
+    with pytest.raises(ValueError, match="is a folder, not a file"):
+        tr.read_csv(tmp_path)
+    with pytest.raises(TypeError, match="path must be a file path"):
+        tr.read_csv(3)
+
+
+def test_validate_names_the_row_label_of_a_frame_with_a_duplicate_seq():
+    rec = tr.Recorder()
+    rec.record("send", 0.0, "CRM")
+    rec.record("send", 1.0, "CRM")
+    frame = rec.to_frame()
+    frame.loc[1, "seq"] = 0
+    with pytest.raises(ValueError, match="0 is in row 0 and again in row 1"):
+        tr.validate(frame)

@@ -71,6 +71,20 @@ def check_text(name: str, value: Any) -> str:
         raise TypeError(f"{name} must be a string, got {describe(value)}")
     if not value.strip():
         raise ConfigError(f"{name} must be a non-empty string, got {value!r}")
+    if not value.isascii():
+        check_unicode(name, value)
+    return value
+
+
+def check_unicode(name: str, value: str) -> str:
+    """A string that can be written as UTF-8: no lone surrogates (``"\\ud800"``), which
+    Python allows in a str but no file, database or JSON reader on another machine does."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start]
+        raise ConfigError(f"{name} must be valid Unicode text, got {value[:40]!r} with a lone "
+                          f"surrogate {bad!r} at index {exc.start}") from None
     return value
 
 

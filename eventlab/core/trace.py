@@ -40,8 +40,10 @@ from collections.abc import Mapping
 from os import PathLike
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from eventlab.core import files
 from eventlab.core.errors import ConfigError, check_choice, check_float, check_text
 from eventlab.core.messages import MESSAGE_KINDS, Message
 
@@ -187,34 +189,74 @@ def empty() -> pd.DataFrame:
     return Recorder().to_frame()
 
 
-def validate(trace: Any) -> pd.DataFrame:
+def validate(trace: Any, *, source: str | None = None) -> pd.DataFrame:
     """Check that `trace` has the trace schema; return it with the schema's dtypes.
 
-    Raises TypeError for a non-DataFrame and ValueError naming the column and the bad value.
+    Besides columns and dtypes: every ``kind`` is known, every ``time`` is a finite number
+    >= 0 and every ``seq`` a distinct whole number >= 0 (a replay orders rows by it).
+    Raises TypeError for a non-DataFrame and ValueError naming the column, the row and the
+    bad value; `source` (a file name) prefixes the message and rows are then counted as
+    the file's lines.
     """
     if not isinstance(trace, pd.DataFrame):
         raise TypeError(f"trace must be a pandas DataFrame, got {type(trace).__name__}")
+    prefix = f"{source}: " if source else ""
+
+    def row(position: int) -> str:
+        if source is None:
+            return f"row {trace.index[position]}"
+        return f"row {position} (line {position + 2} of the file)"
+
+    def first(mask: Any) -> int:
+        return int(np.asarray(mask, dtype=bool).argmax())
+
     missing = [c for c in COLUMNS if c not in trace.columns]
     extra = [c for c in trace.columns if c not in COLUMNS]
     if missing or extra:
-        raise ConfigError(f"trace columns do not match the schema: missing {missing}, "
+        raise ConfigError(f"{prefix}trace columns do not match the schema: missing {missing}, "
                           f"unexpected {extra}; expected {list(COLUMNS)}")
     for column, allowed in (("kind", KINDS), ("message_kind", MESSAGE_KINDS)):
-        values = trace[column].dropna().astype(str)
-        bad = values[~values.isin(allowed)]
-        if len(bad):
-            raise ConfigError(f"trace column {column!r} has value {bad.iloc[0]!r} in row "
-                              f"{bad.index[0]}; allowed: {', '.join(allowed)}")
+        values = trace[column].astype("string")
+        bad = values.notna() & ~values.isin(allowed)
+        if bad.any():
+            at = first(bad)
+            raise ConfigError(f"{prefix}trace column {column!r} has value {values.iloc[at]!r} in "
+                              f"{row(at)}; allowed: {', '.join(allowed)}")
     out = trace.loc[:, list(COLUMNS)]
     for column in (*_INT_COLUMNS, "time"):
         try:
             out = out.astype({column: DTYPES[column]})
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"trace column {column!r} must hold numbers: {err}") from None
-    if out["time"].isna().any():
-        raise ConfigError("trace column 'time' has a missing value")
-    if out["kind"].isna().any():
-        raise ConfigError("trace column 'kind' has a missing value")
+        except (TypeError, ValueError, OverflowError):
+            whole = column != "time"
+            numbers = pd.to_numeric(trace[column], errors="coerce")
+            wrong = trace[column].notna() & (numbers.isna() | (whole & (numbers % 1 != 0)))
+            at = first(wrong)
+            raise ConfigError(
+                f"{prefix}trace column {column!r} must hold {'whole ' if whole else ''}numbers; "
+                f"{row(at)} has {trace[column].iloc[at]!r}") from None
+    for column in ("time", "kind", "seq"):
+        empty = out[column].isna()
+        if empty.any():
+            raise ConfigError(f"{prefix}trace column {column!r} has a missing value in "
+                              f"{row(first(empty))}")
+    times = out["time"].to_numpy(dtype=float)
+    wrong_time = ~np.isfinite(times) | (times < 0)
+    if wrong_time.any():
+        at = first(wrong_time)
+        raise ConfigError(f"{prefix}trace column 'time' must hold finite numbers >= 0 "
+                          f"(simulated time); {row(at)} has {times[at]!r}")
+    seqs = out["seq"].to_numpy(dtype="int64")
+    if (seqs < 0).any():
+        at = first(seqs < 0)
+        raise ConfigError(f"{prefix}trace column 'seq' must hold numbers >= 0; {row(at)} "
+                          f"has {seqs[at]}")
+    again = pd.Series(seqs).duplicated().to_numpy()
+    if again.any():
+        at = first(again)
+        earlier = first(seqs == seqs[at])
+        raise ConfigError(f"{prefix}trace column 'seq' must hold distinct numbers (a replay "
+                          f"orders rows by it); {seqs[at]} is in {row(earlier)} and again in "
+                          f"{row(at)}")
     return out.astype(DTYPES)
 
 
@@ -224,10 +266,11 @@ def to_csv(trace: pd.DataFrame, path: str | PathLike[str]) -> None:
 
 
 def read_csv(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read a trace written by :func:`to_csv`, checking it against the schema."""
+    """Read a trace written by :func:`to_csv`, checking it against the schema; a problem
+    raises one line naming the file, the row and the value."""
     # Only an empty field means "missing": the text "NA" or "null" stays text.
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    return validate(raw)
+    raw = files.read_csv(path)
+    return validate(raw.reset_index(drop=True), source=str(path))
 
 
 def state_at(trace: pd.DataFrame, time: float) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from eventlab.core import files
 from eventlab.core.errors import ConfigError, check_text
 from eventlab.core.resources import resource
 
@@ -44,10 +45,10 @@ class Preset:
 
 def load(path: str | Path = PRESETS_FILE) -> list[Preset]:
     """Read and check the presets file; errors name the entry and the field."""
-    path = Path(path)
+    path, text = files.read_text(path)
     try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+        entries = json.loads(text)
+    except json.JSONDecodeError as err:
         raise ConfigError(f"presets file {path} cannot be read as JSON: {err}") from None
     if not isinstance(entries, list):
         raise ConfigError(f"presets file {path} must hold a JSON list of presets")

@@ -14,10 +14,10 @@ import csv
 import io
 import re
 from os import PathLike
-from pathlib import Path
 
 import pandas as pd
 
+from eventlab.core import files
 from eventlab.core.errors import ConfigError
 from eventlab.core.resources import resource
 from eventlab.domains.onboarding.disguise import KINDS, classify
@@ -38,14 +38,11 @@ class CatalogueError(ConfigError):
 
 def load_catalogue(path: str | PathLike[str] | None = None) -> pd.DataFrame:
     """Read and check a catalogue CSV (default: the one the package ships)."""
-    file = Path(CATALOGUE if path is None else path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CatalogueError(f"{file}: no such file") from None
-    except UnicodeDecodeError as err:
-        raise CatalogueError(f"{file.name}: not UTF-8 text ({err.reason} at byte "
-                             f"{err.start})") from None
+        file, text = files.read_text(CATALOGUE if path is None else path,
+                                     encoding="utf-8-sig")
+    except files.FileProblemError as err:
+        raise CatalogueError(str(err)) from None
     return parse_catalogue(text, source=file.name)
 
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
-from eventlab.core.errors import ConfigError, EventlabError, check_int, check_text, describe
+from eventlab.core.errors import ConfigError, EventlabError, check_text, describe
 from eventlab.core.messages import Event
 from eventlab.engines.eventstore.upcasting import (
     CorruptEventError,
@@ -30,6 +30,7 @@ from eventlab.engines.eventstore.upcasting import (
     Row,
     StoredEvent,
     Upcasters,
+    check_number,
     decode_row,
     from_state_json,
     to_state_json,
@@ -173,7 +174,7 @@ class EventStore(ABC):
     def save_snapshot(self, stream: str, version: int, state: Any) -> Snapshot:
         """Store `state` as the fold of `stream` up to `version` (it must survive JSON)."""
         check_text("stream", stream)
-        check_int("version", version, low=1)
+        check_number("version", version, low=1)
         if version > (current := self.version(stream)):
             raise ConfigError(
                 f"version must be <= the version of stream {stream!r} ({current}), got {version}"
@@ -186,8 +187,8 @@ class EventStore(ABC):
     ) -> None:
         """Store a read model and its checkpoint together, if the stored one is as expected."""
         check_text("name", name)
-        check_int("expected_checkpoint", expected_checkpoint, low=0)
-        check_int("checkpoint", checkpoint, low=0)
+        check_number("expected_checkpoint", expected_checkpoint, low=0)
+        check_number("checkpoint", checkpoint, low=0)
         if checkpoint > (head := self.head()):
             raise ConfigError(f"checkpoint must be <= the head position ({head}), got {checkpoint}")
         self._put_projection(name, to_state_json("model", model), checkpoint, expected_checkpoint)
@@ -211,9 +212,9 @@ class EventStore(ABC):
     ) -> list[StoredEvent]:
         """Events of one stream with from_version <= version <= to_version, oldest first."""
         check_text("stream", stream)
-        check_int("from_version", from_version, low=1)
+        check_number("from_version", from_version, low=1)
         if to_version is not None:
-            check_int("to_version", to_version, low=0)
+            check_number("to_version", to_version, low=0)
         if strict and self._version(stream) == 0:
             known = ", ".join(repr(s) for s in self.streams()[:5]) or "none"
             raise StreamNotFoundError(
@@ -223,14 +224,14 @@ class EventStore(ABC):
 
     def read_all(self, from_position: int = 1, *, limit: int | None = None) -> list[StoredEvent]:
         """Events of every stream in global order, starting at `from_position` (inclusive)."""
-        check_int("from_position", from_position, low=1)
+        check_number("from_position", from_position, low=1)
         if limit is not None:
-            check_int("limit", limit, low=1)
+            check_number("limit", limit, low=1)
         return [self._decode(row) for row in self._rows_from(from_position, limit)]
 
     def iter_all(self, from_position: int = 1, *, batch_size: int = 1000) -> Iterator[StoredEvent]:
         """Catch-up iterator: page through the global log until the head, including new events."""
-        check_int("batch_size", batch_size, low=1)
+        check_number("batch_size", batch_size, low=1)
         position = from_position
         while batch := self.read_all(position, limit=batch_size):
             yield from batch
@@ -241,7 +242,7 @@ class EventStore(ABC):
         live: bool = True,
     ) -> Subscription:
         """Deliver history from `from_position`, then (if live) every later append, in order."""
-        check_int("from_position", from_position, low=1)
+        check_number("from_position", from_position, low=1)
         subscription = Subscription(self, handler, from_position)
         if live:
             with self._subscriptions_lock:
@@ -404,7 +405,7 @@ def _expected_version(expected: Any) -> int | None:
                 f"({', '.join(map(repr, allowed))}); got {expected!r}"
             )
         return None if expected == ExpectedVersion.ANY else 0
-    return check_int("expected", expected, low=0)
+    return check_number("expected", expected, low=0)
 
 
 def _new_events(events: Any) -> list[NewEvent]:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from eventlab.core.errors import ConfigError, check_float, describe
 from eventlab.engines.eventstore.memory import ConcurrencyError, EventStore
+from eventlab.engines.eventstore.readonly import MAX_ROWS, TIME_LIMIT, read_only_query
 from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
 
 CREATE_TABLES_SQL = """\
@@ -104,6 +105,8 @@ class SqliteEventStore(EventStore):
         except sqlite3.OperationalError as exc:
             raise ConfigError(f"path {self.path!r} cannot be opened as a database: {exc}") from exc
         self._lock = threading.RLock()
+        self._read_lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None  # read_sql's own read-only connection
         try:
             if self.path != ":memory:":
                 # WAL: readers never block the writer, and the writer never blocks readers.
@@ -131,20 +134,32 @@ class SqliteEventStore(EventStore):
                     self._conn.execute("ROLLBACK")
                 raise
 
-    def read_sql(self, sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
-        """Run a learner's own SELECT against the store; writing is refused by SQLite itself."""
-        if not isinstance(sql, str) or not sql.strip():
-            raise TypeError(f"sql must be the text of a SQL query, got {sql!r}")
-        with self._lock:
-            # query_only makes SQLite reject any write in this query, so a notebook
-            # experiment cannot break the store's invariants behind its back.
-            self._conn.execute("PRAGMA query_only = ON")
-            try:
-                return pd.read_sql_query(sql, self._conn, params=params)
-            except (sqlite3.Error, pd.errors.DatabaseError) as exc:
-                raise ConfigError(f"sql could not be run: {exc}") from None
-            finally:
-                self._conn.execute("PRAGMA query_only = OFF")
+    def read_sql(self, sql: str, params: tuple[Any, ...] = (), *, max_rows: int = MAX_ROWS,
+                 time_limit: float = TIME_LIMIT) -> pd.DataFrame:
+        """Run a learner's own SELECT against the store; anything but reading is refused.
+
+        At most `max_rows` rows and `time_limit` seconds; see
+        :mod:`eventlab.engines.eventstore.readonly` for what is refused and why.
+        """
+        if self.path == ":memory:":
+            # An in-memory database exists only inside this connection: the guards of
+            # read_only_query, plus query_only, are what keeps it read-only here.
+            with self._lock:
+                self._conn.execute("PRAGMA query_only = ON")
+                try:
+                    return read_only_query(self._conn, sql, params, max_rows=max_rows,
+                                           time_limit=time_limit)
+                finally:
+                    self._conn.execute("PRAGMA query_only = OFF")
+        with self._read_lock:
+            if self._reader is None:
+                # A second connection that SQLite itself opens read-only (mode=ro): even a
+                # query that slipped past every guard could not write through it.
+                uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+                self._reader = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                               check_same_thread=False)
+            return read_only_query(self._reader, sql, params, max_rows=max_rows,
+                                   time_limit=time_limit)
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -222,5 +237,9 @@ class SqliteEventStore(EventStore):
 
     def close(self) -> None:
         """Close the database connection."""
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             self._conn.close()

@@ -25,6 +25,7 @@ from eventlab.core.errors import (
     check_float,
     check_int,
     check_text,
+    check_unicode,
     describe,
 )
 from eventlab.core.messages import Event
@@ -33,6 +34,10 @@ Upcaster = Callable[[dict[str, Any]], Mapping[str, Any]]
 # position, stream, version, type, schema_version, data (JSON), time, message_id, sender,
 # correlation_id, causation_id: the column order of both backends.
 Row = tuple[Any, ...]
+
+MAX_NUMBER = 2**62  # versions, positions, checkpoints: SQLite stores signed 64-bit integers
+MAX_DEPTH = 100  # nesting of JSON data: json's recursion stops near 1000, readers earlier
+MAX_INT_BITS = 13_000  # about 3,900 digits; Python refuses to print ints over 4,300 digits
 
 
 class CorruptEventError(EventlabError, ValueError):
@@ -60,7 +65,7 @@ class NewEvent:
         if not isinstance(self.data, Mapping):
             raise TypeError(f"data must be a mapping (a dict), got {describe(self.data)}")
         if self.schema_version is not None:
-            check_int("schema_version", self.schema_version, low=1)
+            check_number("schema_version", self.schema_version, low=1)
         object.__setattr__(self, "time", check_float("time", self.time, low=0.0))
         for name in ("message_id", "sender", "correlation_id", "causation_id"):
             if (value := getattr(self, name)) is not None:
@@ -124,7 +129,7 @@ class Upcasters:
         Call it (``register("Deposited", 1, fn)``) or use it as a decorator without `fn`.
         """
         check_text("type", type)
-        check_int("from_version", from_version, low=1)
+        check_number("from_version", from_version, low=1)
 
         def add(function: Upcaster) -> Upcaster:
             if not callable(function):
@@ -207,28 +212,58 @@ def _corrupt_columns(row: Row) -> None:
             raise CorruptEventError(f"{_where(row)}: column {column} holds {describe(row[index])}")
 
 
-def plain_json(name: str, value: Any) -> Any:
+def check_number(name: str, value: Any, *, low: int) -> int:
+    """A version, position, checkpoint or count: an int from `low` to MAX_NUMBER. Both
+    backends refuse the same values with the same words (SQLite cannot even bind 2**63)."""
+    number = check_int(name, value, low=low)
+    if number > MAX_NUMBER:
+        raise ConfigError(f"{name} must be <= 2**62 = {MAX_NUMBER} (the event store counts in "
+                          f"64-bit integers), got {number}")
+    return number
+
+
+def plain_json(name: str, value: Any, depth: int = 0) -> Any:
     """A plain copy of JSON data; reject what JSON cannot hold or would silently change."""
-    if value is None or isinstance(value, str | bool | int):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value if value.isascii() else check_unicode(_short(name), value)
+    if isinstance(value, int):
+        if value.bit_length() > MAX_INT_BITS:  # json.dumps itself would stop at 4300 digits
+            raise ConfigError(f"{_short(name)} must be an int of at most 3900 digits, got one of "
+                              f"{value.bit_length()} bits")
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ConfigError(f"{name} must be a finite number, got {value!r} (JSON has no NaN)")
+            raise ConfigError(f"{_short(name)} must be a finite number, got {value!r} "
+                              "(JSON has no NaN)")
         return value
+    if depth >= MAX_DEPTH and isinstance(value, Mapping | list | tuple):
+        # Deeper data would hit Python's recursion limit in json, here or in a reader.
+        raise ConfigError(f"{_short(name)} is nested more than {MAX_DEPTH} levels deep; JSON data "
+                          f"that deep cannot be written or read back reliably: flatten it")
     if isinstance(value, Mapping):
         copy: dict[str, Any] = {}
         for key, item in value.items():
             # json.dumps would turn the key 1 into "1": a silent change, so refuse it.
             if not isinstance(key, str):
-                raise TypeError(f"{name} keys must be strings (JSON), got key {describe(key)}")
-            copy[key] = plain_json(f"{name}[{key!r}]", item)
+                raise TypeError(f"{_short(name)} keys must be strings (JSON), got key "
+                                f"{describe(key)}")
+            if not key.isascii():
+                check_unicode(f"{_short(name)} key", key)
+            copy[key] = plain_json(f"{name}[{key!r}]", item, depth + 1)
         return copy
     if isinstance(value, list | tuple):
-        return [plain_json(f"{name}[{i}]", item) for i, item in enumerate(value)]
+        return [plain_json(f"{name}[{i}]", item, depth + 1) for i, item in enumerate(value)]
     raise TypeError(
         f"{name} must be JSON data (dict, list, str, int, float, bool, None), "
         f"got {describe(value)}"
     )
+
+
+def _short(name: str) -> str:
+    """A deep path such as data['a']['a']['a']... cut to a readable length."""
+    return name if len(name) <= 80 else f"{name[:60]}...{name[-15:]}"
 
 
 def to_json(name: str, value: Any) -> str:

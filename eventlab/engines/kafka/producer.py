@@ -42,7 +42,8 @@ EPSILON = 1e-9  # float slack when comparing a request's deadline with the clock
 class _Lane:
     """What the producer tracks per partition: sequence numbers and requests on the way."""
 
-    __slots__ = ("in_flight", "next_sequence", "producer_id", "queued", "unacked")
+    __slots__ = ("in_flight", "next_sequence", "owed", "producer_id", "pumping", "queued",
+                 "unacked")
 
     def __init__(self, producer_id: str | None) -> None:
         self.producer_id = producer_id
@@ -50,6 +51,10 @@ class _Lane:
         self.in_flight = 0
         self.queued: deque[ProduceRequest] = deque()  # waiting for a free in-flight slot
         self.unacked: deque[ProduceRequest] = deque()  # idempotent only: in sequence order
+        # Dispatches owed to queued requests, and whether a _release is already sending them:
+        # answers that come back at once would otherwise nest one call per queued record.
+        self.owed = 0
+        self.pumping = False
 
 
 class Producer:
@@ -291,16 +296,31 @@ class Producer:
         lane.in_flight -= 1
         if lane.queued:
             # Only those queued now: one that bounces back waits for the next release.
-            for _ in range(min(len(lane.queued), self._max_in_flight - lane.in_flight)):
-                if not lane.queued:
-                    break
-                lane.in_flight += 1
-                self._dispatch(lane.queued.popleft())
+            lane.owed += min(len(lane.queued), self._max_in_flight - lane.in_flight)
+            if not lane.pumping:
+                self._pump(lane)
         self._pending -= 1
         if not self._pending and self._flush_waiters:
             waiters, self._flush_waiters = self._flush_waiters, []
             for event in waiters:
                 event.succeed()
+
+    def _pump(self, lane: _Lane) -> None:
+        """Dispatch what `lane` owes, in queue order. A loop, not a recursion: when the leader
+        answers at once (acks=1, or an ISR of the leader alone), each answer releases the next
+        queued record; nested calls would exceed Python's recursion limit after ~150 records,
+        so a nested _release only adds to `owed` and this loop sends it."""
+        lane.pumping = True
+        try:
+            while lane.owed:
+                lane.owed -= 1
+                if not lane.queued:
+                    lane.owed = 0
+                    break
+                lane.in_flight += 1
+                self._dispatch(lane.queued.popleft())
+        finally:
+            lane.pumping = False
 
     def _sticky_for(self, topic: Topic) -> int:
         state = self._sticky.get(topic.name)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from eventlab.core import files
 from eventlab.core.errors import ConfigError, check_bool, check_text
 
 COLUMNS: tuple[str, ...] = ("from", "to", "count", "mean_duration", "median_duration",
@@ -95,13 +96,9 @@ def directly_follows(log: pd.DataFrame, *, case: str = "correlation_id",
 def read_log(path: str | PathLike[str], *, case: str, activity: str, timestamp: str,
              sep: str = ",") -> pd.DataFrame:
     """Read an event log CSV; the timestamp column becomes numbers or datetimes."""
-    if not isinstance(path, str | PathLike):
-        raise TypeError(f"path must be a file path, got {type(path).__name__} {path!r}")
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"path {str(file)!r} is not a file")
+    file = files.existing_file(path)
     check_text("sep", sep)
-    log = pd.read_csv(file, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+    log = files.read_csv(file, sep=sep)
     _check(log, case, activity, timestamp)
     raw = log[timestamp]
     numbers = pd.to_numeric(raw, errors="coerce")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from os import PathLike
-from pathlib import Path
 
 import pandas as pd
 
+from eventlab.core import files
 from eventlab.core.errors import ConfigError
 from eventlab.core.resources import resource
 from eventlab.core.workbook import NOTEBOOKS
@@ -23,11 +23,7 @@ PARTS: tuple[str, ...] = ("Opening", "1 · Events on the inside", "2 · Events i
 def slide_map(path: str | PathLike[str] | None = None) -> pd.DataFrame:
     """Read and check the slide map (``eventlab/resources/slide_map.csv``): every slide of the talk, in order, with the
     notebook and section that show it. A problem raises one line naming the row."""
-    file = Path(SLIDE_MAP if path is None else path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file") from None
+    file, text = files.read_text(SLIDE_MAP if path is None else path)
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(c.strip() for c in rows[0]) != SLIDE_COLUMNS:
         raise ConfigError(f"{file.name}: the header must be {','.join(SLIDE_COLUMNS)}")
