@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from eventlab.core.errors import ConfigError, check_float, describe
+from eventlab.core.errors import ConfigError, check_choice, check_float, describe
 from eventlab.engines.eventstore.memory import ConcurrencyError, EventStore
 from eventlab.engines.eventstore.readonly import MAX_ROWS, TIME_LIMIT, read_only_query
 from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
@@ -83,6 +83,7 @@ SAVE_PROJECTION_SQL = (
 )
 LOAD_PROJECTION_SQL = "SELECT model, checkpoint FROM projections WHERE name = ?"
 
+SYNCHRONOUS: tuple[str, ...] = ("off", "normal", "full", "extra")  # PRAGMA synchronous
 _MAX_VERSION = 2**62  # "no upper bound" for BETWEEN, still a valid SQLite integer
 
 
@@ -90,8 +91,10 @@ class SqliteEventStore(EventStore):
     """The event store in one SQLite database: a file, or ``":memory:"`` (the default)."""
 
     def __init__(self, path: str | Path = ":memory:", *, upcasters: Upcasters | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, synchronous: str | None = None) -> None:
         super().__init__(upcasters=upcasters)
+        if synchronous is not None:
+            check_choice("synchronous", synchronous, SYNCHRONOUS)
         if not isinstance(path, str | Path) or not str(path):
             raise TypeError(f"path must be a file path or ':memory:', got {describe(path)}")
         check_float("timeout", timeout, low=0.0)
@@ -111,6 +114,11 @@ class SqliteEventStore(EventStore):
             if self.path != ":memory:":
                 # WAL: readers never block the writer, and the writer never blocks readers.
                 self._conn.execute("PRAGMA journal_mode=WAL")
+            if synchronous is not None:
+                # How often SQLite waits for the disk: "full" (every commit is on disk when
+                # append returns), "normal" (in WAL mode a power cut may lose the newest
+                # commits, never corrupt the file). None keeps SQLite's own default.
+                self._conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._conn.executescript(f"BEGIN IMMEDIATE;\n{CREATE_TABLES_SQL}COMMIT;")
         except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
             self._conn.close()  # closing also rolls back a half-made schema
