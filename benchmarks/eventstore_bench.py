@@ -39,15 +39,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Spread, ratios  # noqa: E402 (the benchmarks folder is not a package)
+from measure import Spread, ratios
 
-from eventlab.engines.eventstore.memory import (  # noqa: E402
+from eventlab.engines.eventstore.memory import (
     InMemoryEventStore,
     NewEvent,
     StoredEvent,
     fold,
 )
-from eventlab.engines.eventstore.sqlite import SqliteEventStore  # noqa: E402
+from eventlab.engines.eventstore.sqlite import SqliteEventStore
 
 STREAMS = 1_000  # of the in-memory benchmark
 BATCH = 1_000  # events per batched append (and per stream in the SQLite comparison)

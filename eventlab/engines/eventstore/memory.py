@@ -9,7 +9,8 @@ derived: ``state = fold(evolve, initial, events)``; snapshots only make that fol
 
 :class:`EventStore` is the interface; it validates input, upcasts old events on read and
 delivers subscriptions. Backends (:class:`InMemoryEventStore` here, ``SqliteEventStore`` in
-:mod:`eventlab.engines.eventstore.sqlite`) only store and fetch rows. Data is JSON: no pickle, no eval.
+:mod:`eventlab.engines.eventstore.sqlite`) only store and fetch rows. Data is JSON: no pickle,
+no eval.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from eventlab.engines.eventstore.upcasting import (
     check_number,
     decode_row,
     from_state_json,
+    stored_event,
     to_state_json,
 )
 
@@ -159,12 +161,9 @@ class EventStore(ABC):
                    for e, schema in batch]
         rows = self._append(stream, want, batch)
         stored = tuple(
-            StoredEvent(
-                stream=stream, version=row[2], position=row[0], type=e.type,
-                schema_version=schema, data=MappingProxyType(data), time=e.time,
-                message_id=e.message_id, sender=e.sender, correlation_id=e.correlation_id,
-                causation_id=e.causation_id,
-            )
+            stored_event(stream, row[2], row[0], e.type, schema,
+                         data if type(data) is MappingProxyType else MappingProxyType(data),
+                         e.time, e.message_id, e.sender, e.correlation_id, e.causation_id)
             for row, (e, _), (schema, data) in zip(rows, batch, read_as, strict=True)
         )
         if self._subscriptions:
