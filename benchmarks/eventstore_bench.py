@@ -247,6 +247,60 @@ def compare(n: int = 100_000, rounds: int = 5,
     return out
 
 
+# Where a batched append's time goes inside SQLite: the same rows through executemany into
+# eventlab's table as shipped, without AUTOINCREMENT, without the contiguity trigger, without
+# both, and into the peer's 4-column table; raw sqlite3, no Python objects around them.
+_PEER_TABLE = ("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+               "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+
+
+def schema_variants() -> dict[str, tuple[str, str]]:
+    """Name -> (schema script, insert statement) for the raw SQL breakdown."""
+    from eventlab.engines.eventstore.sqlite import APPEND_SQL, CREATE_TABLES_SQL
+
+    trigger = CREATE_TABLES_SQL[CREATE_TABLES_SQL.index("CREATE TRIGGER"):
+                                CREATE_TABLES_SQL.index("CREATE TABLE IF NOT EXISTS snapshots")]
+    return {
+        "eventlab table as shipped": (CREATE_TABLES_SQL, APPEND_SQL),
+        "... without AUTOINCREMENT": (CREATE_TABLES_SQL.replace(" AUTOINCREMENT", ""),
+                                      APPEND_SQL),
+        "... without the trigger": (CREATE_TABLES_SQL.replace(trigger, ""), APPEND_SQL),
+        "... without both": (CREATE_TABLES_SQL.replace(trigger, "").replace(
+            " AUTOINCREMENT", ""), APPEND_SQL),
+        "peer's 4-column table": (_PEER_TABLE,
+                                  "INSERT INTO stored_events VALUES (?, ?, ?, ?)"),
+    }
+
+
+def raw_inserts(n: int = 100_000, rounds: int = 3, synchronous: str = "normal"
+                ) -> dict[str, Spread]:
+    """Rows per second of plain ``executemany`` per schema variant, taking turns."""
+    events = make_events(n)
+    wide = [(f"s-{k // BATCH}", k % BATCH + 1, e.type, 1, e.data_json, e.time, None, None,
+             None, None) for k, e in enumerate(events)]
+    narrow = [(r[0], r[1], r[2], r[4].encode()) for r in wide]
+    variants = schema_variants()
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    for r in range(rounds):
+        names = list(variants)[r % len(variants):] + list(variants)[:r % len(variants)]
+        for name in names:
+            schema, insert = variants[name]
+            rows = narrow if insert.count("?") == 4 else wide
+            with tempfile.TemporaryDirectory() as folder:
+                conn = sqlite3.connect(Path(folder) / "raw.db", isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+                conn.executescript(schema)
+                start = time.perf_counter()
+                for k in range(0, n, BATCH):
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.executemany(insert, rows[k:k + BATCH])
+                    conn.execute("COMMIT")
+                seconds[name].append(time.perf_counter() - start)
+                conn.close()
+    return {name: Spread.of([n / s for s in values]) for name, values in seconds.items()}
+
+
 def peer_version() -> str | None:
     """The installed eventsourcing version, or None if it is not installed."""
     try:
@@ -283,6 +337,10 @@ def main() -> None:
           f"({n:,} events, WAL, median of {rounds} rounds taking turns)")
     for line in table(compare(n, rounds)):
         print(f"  {line}")
+    print(f"\nInside SQLite: batched executemany of the same rows, no Python objects "
+          f"(synchronous=normal, {min(rounds, 3)} rounds)")
+    for name, rate in raw_inserts(n, min(rounds, 3)).items():
+        print(f"  {name:<28} {rate.show(',.0f', ' rows/s')}")
 
 
 if __name__ == "__main__":
