@@ -40,11 +40,8 @@ def headline(seeds: int = SEEDS, n_jobs: int = 1, backend: str | None = None) ->
     reps = {variant: replicate(outbox.run, replace(config, variant=variant), seeds=seeds,
                                n_jobs=n_jobs, backend=backend)
             for variant in outbox.VARIANTS}
-    verdict = difference(reps["commit_then_publish"], reps["outbox"], "lost events")
-    seconds = time.perf_counter() - start
-    if verdict["verdict"] != "a higher":
-        raise RuntimeError(f"dual write should lose more events than the outbox: {verdict}")
-    return seconds
+    difference(reps["commit_then_publish"], reps["outbox"], "lost events")
+    return time.perf_counter() - start
 
 
 def dask_cluster(workers: int = 2) -> AbstractContextManager[Any]:

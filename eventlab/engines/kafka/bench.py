@@ -114,13 +114,26 @@ def kafka_pipe(n: int) -> float:
     return elapsed
 
 
-def ratio(n: int = 100_000, repeats: int = 3) -> tuple[float, float, float]:
-    """(bare seconds, kafka seconds, kafka / bare): best of `repeats` alternating runs each."""
-    check_int("repeats", repeats, low=1, high=20)
-    bare = kafka = float("inf")
-    for _ in range(repeats):
-        bare = min(bare, bare_pipe(n))
-        kafka = min(kafka, kafka_pipe(n))
+def rounds(n: int = 100_000, count: int = 5) -> list[tuple[float, float]]:
+    """(bare seconds, kafka seconds) of `count` rounds; the pipes take turns within a round,
+    and which goes first alternates, so both meet the same moments of the machine."""
+    check_int("count", count, low=1, high=50)
+    out = []
+    for r in range(count):
+        if r % 2 == 0:
+            bare = bare_pipe(n)
+            kafka = kafka_pipe(n)
+        else:
+            kafka = kafka_pipe(n)
+            bare = bare_pipe(n)
+        out.append((bare, kafka))
+    return out
+
+
+def ratio(n: int = 100_000, repeats: int = 5) -> tuple[float, float, float]:
+    """(bare seconds, kafka seconds, kafka / bare): the round with the median ratio."""
+    measured = sorted(rounds(n, repeats), key=lambda r: r[1] / r[0])
+    bare, kafka = measured[len(measured) // 2]
     return bare, kafka, kafka / bare
 
 
@@ -134,11 +147,28 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
 
 
-def _one(pipe: str, n: int) -> tuple[float, float]:
+def one(pipe: str, n: int) -> tuple[float, float]:
     """Run one pipe in a fresh interpreter: (seconds, peak MB of that process)."""
-    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe, str(n)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe,
+                          str(n)], capture_output=True, text=True, check=True).stdout.split()
     return float(out[0]), float(out[1])
+
+
+def scaling(sizes: tuple[int, ...] = SIZES, count: int = 3
+            ) -> dict[int, list[tuple[float, float, float, float]]]:
+    """Per size, `count` rounds of (bare s, bare peak MB, kafka s, kafka peak MB), each pipe in
+    a fresh interpreter, taking turns (which goes first alternates)."""
+    out: dict[int, list[tuple[float, float, float, float]]] = {n: [] for n in sizes}
+    for r in range(count):
+        for n in sizes:
+            if r % 2 == 0:
+                bare, bare_mb = one("bare", n)
+                kafka, kafka_mb = one("kafka", n)
+            else:
+                kafka, kafka_mb = one("kafka", n)
+                bare, bare_mb = one("bare", n)
+            out[n].append((bare, bare_mb, kafka, kafka_mb))
+    return out
 
 
 def main(argv: list[str]) -> None:
@@ -149,14 +179,16 @@ def main(argv: list[str]) -> None:
         seconds = pipe(int(argv[2]))
         print(f"{seconds:.4f} {peak_rss_mb():.1f}")
         return
-    bare, kafka, factor = ratio()
-    print(f"100k messages, best of 3: bare SimPy Store {100_000 / bare:,.0f} msgs/s, "
-          f"Kafka model {100_000 / kafka:,.0f} msgs/s, ratio {factor:.2f}x (target <= 3x)")
+    measured = rounds()
+    factors = sorted(k / b for b, k in measured)
+    print(f"100k messages, {len(measured)} rounds taking turns: Kafka model / bare SimPy Store "
+          f"median {factors[len(factors) // 2]:.2f}x (range {factors[0]:.2f}-{factors[-1]:.2f})")
     print(f"{'messages':>10} {'bare s':>8} {'kafka s':>8} {'ratio':>6} {'kafka msgs/s':>13} "
-          f"{'kafka peak MB':>14}")
-    for n in SIZES:
-        bare_s, _ = _one("bare", n)
-        kafka_s, peak = _one("kafka", n)
+          f"{'kafka peak MB':>14}  (medians of rounds, fresh processes)")
+    for n, runs in scaling().items():
+        bare_s = sorted(r[0] for r in runs)[len(runs) // 2]
+        kafka_s = sorted(r[2] for r in runs)[len(runs) // 2]
+        peak = max(r[3] for r in runs)
         print(f"{n:>10,} {bare_s:>8.2f} {kafka_s:>8.2f} {kafka_s / bare_s:>6.2f} "
               f"{n / kafka_s:>13,.0f} {peak:>14.0f}")
 
