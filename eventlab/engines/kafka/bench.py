@@ -10,10 +10,12 @@ follower fetch timers), and the member long-polls (``fetch_min_records=100``,
 ``fetch_max_wait=100``): fetching in batches is what Kafka consumers do. Messages come from a
 pool of 100 made before the clock starts, the same pool for both pipes.
 
-    python -m eventlab.engines.kafka.bench          # ratio, then 10k / 100k / 1M, each in a fresh process
+    python -m eventlab.engines.kafka.bench     # ratio, then 10k / 100k / 1M in fresh processes
 
-Each row of the table runs in its own interpreter (after a 1000-message warm-up of the same
-pipe), so the peak memory shown is that run's own.
+The ratio comes from rounds in which the two pipes take turns (who goes first alternates), so
+both meet the same moments of a machine whose speed drifts. Each row of the table runs each
+pipe in its own interpreter (after a 1000-message warm-up of the same pipe), so the peak
+memory shown is that run's own.
 """
 
 from __future__ import annotations

@@ -126,16 +126,26 @@ class Producer:
             sequence = lane.next_sequence
             lane.next_sequence = sequence + 1
         acks = self._acks
-        request = ProduceRequest(self.name, part, message, key, acks, pid, sequence,
-                                 None if acks == 0 else self._reply)
+        reply = None if acks == 0 else self._reply
+        request = ProduceRequest(self.name, part, message, key, acks, pid, sequence, reply)
         self._pending += 1
         if pid is not None:
             lane.unacked.append(request)
-        if lane.in_flight < self._max_in_flight:
-            lane.in_flight += 1
-            self._dispatch(request)
-        else:
+        if lane.in_flight >= self._max_in_flight:
             lane.queued.append(request)
+            return
+        lane.in_flight += 1
+        if not self._direct or reply is None:
+            self._dispatch(request)
+            return
+        # _dispatch's common case inlined (the hot path of every Kafka simulation): a first
+        # attempt that awaits its answer, sent straight to the leader.
+        request.attempts = 1
+        request.deadline = self.world.env.now + self._timeout
+        self._outstanding[request] = None
+        if not self._timer_armed:
+            self._arm(self._timeout)
+        part.produce(request)
 
     def flush(self) -> simpy.Event:
         """An event that fires once every send so far is acknowledged or has failed."""
@@ -213,13 +223,22 @@ class Producer:
                   record: Record | None) -> None:
         """The broker answers `attempt` of `request` (called by the partition leader)."""
         if self._direct and error is None:
-            # The common case, inlined: an immediate success.
+            # The common case, inlined with _release's: an immediate success of the oldest
+            # request of its partition, with nothing queued behind it and no flush waiting.
             if not request.done:
                 self._outstanding.pop(request, None)
                 request.done = True
                 if record is not None:
                     self.acknowledged.append(record)
-                self._release(request)
+                lane = self._lanes[request.partition]
+                unacked = lane.unacked
+                if lane.queued or self._flush_waiters or (unacked and unacked[0] is not request):
+                    self._release(request)
+                    return
+                if unacked:
+                    unacked.popleft()
+                lane.in_flight -= 1
+                self._pending -= 1
             return
         if not self._direct and self._lost("response", self.config.response_loss):
             self._note("drop", request, f"answer to attempt {attempt} lost in transit",
