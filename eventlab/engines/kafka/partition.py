@@ -162,8 +162,14 @@ class Partition(Replicas):
                         detail=f"tombstone for key {key}")
         if now >= self._clean_at:
             self.clean()
-        if len(self.isr) == 1:
-            self._advance(offset + 1)  # the leader is the whole ISR: committed at once
+        if len(self.isr) == 1:  # the leader is the whole ISR: committed at once
+            if self._acks or self.high_watermark > offset:
+                self._advance(offset + 1)
+            else:
+                # _advance's common case inlined: no acks=all answer waits, the HW moves by 1.
+                self.high_watermark = offset + 1
+                for consumer in self.consumers:
+                    consumer.on_data(1)
         if self._replicated and not self._replicating:
             self._schedule_replication()
         reply = request.reply
