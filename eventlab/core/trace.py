@@ -145,19 +145,30 @@ class Recorder:
 
     def log_hop(self, kind: str, time: float, actor: str, target: str | None,
                 message: Message, channel: str, partition: int, offset: int, size: int) -> None:
-        """Fast path for a message appended to or read from a partitioned log at an offset.
+        """Fast path for a message appended to or read from a partitioned log at an offset
+        (the same row as :meth:`log_row`, for callers that do not keep `who` and `place`)."""
+        self.log_row(time, (kind, actor, target), message, (channel, partition), offset, size)
 
-        Like :meth:`hop`, the row is short and :meth:`to_frame` expands it; it holds the
-        message's :attr:`~eventlab.core.messages.Message.trace_columns` rather than the message,
-        so it holds nothing the garbage collector must follow (a 1M-message Kafka run keeps 2M
-        of these rows, and scanning them again and again was a third of its time).
+    def log_row(self, time: float, who: tuple[str, str, str | None], message: Message,
+                place: tuple[str, int], offset: int, size: int) -> None:
+        """:meth:`log_hop` for the Kafka model's hot path.
+
+        `who` is ``(kind, actor, target)`` and `place` is ``(channel, partition)``: tuples the
+        caller makes once and passes again and again, so a row holds six references, not
+        nine. Like :meth:`hop`, the row is short and :meth:`to_frame` expands it; it holds the
+        message's :attr:`~eventlab.core.messages.Message.trace_columns` rather than the
+        message, so it holds nothing the garbage collector must follow (a 1M-message Kafka
+        run keeps 2M of these rows: scanning them again and again was a third of its time,
+        and their size a third of its memory).
         """
         try:
             columns = message._columns
         except AttributeError:  # the message's first row
             columns = message.trace_columns
-        self._rows.append((time, kind, actor, target, columns, channel, partition, offset,
-                           size))
+        if size == columns[6]:  # always, for a record's own payload: no need to keep it twice
+            self._rows.append((time, who, columns, place, offset))
+        else:
+            self._rows.append((time, who, columns, place, offset, size))
 
     def state(self, time: float, actor: str, entity: str, value: Any, **extra: Any) -> None:
         """Record that `actor` now holds `value` for `entity`."""
@@ -172,14 +183,17 @@ class Recorder:
             if len(row) == full:
                 rows.append((seq, *row))
                 continue
-            if len(row) == 6:  # hop (a message measures its payload once, then remembers)
+            if type(row[1]) is tuple:  # log_row: (time, who, columns, place, offset[, size])
+                time, (kind, actor, target), columns, (channel, partition), offset = row[:5]
+                mid, mtype, mkind, key, cor, cau, size = columns
+                if len(row) == 6:
+                    size = row[5]
+            else:  # hop (a message measures its payload once, then remembers)
                 time, kind, actor, target, m, channel = row
-                rows.append((seq, time, kind, actor, target, *m.trace_columns, channel, None,
-                             None, None, None, m.size, None))
-            else:  # log_hop
-                time, kind, actor, target, columns, channel, partition, offset, size = row
-                rows.append((seq, time, kind, actor, target, *columns, channel, partition,
-                             offset, None, None, size, None))
+                mid, mtype, mkind, key, cor, cau, size = m.trace_columns
+                partition = offset = None
+            rows.append((seq, time, kind, actor, target, mid, mtype, mkind, key, cor, cau,
+                         channel, partition, offset, None, None, size, None))
         frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
         return frame.astype(DTYPES)
 

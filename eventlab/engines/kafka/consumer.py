@@ -48,7 +48,7 @@ class Coordinator(Protocol):
 
 
 class Consumer:
-    """One member of a :class:`~eventlab.engines.kafka.group.ConsumerGroup` (made by ``group.join``)."""
+    """One member of a :class:`~eventlab.engines.kafka.group.ConsumerGroup` (``group.join``)."""
 
     def __init__(self, group: Coordinator, member_id: str,
                  handler: Callable[[Record], Any] | None, types: Sequence[str] | None,
@@ -73,6 +73,7 @@ class Consumer:
         self._next_auto_commit = self.world.now + config.auto_commit_interval
         self._crash_at: dict[str, int] = {}
         self._polls = 0
+        self._senders: dict[str, tuple[str, str, str]] = {}  # sender -> trace `who`
         self.process = self.world.env.process(self._run())
 
     def __repr__(self) -> str:
@@ -143,7 +144,7 @@ class Consumer:
         config = self.config
         env = self.world.env
         record = self.world.trace.record
-        log_hop = self.world.trace.log_hop
+        log_row = self.world.trace.log_row
         processing_time = config.processing_time
         try:
             while self.alive:
@@ -175,16 +176,21 @@ class Consumer:
                 types = self.types
                 member_id = self.member_id
                 now = env.now
+                senders = self._senders
                 for part, records in batch:
                     topic = part.topic
                     index = part.index
+                    place = part.place
                     for rec in records:
                         message = rec.value
                         if types is not None and (message is None or message.type not in types):
                             continue  # not a type this service cares about (flowing-retail)
                         if message is not None:
-                            log_hop("deliver", now, member_id, message.sender, message, topic,
-                                    index, rec.offset, rec.size)
+                            who = senders.get(message.sender)
+                            if who is None:
+                                who = senders[message.sender] = ("deliver", member_id,
+                                                                 message.sender)
+                            log_row(now, who, message, place, rec.offset, rec.size)
                         else:
                             record("deliver", now, member_id, channel=topic, partition=index,
                                    offset=rec.offset, size=0, detail=f"tombstone {rec.key}")
