@@ -190,3 +190,23 @@ def test_whatever_a_learner_passes_both_backends_agree_and_never_leak_a_raw_erro
                 store.read_all(max(first, 1), limit=max(limit, 1)), store.streams())
 
     both(probe)
+
+
+@pytest.mark.parametrize(("path", "words"), [
+    ("a\x00b.db", "no NUL character"),
+    ("   ", "not blank"),
+    ("\ud800.db", "path must be valid Unicode text"),
+])
+def test_an_odd_sqlite_path_is_refused_naming_path(path: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        SqliteEventStore(path)
+
+
+def test_read_sql_reads_the_file_the_store_was_opened_on_even_after_a_chdir(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with SqliteEventStore("events.db") as store:
+        store.append("a", [event()])
+        (tmp_path / "elsewhere").mkdir()
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        assert store.read_sql("SELECT count(*) AS n FROM events")["n"].tolist() == [1]

@@ -137,3 +137,18 @@ def test_the_first_panel_freezes_what_is_alive_once_and_later_panels_leave_it(mo
     explore(fowler.run, fowler.Config(), fields=("consumers",))
     explore(fowler.run, fowler.Config(), fields=("consumers",))
     assert calls == ["collect", "freeze"]  # collected first, so no garbage is frozen
+
+
+def test_a_slider_combination_over_the_run_budget_says_why_in_the_panel():
+    from eventlab.core import budget
+    from eventlab.scenarios import bank
+
+    panel = explore(bank.run, bank.Config(), fields=["days", "payments_per_day"])
+    with budget.budget(seconds=1.0):  # a slower laptop: the same panel, a smaller budget
+        panel.controls["days"].value = 730
+        panel.controls["payments_per_day"].value = 20.0
+    status = panel.status.value
+    assert status.startswith("<b>Not run:</b> bank: this combination would take about")
+    assert "lower days (now 730) to &lt;= " in status  # escaped, so the browser shows it
+    assert panel.config.days == 730
+    assert panel.runs == 2  # the first move (days) still fitted and ran

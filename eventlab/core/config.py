@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from eventlab.core.budget import Cost, check_before_run
 from eventlab.core.errors import (
     check_bool,
     check_choice,
@@ -112,6 +113,12 @@ class Scenario:
     def check(self) -> None:
         """Cross-field rules; scenarios override this (the single fields are already valid)."""
 
+    def estimated_cost(self) -> Cost | None:
+        """What a run of this config costs (seconds, megabytes on a 2-core laptop) and which
+        fields drive it; None: always small. Scenarios whose fields together can outgrow the
+        run budget override this; resolve() refuses a combination over the budget."""
+        return None
+
 
 C = TypeVar("C")
 
@@ -121,10 +128,13 @@ def resolve(config_class: type[C], config: object, *, what: str = "config") -> C
     is None. Anything else (``0``, ``""``, ``{}``, another scenario's Config) raises a
     TypeError naming the class expected, instead of silently running the defaults."""
     if config is None:
-        return config_class()
+        config = config_class()
+        check_before_run(config)
+        return config
     if not isinstance(config, config_class):
         raise TypeError(f"{what} must be {_as_imported(config_class)} (or None for its "
                         f"defaults), got {describe(config)}")
+    check_before_run(config)
     return config
 
 

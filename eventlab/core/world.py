@@ -18,6 +18,7 @@ from typing import Any
 
 import simpy
 
+from eventlab.core.budget import Environment
 from eventlab.core.config import MAX_SEED
 from eventlab.core.errors import check_int, check_text
 from eventlab.core.messages import Command, Event, Message, Query
@@ -36,7 +37,8 @@ class World:
     def __init__(self, seed: int) -> None:
         check_int("seed", seed, low=0, high=MAX_SEED)
         self.seed = seed
-        self.env = simpy.Environment()
+        # SimPy's clock plus the run-budget guard (stops a run that outgrows the budget).
+        self.env: simpy.Environment = Environment()
         self.trace = Recorder()
         self._streams: dict[str, random.Random] = {}
         self._counters: dict[str, int] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -103,7 +104,10 @@ class Explorer:
             self.config = dataclasses.replace(self.config, **values)
             self.result = self._run(self.config)
         except (TypeError, ValueError) as err:  # a rejected combination: say why, keep going
-            self.status.value = f"<b>Not run:</b> {err}"
+            # Escaped: a reason such as "must be <= 10" or "<NA>" is text, not HTML, and
+            # unescaped it vanished from the panel, leaving "Not run:" with no reason.
+            reason = html.escape(str(err) or type(err).__name__)
+            self.status.value = f"<b>Not run:</b> {reason}"
             return
         self.runs += 1
         self.status.value = ""

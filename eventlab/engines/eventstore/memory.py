@@ -15,6 +15,8 @@ no eval.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -148,19 +150,38 @@ class EventStore(ABC):
     # -- writing ------------------------------------------------------------------------
     def append(
         self, stream: str, events: Sequence[NewEvent | Event],
-        expected: int | ExpectedVersion | str = ANY,
+        expected: int | ExpectedVersion | str = ANY, *, idempotency_key: str | None = None,
     ) -> tuple[StoredEvent, ...]:
-        """Append a batch atomically if the stream is at `expected`; return the stored events."""
+        """Append a batch atomically if the stream is at `expected`; return the stored events.
+
+        With an `idempotency_key`, the key is stored in the same transaction as the events:
+        repeating the call (after Ctrl-C, a crash, a timeout) writes nothing again and returns
+        the events the first call stored. The same key with other events is refused.
+        """
         check_text("stream", stream)
         want = _expected_version(expected)
         batch = [(e, self.upcasters.current_version(e.type) if e.schema_version is None
                   else e.schema_version) for e in _new_events(events)]
+        claim = None if idempotency_key is None else \
+            Claim(check_text("idempotency_key", idempotency_key), _digest(stream, batch))
         # Upcast old-schema events now, before anything is written: a broken upcaster fails
         # this call cleanly instead of failing every later read of a committed event.
         read_as = [self.upcasters.upcast(e.type, schema, dict(e.data))
                    if self.upcasters.needs(e.type, schema) else (schema, e.data)
                    for e, schema in batch]
-        rows = self._append(stream, want, batch)
+        rows: list[Row] | None = None
+        try:
+            rows = self._append(stream, want, batch, claim)
+            return self._stored(stream, rows, batch, read_as)
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C: say whether the events are in the store, and how to go on safely.
+            committed = rows is not None or getattr(interrupt, "eventlab_committed", None)
+            interrupt.add_note(_after_ctrl_c(stream, len(batch), committed, claim))
+            raise
+
+    def _stored(self, stream: str, rows: list[Row], batch: list[tuple[NewEvent, int]],
+                read_as: list[tuple[int, Any]]) -> tuple[StoredEvent, ...]:
+        """The appended rows as StoredEvents (read as upcast); then wake live subscribers."""
         stored = tuple(
             stored_event(stream, row[2], row[0], e.type, schema,
                          data if type(data) is MappingProxyType else MappingProxyType(data),
@@ -299,8 +320,9 @@ class EventStore(ABC):
 
     # -- what a backend implements --------------------------------------------------------
     @abstractmethod
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]: ...
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
+        """Store the batch, or with a `claim` whose key is known return that append's rows."""
     @abstractmethod
     def _version(self, stream: str) -> int: ...
     @abstractmethod
@@ -322,6 +344,45 @@ class EventStore(ABC):
     def _get_projection(self, name: str) -> tuple[str, int] | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An idempotency key and a digest of the append it stands for (stream and events)."""
+
+    key: str
+    digest: str
+
+
+def _digest(stream: str, batch: list[tuple[NewEvent, int]]) -> str:
+    """sha256 of the stream and every stored field of the batch: equal iff the same append."""
+    fields = [stream] + [[e.type, schema, e.data_json, e.time, e.message_id, e.sender,
+                          e.correlation_id, e.causation_id] for e, schema in batch]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def reused_key(claim: Claim, stream: str) -> ConfigError:
+    return ConfigError(
+        f"idempotency_key {claim.key!r} was already used for a different append (other "
+        f"events or another stream than {stream!r}); a key stands for one append: use a new "
+        "key for new events")
+
+
+def _after_ctrl_c(stream: str, count: int, committed: bool | None, claim: Claim | None) -> str:
+    """The note a KeyboardInterrupt during an append gets: what happened, what to do."""
+    retry = (f"run it again with the same idempotency_key={claim.key!r}: nothing is written "
+             "twice" if claim is not None else
+             "pass idempotency_key=... (or an exact expected version) to every append, then "
+             "a retry can never write the events twice")
+    if committed is False:
+        return (f"eventlab: Ctrl-C came before the commit: none of the {count} event(s) were "
+                f"written to stream {stream!r}; running the cell again is safe")
+    if committed:
+        return (f"eventlab: Ctrl-C came after the commit: the {count} event(s) ARE in stream "
+                f"{stream!r}. Do not simply run the cell again (that appends them twice): "
+                f"check store.read_stream({stream!r}), or {retry}")
+    return (f"eventlab: Ctrl-C came during the append to stream {stream!r}: look at "
+            f"store.read_stream({stream!r}) before appending again, or {retry}")
+
+
 class InMemoryEventStore(EventStore):
     """Events in Python lists, guarded by a lock; rows keep the JSON text, as SQLite does."""
 
@@ -332,10 +393,16 @@ class InMemoryEventStore(EventStore):
         self._by_stream: dict[str, list[Row]] = {}
         self._snapshots: dict[str, tuple[int, str]] = {}
         self._projections: dict[str, tuple[str, int]] = {}
+        self._claims: dict[str, tuple[str, int, int]] = {}  # key -> (digest, first, count)
 
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]:
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
         with self._lock:
+            if claim is not None and (known := self._claims.get(claim.key)) is not None:
+                digest, first, count = known
+                if digest != claim.digest:
+                    raise reused_key(claim, stream)
+                return self._log[first - 1:first - 1 + count]
             rows = self._by_stream.setdefault(stream, [])
             current, head = len(rows), len(self._log)
             if expected is not None and expected != current:
@@ -346,8 +413,18 @@ class InMemoryEventStore(EventStore):
                 for i, (e, schema) in enumerate(batch, start=1)
             ]
             # The whole batch is built before the store is touched, so it lands all or nothing.
-            self._log.extend(new)
-            rows.extend(new)
+            try:
+                self._log.extend(new)
+                rows.extend(new)
+                if claim is not None:
+                    self._claims[claim.key] = (claim.digest, head + 1, len(new))
+            except KeyboardInterrupt as interrupt:
+                # Ctrl-C between two of these lines: undo, so log, stream and keys agree.
+                del self._log[head:], rows[current:]
+                if claim is not None:
+                    self._claims.pop(claim.key, None)
+                interrupt.eventlab_committed = False  # type: ignore[attr-defined]
+                raise
             return new
 
     def _version(self, stream: str) -> int:

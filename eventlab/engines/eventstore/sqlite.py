@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from eventlab.core.errors import ConfigError, check_choice, check_float, describe
-from eventlab.engines.eventstore.memory import ConcurrencyError, EventStore
+from eventlab.core.errors import ConfigError, check_choice, check_float, check_unicode, describe
+from eventlab.engines.eventstore.memory import Claim, ConcurrencyError, EventStore, reused_key
 from eventlab.engines.eventstore.readonly import MAX_ROWS, TIME_LIMIT, read_only_query
 from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
 
@@ -56,6 +56,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     version INTEGER NOT NULL,
     state   TEXT    NOT NULL                           -- JSON
 );
+CREATE TABLE IF NOT EXISTS appends (                    -- idempotency keys of appends
+    idempotency_key TEXT    PRIMARY KEY,
+    digest          TEXT    NOT NULL,                  -- sha256 of the stream and events
+    first_position  INTEGER NOT NULL,
+    count           INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS projections (
     name       TEXT PRIMARY KEY,
     checkpoint INTEGER NOT NULL,                       -- saved in the same row as the model
@@ -84,6 +90,12 @@ SAVE_PROJECTION_SQL = (
     "ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint, model = excluded.model"
 )
 LOAD_PROJECTION_SQL = "SELECT model, checkpoint FROM projections WHERE name = ?"
+FIND_CLAIM_SQL = "SELECT digest, first_position, count FROM appends WHERE idempotency_key = ?"
+SAVE_CLAIM_SQL = ("INSERT INTO appends (idempotency_key, digest, first_position, count) "
+                  "VALUES (?, ?, ?, ?)")
+READ_POSITIONS_SQL = (
+    f"SELECT {COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position"
+)
 
 _VALUES_ROW = APPEND_SQL[APPEND_SQL.index("VALUES ") + len("VALUES "):]  # "(?, ?, ..., ?)"
 
@@ -110,8 +122,16 @@ class SqliteEventStore(EventStore):
             check_choice("synchronous", synchronous, SYNCHRONOUS)
         if not isinstance(path, str | Path) or not str(path):
             raise TypeError(f"path must be a file path or ':memory:', got {describe(path)}")
+        if not str(path).strip() or "\x00" in str(path):
+            raise ConfigError(f"path must name a database file (no NUL character, not blank) "
+                              f"or be ':memory:', got {str(path)!r}")
+        check_unicode("path", str(path))
         check_float("timeout", timeout, low=0.0)
         self.path = str(path)
+        # Where read_sql's read-only connection looks, fixed now: a later os.chdir in a
+        # notebook must not point it at another file.
+        self._uri = None if self.path == ":memory:" else \
+            f"{Path(self.path).resolve().as_uri()}?mode=ro"
         # One connection per store object, shared by its threads under a lock. Several
         # store objects (other threads, other processes) on one file coordinate through
         # SQLite's own locking; `timeout` is how long a writer waits for the write lock.
@@ -147,15 +167,24 @@ class SqliteEventStore(EventStore):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (then re-raised)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            committing = False
             try:
+                # Inside the try: a Ctrl-C right after BEGIN must not leave the write lock
+                # held (every later append would then wait for it).
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
+                committing = True
                 self._conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 # SQLite may already have rolled back by itself (e.g. disk full); then a
                 # second ROLLBACK would hide the real error behind "no transaction is active".
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                    committing = False
+                if isinstance(exc, KeyboardInterrupt):
+                    # Ctrl-C lands after COMMIT returned (Python checks signals between calls):
+                    # the write is durable although the cell shows KeyboardInterrupt.
+                    exc.eventlab_committed = committing  # type: ignore[attr-defined]
                 raise
 
     def read_sql(self, sql: str, params: tuple[Any, ...] = (), *, max_rows: int = MAX_ROWS,
@@ -179,8 +208,7 @@ class SqliteEventStore(EventStore):
             if self._reader is None:
                 # A second connection that SQLite itself opens read-only (mode=ro): even a
                 # query that slipped past every guard could not write through it.
-                uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
-                self._reader = sqlite3.connect(uri, uri=True, isolation_level=None,
+                self._reader = sqlite3.connect(self._uri or "", uri=True, isolation_level=None,
                                                check_same_thread=False)
             return read_only_query(self._reader, sql, params, max_rows=max_rows,
                                    time_limit=time_limit)
@@ -193,8 +221,10 @@ class SqliteEventStore(EventStore):
         return (stream, version, event.type, schema, event.data_json, event.time,
                 event.message_id, event.sender, event.correlation_id, event.causation_id)
 
-    def _append(self, stream: str, expected: int | None,
-                batch: list[tuple[NewEvent, int]]) -> list[Row]:
+    def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
+                claim: Claim | None = None) -> list[Row]:
+        if claim is not None:
+            return self._append_once(stream, expected, batch, claim)
         params: list[tuple[Any, ...]] = []
         last = 0
         with self._transaction() as conn:
@@ -222,6 +252,28 @@ class SqliteEventStore(EventStore):
                 raise ConcurrencyError(stream, base, actual) from exc
         # We held the write lock, so our rows got consecutive positions ending at `last`.
         first = last - len(params) + 1
+        return [(first + i, *row) for i, row in enumerate(params)]
+
+    def _append_once(self, stream: str, expected: int | None,
+                     batch: list[tuple[NewEvent, int]], claim: Claim) -> list[Row]:
+        """An append with an idempotency key: the key is written in the same transaction as
+        the events, so after any interruption either both are there or neither is."""
+        with self._transaction() as conn:
+            known = conn.execute(FIND_CLAIM_SQL, (claim.key,)).fetchone()
+            if known is not None:
+                digest, first, count = known
+                if digest != claim.digest:
+                    raise reused_key(claim, stream)
+                return conn.execute(READ_POSITIONS_SQL, (first, first + count - 1)).fetchall()
+            base = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+            if expected is not None and expected != base:
+                raise ConcurrencyError(stream, expected, base)
+            params = [self._row(stream, base + i, event, schema)
+                      for i, (event, schema) in enumerate(batch, start=1)]
+            conn.executemany(APPEND_SQL, params)
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            first = last - len(params) + 1
+            conn.execute(SAVE_CLAIM_SQL, (claim.key, claim.digest, first, len(params)))
         return [(first + i, *row) for i, row in enumerate(params)]
 
     def _version(self, stream: str) -> int:

@@ -19,6 +19,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster
@@ -50,6 +51,15 @@ class Config(Scenario):
     duration: float = param(300.0, low=10.0, high=20_000.0, step=10.0,
                             help="how long requests arrive")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """Requests arrive at load / process_time per ms for `duration` ms; replicas add
+        work. Measured on a 2-core laptop: about 300 us and 5 KB per request-replica unit."""
+        work = self.duration * self.load / self.process_time
+        work *= 1 + (self.replication_factor - 1) * 0.5
+        return Cost(seconds=work * 300e-6, megabytes=120 + work * 0.005,
+                    drivers={"duration": "lower", "load": "lower", "process_time": "raise",
+                             "replication_factor": "lower"})
 
 
 @dataclass(frozen=True, repr=False)

@@ -10,6 +10,7 @@ keys, so every job charges exactly once (at-least-once delivery + idempotency). 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.workers import JobStore, SideEffects, worker
@@ -45,6 +47,24 @@ class Config(Scenario):
                                  help="ms a crashed worker is gone")
     idempotent: bool = param(False, help="the payment service ignores a job key it has seen")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """Activations: a job is retried until one attempt finishes before its lock times out
+        and its worker survives, bounded by the run's cap and by the workers' time. While
+        jobs are open the creator polls every lock_timeout / 4. Measured on a 2-core laptop:
+        about 65 us and 4 KB per activation, 2 us per poll."""
+        done = (1 - math.exp(-self.lock_timeout / self.work_time)) if self.work_time else 1.0
+        success = (1 - self.crash_probability) * done
+        cap = self.jobs * (self.job_interval + self.work_time + self.lock_timeout) + 10_000.0
+        per_job = min(1 / max(success, 1e-12), cap / self.lock_timeout + 1)
+        busy = max(self.work_time + self.crash_probability * self.restart_delay, 1e-3)
+        activations = self.jobs + min(self.jobs * per_job, self.workers * cap / busy)
+        polls = cap / max(1.0, self.lock_timeout / 4)
+        return Cost(seconds=activations * 65e-6 + polls * 2e-6,
+                    megabytes=110 + activations * 0.004,
+                    drivers={"jobs": "lower", "crash_probability": "lower",
+                             "lock_timeout": "raise", "workers": "lower",
+                             "job_interval": "lower"})
 
 
 class JobsResult(results.RunResult):

@@ -18,6 +18,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster
@@ -55,6 +56,16 @@ class Config(Scenario):
                             help="how long clients start instances")
     replication_factor: int = param(3, choices=(1, 3, 5), help="replicas (one broker each)")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """One request per request_interval for `duration` ms, each exported, indexed and
+        queried; plus a snapshot every snapshot_interval. Measured on a 2-core laptop: about
+        450 us and 4 KB per request, 20 us per snapshot."""
+        requests = self.duration / self.request_interval
+        snapshots = self.duration / self.snapshot_interval
+        return Cost(seconds=requests * 450e-6 + snapshots * 20e-6,
+                    megabytes=110 + requests * 0.004,
+                    drivers={"request_interval": "raise", "duration": "lower"})
 
 
 @dataclass(frozen=True, repr=False)
