@@ -7,6 +7,8 @@
     python3 tasks.py book        render the executed notebooks into a static HTML book (site/)
     python3 tasks.py bench       print the benchmark table (installs its peers first)
     python3 tasks.py setup       only set up (.venv, the package and its extras, Graphviz)
+    python3 tasks.py hub         run a JupyterHub for a workshop on this machine (as root)
+    python3 tasks.py hub-load N  load-test that hub with N learners at once, then stop it
 
 Every command is idempotent: the virtualenv is created once, and reinstalled only when
 pyproject.toml changes.
@@ -30,6 +32,9 @@ STAMP = VENV / ".eventlab-installed"
 START = "notebooks/00_start_here.ipynb"
 DOT_HINT = ("Graphviz 'dot' is missing. Install it with one of: sudo apt-get install graphviz | "
             "brew install graphviz | conda install -c conda-forge graphviz")
+# JupyterHub's proxy is an npm package; kept inside .venv so removing .venv removes it.
+CHP_VERSION = "5.3.0"
+CHP = VENV / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
 
 
@@ -87,7 +92,7 @@ def ensure_packages() -> None:
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
     say("installing eventlab and its test tools into .venv (once, about a minute)")
-    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test]")
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[test,hub]")
     STAMP.write_text(wanted + "\n")
 
 
@@ -106,6 +111,26 @@ def ensure_chromium() -> None:
     if not apt_install("chromium"):
         say("Chromium is not installed, so the browser test will be skipped "
             "(install it: sudo apt-get install chromium)")
+
+
+def ensure_proxy() -> bool:
+    """configurable-http-proxy for the workshop hub, from npm into .venv/node."""
+    if CHP.exists():
+        return True
+    if not shutil.which("npm"):
+        apt_install("nodejs", "npm")
+    if not shutil.which("npm"):
+        say("npm is missing, so the workshop hub cannot run (install it: sudo apt-get "
+            "install npm)")
+        return False
+    say(f"installing configurable-http-proxy {CHP_VERSION} with npm into .venv/node")
+    sh("npm", "install", "--prefix", VENV / "node", "--no-audit", "--no-fund", "--silent",
+       f"configurable-http-proxy@{CHP_VERSION}", check=False)
+    return CHP.exists()
+
+
+def hub_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "EVENTLAB_HUB_PROXY": str(CHP)}
 
 
 def setup() -> None:
@@ -140,6 +165,8 @@ def lab() -> None:
 def test() -> None:
     setup()
     ensure_chromium()
+    if is_root() and ensure_proxy():  # otherwise tests/test_hub.py says why it is skipped
+        os.environ["EVENTLAB_HUB_PROXY"] = str(CHP)
     say("lint: ruff")
     sh(BIN / "ruff", "check", ".")
     say("tests: package (pytest) and notebooks (strict nbval)")
@@ -180,10 +207,38 @@ def bench() -> None:
     sh(PY, "benchmarks/run.py")
 
 
+def hub() -> None:
+    setup()
+    if not is_root():
+        sys.exit("the workshop hub creates a system account for each learner, so it must run "
+                 "as root: sudo python3 tasks.py hub")
+    if not ensure_proxy():
+        sys.exit("the workshop hub needs configurable-http-proxy (npm): install npm and retry")
+    args = [str(BIN / "jupyterhub"), "-f", str(ROOT / "hub" / "jupyterhub_config.py")]
+    say("starting the workshop hub (Ctrl+C stops it and every learner's server); "
+        "see docs/facilitator.md")
+    os.chdir(ROOT)
+    os.execve(args[0], args, hub_env())
+
+
+def hub_load(argv: list[str]) -> None:
+    setup()
+    if not is_root():
+        sys.exit("the load test creates system accounts, so it must run as root: "
+                 "sudo python3 tasks.py hub-load N")
+    if not ensure_proxy():
+        sys.exit("the workshop hub needs configurable-http-proxy (npm): install npm and retry")
+    os.chdir(ROOT)
+    os.execve(str(PY), [str(PY), "-m", "hub.load", *argv], hub_env())
+
+
 COMMANDS = {"lab": lab, "test": test, "notebooks": notebooks, "book": book, "bench": bench,
-            "setup": setup}
+            "setup": setup, "hub": hub}
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+    if len(sys.argv) >= 3 and sys.argv[1] == "hub-load":
+        hub_load(sys.argv[2:])
+    elif len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    COMMANDS[sys.argv[1]]()
+    else:
+        COMMANDS[sys.argv[1]]()

@@ -2,8 +2,9 @@
 
     python benchmarks/replications_bench.py [SEEDS] [ROUNDS]     (default 20 seeds, 3 rounds)
 
-The comparison is notebook 05's: each of the outbox scenario's four variants (dual write in
-either order, outbox, outbox with inbox) replicated over the same seeds with
+The comparison is notebook 05's: every variant of the outbox scenario (dual write in either
+order, outbox, outbox with inbox, outbox with a mail idempotency key) replicated over the same
+seeds with
 ``eventlab.core.replications.replicate``, and the paired difference of lost events between
 dual write and outbox. It runs in this process (``n_jobs=1``), on two joblib (loky) workers,
 and on a Dask ``LocalCluster`` of two single-threaded worker processes through joblib's Dask
@@ -34,7 +35,7 @@ TARGET_SECONDS = 10.0
 
 
 def headline(seeds: int = SEEDS, n_jobs: int = 1, backend: str | None = None) -> float:
-    """Seconds for notebook 05's headline comparison: four variants over `seeds` seeds."""
+    """Seconds for notebook 05's headline comparison: every variant over `seeds` seeds."""
     start = time.perf_counter()
     config = outbox.Config()
     reps = {variant: replicate(outbox.run, replace(config, variant=variant), seeds=seeds,
@@ -111,8 +112,9 @@ def table(result: Result) -> list[str]:
 def main() -> None:
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else SEEDS
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    print(f"notebook 05's headline comparison: 4 outbox variants × {seeds} seeds "
-          f"({4 * seeds} runs) and the paired difference of lost events")
+    variants = len(outbox.VARIANTS)
+    print(f"notebook 05's headline comparison: {variants} outbox variants × {seeds} seeds "
+          f"({variants * seeds} runs) and the paired difference of lost events")
     for line in table(measure(seeds, rounds)):
         print(f"  {line}")
 

@@ -267,8 +267,9 @@ def event_store(n: int = 100_000, rounds: int = 5) -> None:
 
 
 def replications(seeds: int = 20, rounds: int = 3) -> None:
-    say(f"\n6. replications: notebook 05's headline comparison, 4 outbox variants × {seeds} "
-        f"seeds and the paired difference (benchmarks/replications_bench.py)")
+    variants = len(replications_bench.outbox.VARIANTS)
+    say(f"\n6. replications: notebook 05's headline comparison, {variants} outbox variants × "
+        f"{seeds} seeds and the paired difference (benchmarks/replications_bench.py)")
     for line in replications_bench.table(replications_bench.measure(seeds, rounds)):
         say(f"   {line}")
 

@@ -42,12 +42,13 @@ def stub(*_):
     raise NotImplementedError
 
 
-RIGHT = {"never lose an event": ["publish_then_commit", "outbox", "outbox_inbox"],
-         "one mail per customer": ["outbox_inbox"]}
+RIGHT = {"never lose an event": ["publish_then_commit", "outbox", "outbox_inbox",
+                                 "outbox_mail_key"],
+         "one mail per customer": ["outbox_mail_key"]}
 
 
 def test_exercise_5_1_accepts_an_inbox_keyed_by_the_event_id():
-    assert repr(checks.exercise_5_1(deliver)) == "✓ Exercise 5.1 passed (6 cases)"
+    assert repr(checks.exercise_5_1(deliver)) == "✓ Exercise 5.1 passed (7 cases)"
 
 
 def test_exercise_5_1_rejects_transport_ids_and_customer_ids_with_the_case():
@@ -60,17 +61,17 @@ def test_exercise_5_1_rejects_transport_ids_and_customer_ids_with_the_case():
 
 
 def test_exercise_5_2_accepts_a_translation_of_every_internal_version():
-    assert repr(checks.exercise_5_2(to_public)) == "✓ Exercise 5.2 passed (4 cases)"
+    assert repr(checks.exercise_5_2(to_public)) == "✓ Exercise 5.2 passed (6 cases)"
     assert repr(checks.exercise_5_2(passes_internal_through)).startswith(
-        "✗ Exercise 5.2: for AddressChanged as first written expected {'type': 'CustomerMoved'")
+        "✗ Exercise 5.2: for AddressChanged as first written expected 'type': 'CustomerMoved'")
 
 
 def test_exercise_5_3_compares_the_prediction_with_five_runs_per_variant():
     assert repr(checks.exercise_5_3(RIGHT)) == "✓ Exercise 5.3 passed (2 cases)"
     wrong = {**RIGHT, "never lose an event": ["outbox", "outbox_inbox"]}
     assert repr(checks.exercise_5_3(wrong)) == (
-        "✗ Exercise 5.3: never lose an event: you said ['outbox', 'outbox_inbox'], five runs "
-        "per variant say ['outbox', 'outbox_inbox', 'publish_then_commit']")
+        "✗ Exercise 5.3: you said lossless: outbox, outbox_inbox. Hint: a phantom is no loss "
+        "(try again, or checks.reveal('5.3'))")
 
 
 def test_unfinished_or_malformed_answers_are_reported_not_raised():
@@ -83,5 +84,5 @@ def test_unfinished_or_malformed_answers_are_reported_not_raised():
     assert "'two_phase' is not a variant" in repr(checks.exercise_5_3(
         {**RIGHT, "one mail per customer": ["two_phase"]}))
     assert "must be a list of variants" in repr(checks.exercise_5_3(
-        {**RIGHT, "one mail per customer": "outbox_inbox"}))
+        {**RIGHT, "one mail per customer": 3}))
     assert "raised KeyError" in repr(checks.exercise_5_2(lambda event: event.payload["nope"]))

@@ -22,7 +22,7 @@ def stub(*_):
 
 
 def test_exercise_10_1_checks_every_design_before_and_after_each_change():
-    assert repr(checks.exercise_10_1(who_knows_whom)) == "✓ Exercise 10.1 passed (18 cases)"
+    assert repr(checks.exercise_10_1(who_knows_whom)) == "✓ Exercise 10.1 passed (20 cases)"
     assert repr(checks.exercise_10_1(arrows_as_drawn)).startswith(
         "✗ Exercise 10.1: for on-boarding, sequential choreography expected")
 
@@ -31,8 +31,10 @@ def test_exercise_10_2_runs_the_lost_payment_command_in_the_fetch_first_order():
     assert nb10.undone_when_payment_never_arrives() == ("return goods",)
     assert repr(checks.exercise_10_2({"return goods"})) == "✓ Exercise 10.2 passed (1 case)"
     assert repr(checks.exercise_10_2("return goods")) == "✓ Exercise 10.2 passed (1 case)"
+    assert repr(checks.exercise_10_2({"refund payment", "return goods"})).startswith(
+        "✗ Exercise 10.2: you said {'refund payment', 'return goods'}. Hint: ")
     assert repr(checks.exercise_10_2({"refund payment", "return goods"})) == (
-        "✗ Exercise 10.2: you said {'refund payment', 'return goods'}, the run undid "
+        "✗ Exercise 10.2: you said {'refund payment', 'return goods'}; the run undid "
         "{'return goods'}")
     assert "'cancel order' is not a compensation" in repr(checks.exercise_10_2({"cancel order"}))
     assert "nothing" in repr(checks.exercise_10_2(set()))
@@ -42,9 +44,8 @@ def test_exercise_10_3_runs_the_shipping_strike_both_ways():
     assert nb10.strike_outcomes() == ("Goods not shipped in time", "completed")
     assert repr(checks.exercise_10_3(("Goods not shipped in time", "completed"))) == \
         "✓ Exercise 10.3 passed (2 cases)"
-    assert repr(checks.exercise_10_3(("Order delivered", "completed"))) == (
-        "✗ Exercise 10.3: orchestrated: you said 'Order delivered', the run says "
-        "'Goods not shipped in time'")
+    assert repr(checks.exercise_10_3(("Order delivered", "completed"))).startswith(
+        "✗ Exercise 10.3: you said ('Order delivered', 'completed'). Hint: ")
     assert "must be one of" in repr(checks.exercise_10_3(("late", "completed")))
     assert repr(checks.exercise_10_3("completed")).startswith("✗ Exercise 10.3: write two")
 

@@ -32,6 +32,8 @@ def test_exercise_11_1_keeps_the_shop_and_the_day_fixed():
 def test_exercise_11_2_finds_the_lost_message_no_timer_can_notice():
     assert nb11.unnoticed_losses() == ("OrderPlacedEvent",)
     assert repr(checks.exercise_11_2("OrderPlacedEvent")) == "✓ Exercise 11.2 passed (1 case)"
+    assert repr(checks.exercise_11_2("ShipGoodsCommand")).startswith(
+        "✗ Exercise 11.2: you said 'ShipGoodsCommand'. Hint: ")
     assert repr(checks.exercise_11_2("ShipGoodsCommand")) == (
         "✗ Exercise 11.2: you said 'ShipGoodsCommand'; in the run, the lost messages nobody "
         "noticed were OrderPlacedEvent")
@@ -41,6 +43,7 @@ def test_exercise_11_2_finds_the_lost_message_no_timer_can_notice():
 def test_exercise_11_3_runs_one_partition_against_four():
     assert nb11.delivered_by_partitions() == (100, 93, 53)
     assert repr(checks.exercise_11_3("about half")) == "✓ Exercise 11.3 passed (1 case)"
+    assert "Hint:" in repr(checks.exercise_11_3("almost none"))
     assert "the run delivered 53 of 100 orders with 1 partition" in \
         repr(checks.exercise_11_3("almost none"))
     assert "choose one of" in repr(checks.exercise_11_3("most"))

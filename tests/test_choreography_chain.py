@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from eventlab import World
 from eventlab.core.bus import Bus
+from eventlab.core.catalogue import MessageCatalogue
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.engines.workflow.reactions import Outcome
 from eventlab.scenarios.retail import choreography
 from eventlab.scenarios.retail.choreography import Config, Wiring, on
@@ -103,15 +105,16 @@ def test_a_wiring_table_runs_any_choreography_and_rejects_rules_nobody_feeds():
         yield work.world.env.timeout(2.0)
         return Outcome(True, {"greeting": f"hello {work.payload['name']}"})
 
+    doors = MessageCatalogue("doors", commands=[], events=["Arrived", "Greeted", "Left"])
     wiring = Wiring("hello", (on("Arrived", service="Door", do="greet", emit="Greeted"),),
-                    {"Arrived": "Guest"})
+                    {"Arrived": "Guest"}, catalogue=doors)
     reactor = wiring.install(world, bus, {"greet": greet})
     bus.publish(world.event("Arrived", sender="Guest", payload={"name": "Ada"}))
     world.env.run()
     assert bus.messages[-1].payload == {"name": "Ada", "greeting": "hello Ada"}
     assert reactor.counts[("Door", "handled")] == 1
     with pytest.raises(ValueError, match="Door listens to 'Left', but nobody emits it"):
-        Wiring("bad", (on("Left", service="Door", do="wave"),))
+        Wiring("bad", (on("Left", service="Door", do="wave"),), catalogue=doors)
     with pytest.raises(ValueError, match=r"no action for \['greet'\]"):
         wiring.install(World(1), Bus(World(1)), {})
 
@@ -125,7 +128,9 @@ def test_a_rule_with_several_messages_waits_for_all_of_them_per_trace():
         return Outcome()
 
     wiring = Wiring("join", (on("Paid", "Picked", service="Shipping", do="ship", emit="Shipped",
-                                when=("vip", True)),), {"Paid": "P", "Picked": "I"})
+                                when=("vip", True)),), {"Paid": "P", "Picked": "I"},
+                    catalogue=MessageCatalogue("join", commands=[],
+                                               events=["Paid", "Picked", "Shipped"]))
     wiring.install(world, bus, {"ship": ship})
     for corr, vip in (("a", True), ("b", True), ("c", False)):
         bus.publish(world.event("Paid", sender="P", correlation_id=corr, payload={"vip": vip}))
@@ -146,7 +151,14 @@ def test_bad_input_names_the_parameter():
     with pytest.raises(TypeError, match=r"config must be retail\.chain\.Config"):
         choreography.run({"orders": 3})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="rules must be Rule rows"):
-        Wiring("x", ("on OrderPlaced do pay",))  # type: ignore[arg-type]
+        Wiring("x", ("on OrderPlaced do pay",), catalogue=RETAIL)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'Waved' is not in the doors message catalogue"):
+        Wiring("undeclared", (on("Arrived", service="Door", do="wave", emit="Waved"),),
+               {"Arrived": "Guest"},
+               catalogue=MessageCatalogue("doors", commands=[], events=["Arrived"]))
+    with pytest.raises(TypeError, match="catalogue must be a MessageCatalogue"):
+        Wiring("no catalogue", (on("Arrived", service="Door", do="greet"),),
+               {"Arrived": "Guest"}, catalogue={"Arrived": "event"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must react to at least one message"):
         on(service="Payment", do="pay")
 

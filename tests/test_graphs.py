@@ -64,6 +64,7 @@ def test_without_dot_a_diagram_displays_its_text_and_an_install_hint(monkeypatch
 
     diagram = graphs.diagram([("CRM", "service")], [])
     monkeypatch.setattr(graphs.Diagram, "pipe", missing)
+    monkeypatch.setattr(graphviz.Source, "pipe", missing)
     bundle = diagram._repr_mimebundle_()
     assert "image/svg+xml" not in bundle
     assert bundle["text/plain"].startswith("Diagram\nnodes:\n  [service] CRM")
@@ -114,3 +115,17 @@ def test_flow_draws_one_arrow_per_sender_receiver_and_type_with_counts():
     assert "CRM -> A [label=\"Moved ×2\"" in diagram.source
     assert "CRM -> B [label=\"Moved ×2\"" in diagram.source
     assert diagram.source.count("->") == 2
+
+
+def test_every_rendered_diagram_carries_a_legend_of_the_arrow_kinds_it_draws():
+    diagram = graphs.diagram([("CRM", "service"), ("Insurance", "service"), ("log", "store")],
+                             [("CRM", "Insurance", "AddressChanged", "event"),
+                              ("CRM", "log", "append", "data")])
+    source = diagram.legend_source()
+    assert graphs.LEGEND_TITLE in source
+    assert "event</font>" in source
+    assert "data</font>" in source
+    assert "command</font>" not in source  # only the kinds it draws
+    assert "legend" not in diagram.text()  # the text alternative lists the arrows themselves
+    plain = graphs.diagram([("a", "service"), ("b", "service")], [("a", "b", "x", "plain")])
+    assert plain.legend_source() == plain.source

@@ -67,3 +67,9 @@ def test_a_non_editable_install_runs_every_preset_and_scenario_from_another_dire
     ran = done.stdout.split("\n")
     assert sum(line.startswith("preset ") for line in ran) >= 6
     assert sum(line.startswith("scenario ") for line in ran) >= 20
+
+
+def test_the_files_learners_open_in_data_are_the_ones_the_package_ships():
+    for name in ("message_catalogue.csv", "retail_monitor_log_seed7.csv"):
+        assert (ROOT / "data" / name).read_bytes() == \
+            (ROOT / "eventlab" / "resources" / name).read_bytes(), name

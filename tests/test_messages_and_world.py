@@ -7,6 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventlab import Command, Event, World
+from eventlab.core.catalogue import MessageCatalogue
+from eventlab.domains.onboarding.messages import ONBOARDING
+from eventlab.domains.retail.messages import RETAIL
 
 
 def test_an_event_is_frozen_and_its_payload_cannot_be_changed():
@@ -98,12 +101,32 @@ def test_a_bad_seed_is_rejected(seed, error):
         World(seed)
 
 
-def test_world_message_makes_a_command_when_the_name_says_command_and_an_event_otherwise():
+def test_a_catalogue_makes_a_command_or_an_event_as_its_domain_declares_it():
     world = World(3)
-    command = world.message("RetrievePaymentCommand", sender="Order", key="order-1")
-    event = world.message("PaymentReceivedEvent", sender="Payment", caused_by=command)
+    command = RETAIL.make(world, "RetrievePaymentCommand", sender="Order", key="order-1")
+    event = RETAIL.make(world, "PaymentReceivedEvent", sender="Payment", caused_by=command)
+    updated = RETAIL.make(world, "CreditCardUpdated", sender="Customer")  # no suffix
+    check = ONBOARDING.make(world, "CheckAddress", sender="Onboarding")  # no suffix either
     assert isinstance(command, Command)
     assert isinstance(event, Event)
+    assert isinstance(updated, Event)
+    assert isinstance(check, Command)
     assert (command.message_id, event.message_id) == ("msg-0001", "msg-0002")
     assert event.causation_id == command.message_id
     assert event.correlation_id == command.correlation_id
+
+
+def test_a_catalogue_refuses_an_undeclared_name_a_double_declaration_and_a_disagreement():
+    with pytest.raises(ValueError, match="'PaymentMadeEvent' is not in the flowing-retail"):
+        RETAIL.kind("PaymentMadeEvent")
+    with pytest.raises(ValueError, match="declared twice"):
+        MessageCatalogue("x", commands=["Pay"], events=["Pay"])
+    with pytest.raises(TypeError, match="commands must be a list of message names"):
+        MessageCatalogue("x", commands="Pay", events=[])
+    other = MessageCatalogue("other", commands=["OrderPlacedEvent"], events=[])
+    with pytest.raises(ValueError, match="is a event in flowing-retail but a command in other"):
+        RETAIL.merged(other)
+    both = RETAIL.merged(ONBOARDING)
+    assert both.kind("CheckCredit") == "command"
+    assert both.kind("OrderPlacedEvent") == "event"
+    assert len(both.names) == len(RETAIL.names) + len(ONBOARDING.names)

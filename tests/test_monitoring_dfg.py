@@ -188,3 +188,17 @@ def test_the_monitor_log_loader_names_the_row_and_what_is_allowed(tmp_path, text
         monitoring.read_monitor_log(path)
     with pytest.raises(ValueError, match="start must be an ISO date"):
         monitoring.export_log(pd.DataFrame(), start="soon")
+
+
+def test_events_a_nanosecond_apart_keep_their_time_order_however_far_from_the_first_event():
+    # 150 days after the log's first event, hours as floats can no longer tell 1 ns apart:
+    # the order must come from the timestamps, not from the log's row order.
+    start = pd.Timestamp("2019-01-01T00:00:00")
+    later = pd.Timestamp("2019-06-01T00:00:00")
+    log = pd.DataFrame({
+        "case": ["x", "y", "y"],
+        "activity": ["first", "b", "a"],
+        "at": [start, later + pd.Timedelta(1, "ns"), later],
+    })
+    table = monitoring.directly_follows(log, case="case", activity="activity", timestamp="at")
+    assert list(zip(table["from"], table["to"], strict=True)) == [("a", "b")]

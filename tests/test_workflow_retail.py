@@ -196,3 +196,15 @@ def test_the_local_orchestration_puts_each_flow_inside_its_service():
     outcomes, chart = result.panel()
     assert outcomes["orders"].sum() == 6
     assert chart.title == "lead time of delivered orders"
+
+
+def test_the_default_payment_flow_counts_notebook_10_tells():
+    # Notebook 10 states these counts of the default run in its prose.
+    text = workflow.run(Config()).diagram("payment").text()
+    assert "Payment retrieval requested — ✓99" in text
+    assert "Charge credit card — ✓75" in text  # tokens: 69 first charges + 6 after an update
+    assert "Ask customer to update credit card [UpdateCreditCardCommand] — ✓7" in text
+    assert "Credit card charged [CreditCardChargedEvent] — ✓68" in text  # 69 - 7 + 6
+    assert "◷ 7 days — ✓1" in text
+    assert "restore-credit — ✓1" in text
+    assert "Payment received [PaymentReceivedEvent] — ✓98" in text

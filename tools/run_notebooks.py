@@ -42,6 +42,7 @@ def execute(path: Path, *, write: bool = True) -> float:
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     _placeholder_widgets(nb)
+    _short_tracebacks(nb)
     if write:
         nbformat.write(nb, path)
     return seconds
@@ -61,6 +62,18 @@ def _placeholder_widgets(nb: nbformat.NotebookNode) -> None:
             data = output.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data:
                 output["data"] = {"text/plain": WIDGET_NOTE}
+
+
+def _short_tracebacks(nb: nbformat.NotebookNode) -> None:
+    """Keep only the last line of a stored traceback ("ConfigError: consumers must be ...").
+
+    The frames above it name files on the machine that ran the notebook; a reader needs the
+    error's one line, which is what every expected error in the workbook is written to say.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("traceback"):
+                output["traceback"] = output["traceback"][-1:]
 
 
 def main(args: list[str]) -> int:

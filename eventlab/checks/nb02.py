@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from eventlab.checks._core import Feedback, failed, not_attempted, passed
-from eventlab.domains.account import INITIAL, cents, dollars, evolve
+from eventlab.checks._core import (
+    Caller,
+    Feedback,
+    failed,
+    judge,
+    never_raises,
+    not_attempted,
+    passed,
+)
+from eventlab.checks._predict import revealer, wrong_prediction
+from eventlab.checks._shapes import CENT, as_items, as_number, show
+from eventlab.domains.account import INITIAL, dollars, evolve
 from eventlab.engines.eventstore.memory import InMemoryEventStore, fold
 from eventlab.engines.eventstore.projections import Projector
 from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
@@ -39,38 +50,35 @@ def _fee_logs() -> list[tuple[str, list[StoredEvent], int]]:
         ("a fee, then another card payment of 20.00 $",
          [*talk, _fee(4, 490), _stored(5, "CardPaymentMade", 9000.0,
                                        {"amount": 2000, "merchant": "Bakery"})], 246_011),
-        ("a fee on an empty account (facts are facts: it goes below zero)",
+        ("a fee on an empty account (it goes below zero)",
          [talk[0], _fee(2, 490)], -490),
     ]
 
 
+@never_raises("2.1")
 def exercise_2_1(evolve_with_fees: Any) -> Feedback:
     """Exercise 2.1: extend the fold with a new event type, ``FeeCharged``."""
-    if evolve_with_fees is None:
-        return not_attempted("2.1")
-    if not callable(evolve_with_fees):
-        return failed("2.1", f"expected a function, got {type(evolve_with_fees).__name__}")
     logs = _fee_logs()
-    for description, events, balance in logs:
-        state = dict(INITIAL)
-        try:
+
+    def body(call: Caller) -> Feedback:
+        for description, events, balance in logs:
+            state = dict(INITIAL)
             for event in events:
                 before = copy.deepcopy(state)
-                after = evolve_with_fees(state, event)
+                after = call(description, state, event)
                 if state != before:
                     return failed("2.1", f"for {description} your function changed the state "
                                          f"it was given at {event.type}: return a new dict "
                                          "instead, e.g. {**state, 'balance': ...}")
                 state = after
-        except NotImplementedError:
-            return not_attempted("2.1")
-        except Exception as err:  # a checker reports, it never raises
-            return failed("2.1", f"for {description} it raised {type(err).__name__}: {err}")
-        folded = fold(evolve, dict(INITIAL), events)
-        expected = {**folded, "balance": balance}
-        if not isinstance(state, dict) or state != expected:
-            return failed("2.1", f"for {description} expected the state {expected}, got {state!r}")
-    return passed("2.1", len(logs))
+            folded = fold(evolve, dict(INITIAL), events)
+            expected = {**folded, "balance": balance}
+            if not isinstance(state, dict) or state != expected:
+                return failed("2.1", f"for {description} expected the state {show(expected)}, "
+                                     f"got {show(state)}")
+        return passed("2.1", len(logs))
+
+    return judge("2.1", evolve_with_fees, body)
 
 
 def _reference_by_merchant(model: dict[str, int], event: StoredEvent) -> dict[str, int]:
@@ -100,56 +108,91 @@ def _project(fn: Callable[[Any, StoredEvent], Any],
     return projector.model, projector.replay()[0]
 
 
+class _ChangedInPlaceError(Exception):
+    """The learner's projection changed the model it was given (at this event type)."""
+
+
+def _untouched(call: Caller, description: str) -> Callable[[Any, StoredEvent], Any]:
+    """The learner's projection, refusing to change the model it is given: a read model
+    that is edited in place is shared with the projector's checkpoint and its rebuild."""
+    def step(model: Any, event: StoredEvent) -> Any:
+        before = copy.deepcopy(model)
+        after = call(description, model, event)
+        if model != before:
+            raise _ChangedInPlaceError(event.type)
+        return after
+    return step
+
+
+@never_raises("2.2")
 def exercise_2_2(spending_by_merchant: Any) -> Feedback:
     """Exercise 2.2: a projection (read model) of card spending per merchant."""
-    if spending_by_merchant is None:
-        return not_attempted("2.2")
-    if not callable(spending_by_merchant):
-        return failed("2.2", f"expected a function, got {type(spending_by_merchant).__name__}")
-    for description, config in _PROJECTION_RUNS:  # each run is made only when it is needed
-        events = bank.run(config).events()
-        empty: dict[str, int] = {}
-        want = fold(_reference_by_merchant, empty, events)
-        try:
-            live, rebuilt = _project(spending_by_merchant, events)
-        except NotImplementedError:
-            return not_attempted("2.2")
-        except Exception as err:  # a checker reports, it never raises
-            return failed("2.2", f"for {description} it raised {type(err).__name__}: {err}")
-        if not isinstance(live, dict):
-            return failed("2.2", f"for {description} the read model should be a dict "
-                                 f"{{merchant: cents}}, got {type(live).__name__}")
-        for merchant in sorted(set(want) | set(live)):
-            if live.get(merchant) != want.get(merchant):
-                should = want.get(merchant)
-                money = f" ({dollars(should)})" if should is not None else ""
-                return failed("2.2", f"for {description} {merchant!r} should be "
-                                     f"{should!r}{money}, got {live.get(merchant)!r}")
-        if live != rebuilt:
-            return failed("2.2", f"for {description} the read model caught up in batches differs "
-                                 "from a rebuild: does your function depend on anything but "
-                                 "(model, event)?")
-    return passed("2.2", len(_PROJECTION_RUNS))
+    def body(call: Caller) -> Feedback:
+        for description, config in _PROJECTION_RUNS:  # each run is made only when needed
+            events = bank.run(config).events()
+            empty: dict[str, int] = {}
+            want = fold(_reference_by_merchant, empty, events)
+            try:
+                live, rebuilt = _project(_untouched(call, description), events)
+            except _ChangedInPlaceError as where:
+                return failed("2.2", f"for {description} your function changed the model it "
+                                     f"was given at {where}: return a new dict instead, e.g. "
+                                     "{**model, merchant: ...}")
+            if not isinstance(live, Mapping):
+                return failed("2.2", f"for {description} the read model should be a dict "
+                                     f"{{merchant: cents}}, got {type(live).__name__}")
+            for merchant in sorted(set(want) | set(live), key=str):
+                if live.get(merchant) != want.get(merchant):
+                    should = want.get(merchant)
+                    money = f" ({dollars(should)})" if should is not None else ""
+                    return failed("2.2", f"for {description} {merchant!r} should be "
+                                         f"{should!r}{money}, got {show(live.get(merchant))}")
+            if live != rebuilt:
+                return failed("2.2", f"for {description} the read model caught up in batches "
+                                     "differs from a rebuild: does your function depend on "
+                                     "anything but (model, event)?")
+        return passed("2.2", len(_PROJECTION_RUNS))
+
+    return judge("2.2", spending_by_merchant, body)
 
 
+@cache
+def measured_balances() -> tuple[int, int]:
+    """The balance in cents after 3 clerks pay out 1,000 $ each: (with any, with exact)."""
+    out = []
+    for which in clerks.EXPECTED:
+        result = clerks.run(clerks.Config(clerks=3, amount=1000.0, expected=which))
+        out.append(int(bank.balance_of(result.events())))
+    return out[0], out[1]
+
+
+@revealer("2.3")
+def _reveal_2_3() -> str:
+    with_any, with_exact = measured_balances()
+    return f"the runs end with {dollars(with_any)} (any) and {dollars(with_exact)} (exact)"
+
+
+@never_raises("2.3")
 def exercise_2_3(predicted_balances: Any) -> Feedback:
     """Exercise 2.3: predict the balance after 3 clerks pay out 1,000 $ each, any vs exact."""
     if predicted_balances is None or predicted_balances is Ellipsis:
         return not_attempted("2.3")
-    if isinstance(predicted_balances, str) or not isinstance(predicted_balances, Sequence) \
-            or len(predicted_balances) != 2:
+    said = as_items(predicted_balances)
+    if said is None or len(said) != 2:
         return failed("2.3", "write two balances in dollars, (with any, with exact), "
-                             f"got {predicted_balances!r}")
-    for which, value in zip(clerks.EXPECTED, predicted_balances, strict=True):
-        if value is None or value is Ellipsis:
-            return not_attempted("2.3")
-        try:
-            said = cents(value, f"the balance with {which}")
-        except (TypeError, ValueError) as err:
-            return failed("2.3", str(err))
-        result = clerks.run(clerks.Config(clerks=3, amount=1000.0, expected=which))
-        measured = bank.balance_of(result.events())
-        if said != measured:
-            return failed("2.3", f"with expected={which!r}: you said {dollars(said)}, "
-                                 f"the run says {dollars(measured)}")
+                             f"got {show(predicted_balances)}")
+    if any(v is None or v is Ellipsis for v in said):
+        return not_attempted("2.3")
+    numbers = [as_number(v) for v in said]
+    for which, value, number in zip(clerks.EXPECTED, said, numbers, strict=True):
+        if number is None:
+            return failed("2.3", f"the balance with {which} must be a number of dollars, got "
+                                 f"{show(value)}")
+    # equal within a cent: 2485.01 - 3 * 1000 is -514.9899999999998 in floating point
+    known = [number for number in numbers if number is not None]  # all of them, checked above
+    if any(abs(number - cents_ / 100) >= CENT
+           for number, cents_ in zip(known, measured_balances(), strict=True)):
+        return wrong_prediction("2.3", f"({known[0]:.2f}, {known[1]:.2f})",
+                                "with 'exact' a clerk whose write conflicts reloads the "
+                                "balance and decides again")
     return passed("2.3", 2)

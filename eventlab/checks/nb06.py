@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
-from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+from eventlab.checks._core import (
+    Case,
+    Feedback,
+    check_function,
+    failed,
+    never_raises,
+    not_attempted,
+    passed,
+)
+from eventlab.checks._predict import revealer, wrong_prediction
+from eventlab.checks._shapes import as_int, as_mapping, show
 from eventlab.core.messages import Event
 from eventlab.engines.kafka import Record, partition_for
+from eventlab.engines.kafka.broker import Topic
 from eventlab.scenarios.kafka_transport import cleanup, commits
 
 KEYS = ("order-1", "order-2", "customer-42", "checkout-generated-7", "ü-straße", "a", "",
         "order-1000", "payment-2019-04-16")
 
 
+@never_raises("6.1")
 def exercise_6_1(partition_of: Any) -> Feedback:
     """Exercise 6.1: Kafka's default partitioner, from murmur2 and to_positive."""
     cases = [Case(f"key {key!r} with {n} partitions", (key, n), partition_for(key, n))
              for n in (1, 3, 6, 12) for key in KEYS if key]
-    return check_function("6.1", partition_of, cases)
+    # calling the library's partitioner would pass without writing it
+    return check_function("6.1", partition_of, cases, shape=as_int,
+                          forbidden=(partition_for, Topic.partition_for))
 
 
+@cache
 def _measured() -> dict[str, int]:
     base = commits.Config(records=12, max_poll_records=4)
     lost = commits.run(replace(base, strategy="commit_then_process",
@@ -31,20 +46,30 @@ def _measured() -> dict[str, int]:
     return {"lost": int(lost), "duplicates": int(twice)}
 
 
+@revealer("6.2")
+def _reveal_6_2() -> str:
+    m = _measured()
+    return f"the runs: {m['lost']} lost, {m['duplicates']} duplicates"
+
+
+@never_raises("6.2")
 def exercise_6_2(predicted: Any) -> Feedback:
     """Exercise 6.2: predict loss and duplicates for 12 records polled 4 at a time."""
     if predicted is None or predicted is Ellipsis:
         return not_attempted("6.2")
-    if not isinstance(predicted, Mapping) or sorted(predicted) != ["duplicates", "lost"]:
+    said = as_mapping(predicted)
+    if said is None or sorted(map(str, said)) != ["duplicates", "lost"]:
         return failed("6.2", "write a dict {'lost': ..., 'duplicates': ...}, got "
-                             f"{predicted!r}")
-    if any(v is None or v is Ellipsis for v in predicted.values()):
+                             f"{show(predicted)}")
+    if any(v is None or v is Ellipsis for v in said.values()):
         return not_attempted("6.2")
-    measured = _measured()
-    for what in ("lost", "duplicates"):
-        if predicted[what] != measured[what]:
-            return failed("6.2", f"{what}: you said {predicted[what]!r}, the run says "
-                                 f"{measured[what]}")
+    numbers = {k: as_int(said[k]) for k in ("lost", "duplicates")}
+    for what, number in numbers.items():
+        if number is None:
+            return failed("6.2", f"{what} must be a whole number, got {show(said[what])}")
+    if numbers != _measured():
+        return wrong_prediction("6.2", f"{numbers['lost']} lost, {numbers['duplicates']} "
+                                       "duplicates", "what does one crashed poll hold?")
     return passed("6.2", 2)
 
 
@@ -72,7 +97,8 @@ def _logs() -> list[tuple[str, list[Record]]]:
     return hand
 
 
+@never_raises("6.3")
 def exercise_6_3(latest_state: Any) -> Feedback:
     """Exercise 6.3: fold a (compacted) topic into the current state, tombstones included."""
     cases = [Case(desc, (records,), cleanup.rebuild(records)) for desc, records in _logs()]
-    return check_function("6.3", latest_state, cases)
+    return check_function("6.3", latest_state, cases, shape=as_mapping)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import pandas as pd
 
-from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+from eventlab.checks._core import (
+    Case,
+    Feedback,
+    check_function,
+    failed,
+    never_raises,
+    not_attempted,
+    passed,
+)
+from eventlab.checks._shapes import as_int, as_items, as_mapping
 from eventlab.core.resources import resource
 from eventlab.scenarios import monitoring
 from eventlab.scenarios.retail import choreography
@@ -33,10 +42,20 @@ def _tiny() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _loops() -> pd.DataFrame:
+    """Cases that repeat: a pair twice in one case (a retried payment) and a self-flow."""
+    rows = [(0.0, "d", "Placed"), (1.0, "d", "Paid"), (2.0, "d", "Placed"),
+            (3.0, "d", "Paid"), (0.5, "e", "Placed"), (1.5, "e", "Reminded"),
+            (2.5, "e", "Reminded"), (3.5, "e", "Paid"), (0.0, "f", "Placed"),
+            (1.0, "f", "Paid")]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 @cache
 def _logs() -> tuple[tuple[str, pd.DataFrame], ...]:
     """The logs the checkers use: hand-made, and the messages of three runs."""
-    out = [("a hand-made log of 3 cases (ties in time, an unsorted row)", _tiny())]
+    out = [("hand-made log 1 (ties in time, an unsorted row)", _tiny()),
+           ("hand-made log 2 (a retried payment, a self-flow)", _loops())]
     for seed, style, faults in ((1, "sequential", ()), (5, "parallel", ()),
                                 (9, "sequential", (Fault(2, "inventory", "drop"),
                                                    Fault(4, "payment", "drop")))):
@@ -54,16 +73,31 @@ def _pairs(log: pd.DataFrame) -> dict[tuple[str, str], int]:
                                                          table["count"], strict=True)}
 
 
-def _same_counts(got: Any, expected: Mapping[tuple[str, str], int]) -> bool:
-    if not isinstance(got, Mapping):
-        return False
-    return {tuple(k): int(v) for k, v in got.items() if int(v)} == dict(expected)
+def _counts(answer: Any) -> dict[tuple[str, str], int] | None:
+    """{(a, b): n} from a dict, a Series with a (from, to) index or a (from, to, count) table;
+    pairs counted 0 are left out, as a table of counts would."""
+    if isinstance(answer, pd.DataFrame) and {"from", "to", "count"} <= set(answer.columns):
+        answer = answer.set_index(["from", "to"])["count"]  # a table like directly_follows'
+    table = as_mapping(answer)
+    if table is None:
+        return None
+    out: dict[tuple[str, str], int] = {}
+    for key, value in table.items():
+        pair = as_items(key)
+        number = as_int(value)
+        if pair is None or len(pair) != 2 or number is None:
+            return None
+        if number:
+            out[(str(pair[0]), str(pair[1]))] = number
+    return dict(sorted(out.items()))
 
 
+@never_raises("9.1")
 def exercise_9_1(directly_follows_counts: Any) -> Feedback:
     """Exercise 9.1: count every "a directly followed by b" per case, as process mining does."""
-    cases = [Case(name, (log.copy(),), _pairs(log)) for name, log in _logs()]
-    return check_function("9.1", directly_follows_counts, cases, same=_same_counts)
+    cases = [Case(name, (log.copy(),), dict(sorted(_pairs(log).items())))
+             for name, log in _logs()]
+    return check_function("9.1", directly_follows_counts, cases, shape=_counts)
 
 
 @cache
@@ -76,27 +110,29 @@ def recorded_never_completed() -> dict[str, str]:
     return {str(k): str(v) for k, v in last.items()}
 
 
+@never_raises("9.2")
 def exercise_9_2(never_completed: Any) -> Feedback:
     """Exercise 9.2: mine the recorded log: the traces that never completed, and where."""
     if never_completed is None or never_completed is Ellipsis:
         return not_attempted("9.2")
-    if not isinstance(never_completed, Mapping):
-        return failed("9.2", "write a dict {traceId: last messageType}, got "
-                             f"{type(never_completed).__name__}")
+    table = as_mapping(never_completed)
+    if table is None:
+        return failed("9.2", "write a dict {traceId: last messageType} (a Series works too), "
+                             f"got {type(never_completed).__name__}")
     expected = recorded_never_completed()
-    got = {str(k): str(v) for k, v in never_completed.items()}
+    got = {str(k): str(v) for k, v in table.items()}
     missing = sorted(set(expected) - set(got))
     extra = sorted(set(got) - set(expected))
     if missing:
         return failed("9.2", f"{len(missing)} trace(s) never completed but are missing, "
                              f"for example {missing[0]}")
     if extra:
-        return failed("9.2", f"{extra[0]} is in your dict, but it did complete (or is not in "
-                             "the log)")
+        return failed("9.2", f"{extra[0]} is in your answer, but it did complete (or is not "
+                             "in the log)")
     for trace_id in sorted(expected):
         if got[trace_id] != expected[trace_id]:
-            return failed("9.2", f"{trace_id}: you said its last message was "
-                                 f"{got[trace_id]!r}, the log says {expected[trace_id]!r}")
+            return failed("9.2", f"for {trace_id} expected the last message "
+                                 f"{expected[trace_id]!r}, got {got[trace_id]!r}")
     return passed("9.2", len(expected))
 
 
@@ -112,18 +148,33 @@ def overdue_reference(log: pd.DataFrame, now: float) -> list[str]:
     return sorted(late)
 
 
-def _same_cases(got: Any, expected: list[str]) -> bool:
-    if isinstance(got, str) or not hasattr(got, "__iter__"):
-        return False
-    return sorted(str(g) for g in got) == expected
+def _cases(answer: Any) -> list[str] | None:
+    # a list, a set, a Series or an Index of case ids, read as a sorted list
+    items = as_items(answer)
+    return None if items is None else sorted(str(i) for i in items)
 
 
+def _milestones() -> pd.DataFrame:
+    """Cases whose rows go on after the moments below, and one exactly at its SLA."""
+    rows = [(0.0, "x", "OrderPlacedEvent"), (5.0, "x", "PaymentReceivedEvent"),
+            (100.0, "x", "GoodsFetchedEvent"), (0.0, "y", "OrderPlacedEvent"),
+            (38.0, "y", "PaymentReceivedEvent"), (50.0, "y", "GoodsFetchedEvent"),
+            (60.0, "y", "GoodsShippedEvent"), (2.0, "z", "OrderPlacedEvent"),
+            (3.0, "z", "PaymentReceivedEvent"), (4.0, "z", "PaymentFailedEvent")]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+@never_raises("9.3")
 def exercise_9_3(overdue: Callable[..., Any] | None) -> Feedback:
     """Exercise 9.3: the tracker's SLA rule, applied to a log at a given moment."""
-    cases = []
-    for name, log in _logs()[1:]:
+    hand = _milestones()
+    # 50: x is between two milestones (paid at 5, fetched only at 100): 45 h > 12 h, late
+    # 15 and 16: z was paid at 3; its SLA of 12 h ends at 15 (not late), passes at 16
+    cases = [Case(f"hand-made log 3 at now={now:g}", (hand.copy(), now),
+                  overdue_reference(hand, now)) for now in (50.0, 15.0, 16.0, 200.0)]
+    for name, log in _logs()[2:]:
         end = float(log["time"].max())
         for now in (6.0, 30.0, end + 13.0, end + 500.0):
             cases.append(Case(f"{name} at now={now:g}", (log.copy(), now),
                               overdue_reference(log, now)))
-    return check_function("9.3", overdue, cases, same=_same_cases)
+    return check_function("9.3", overdue, cases, shape=_cases)

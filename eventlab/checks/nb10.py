@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from eventlab.checks._core import Case, Feedback, check_function, failed, not_attempted, passed
+import pandas as pd
+
+from eventlab.checks._core import (
+    Case,
+    Feedback,
+    check_function,
+    failed,
+    never_raises,
+    not_attempted,
+    passed,
+)
+from eventlab.checks._predict import revealer, wrong_prediction
+from eventlab.checks._shapes import as_items, show
 from eventlab.scenarios.retail import choreography
 from eventlab.scenarios.retail import orchestration as workflow
 from eventlab.scenarios.retail.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
@@ -16,15 +28,49 @@ from eventlab.scenarios.retail.orchestration import Fault
 def _pairs(wiring: Wiring) -> list[tuple[str, str]]:
     """The expected pairs, sorted (so that a failure message reads the same every time)."""
     table = wiring.dependencies()
-    return sorted(zip(table["service"], table["depends on"], strict=True))
+    return sorted(zip(table["service"], table["depends on"], strict=True))  # sorted: same message
 
 
-def _same_pairs(got: Any, expected: list[tuple[str, str]]) -> bool:
-    if isinstance(got, str) or not isinstance(got, Iterable):
-        return False
-    return {tuple(pair) for pair in got} == set(expected)
+def _pair_list(answer: Any) -> list[tuple[str, str]] | None:
+    """Any collection of (service, depends on) pairs (a set, a list, a two-column table),
+    as a sorted list without repeats."""
+    if isinstance(answer, pd.DataFrame) and answer.shape[1] >= 2:
+        answer = list(answer.iloc[:, :2].itertuples(index=False, name=None))
+    items = as_items(answer)
+    if items is None:
+        return None
+    pairs = set()
+    for item in items:
+        pair = as_items(item)
+        if pair is None or len(pair) != 2:
+            return None
+        pairs.add((str(pair[0]), str(pair[1])))
+    return sorted(pairs)
 
 
+def _rule(flows: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
+    """The dependency rule on hand-made flows: a command's sender knows its receiver, an
+    event's consumer knows its producer; a service that talks to itself knows nobody new."""
+    return sorted({(p, c) if kind == "command" else (c, p)
+                   for _, kind, p, c in flows if p != c})
+
+
+# Flows the designs never have: a service that consumes its own event or commands itself,
+# and a second producer of one event type
+_HAND_FLOWS: tuple[tuple[str, list[tuple[str, str, str, str]]], ...] = (
+    ("flows with a self-flow (Payment retries itself)",
+     [("OrderPlacedEvent", "event", "Checkout", "Payment"),
+      ("RetryPaymentCommand", "command", "Payment", "Payment"),
+      ("PaymentReceivedEvent", "event", "Payment", "Payment"),
+      ("PaymentReceivedEvent", "event", "Payment", "Inventory")]),
+    ("flows with commands both ways",
+     [("FetchGoodsCommand", "command", "Order", "Inventory"),
+      ("ReserveSpaceCommand", "command", "Inventory", "Order"),
+      ("GoodsFetchedEvent", "event", "Inventory", "Order")]),
+)
+
+
+@never_raises("10.1")
 def exercise_10_1(who_knows_whom: Any) -> Feedback:
     """Exercise 10.1: from the message flows of a design, who depends on whom."""
     cases = []
@@ -34,7 +80,8 @@ def exercise_10_1(who_knows_whom: Any) -> Feedback:
                 wiring = design(case, architecture, changed=changed)
                 cases.append(Case(f"{wiring.name}{' after the change' if changed else ''}",
                                   (wiring.flows(),), _pairs(wiring)))
-    return check_function("10.1", who_knows_whom, cases, same=_same_pairs)
+    cases += [Case(name, (list(flows),), _rule(flows)) for name, flows in _HAND_FLOWS]
+    return check_function("10.1", who_knows_whom, cases, shape=_pair_list)
 
 
 COMPENSATIONS = ("refund payment", "return goods")
@@ -57,23 +104,28 @@ def undone_when_payment_never_arrives() -> tuple[str, ...]:
     return tuple(sorted(_NAMES[s] for s in str(steps).split(",") if s))
 
 
+@revealer("10.2")
+def _reveal_10_2() -> str:
+    return f"the run undid {_show(undone_when_payment_never_arrives())}"
+
+
+@never_raises("10.2")
 def exercise_10_2(undone: Any) -> Feedback:
     """Exercise 10.2: predict which compensations run (fetch first, payment never arrives)."""
     if undone is None or undone is Ellipsis:
         return not_attempted("10.2")
-    if isinstance(undone, str):
-        undone = (undone,)
-    if not isinstance(undone, Iterable):
+    items = [undone] if isinstance(undone, str) else as_items(undone)
+    if items is None:
         return failed("10.2", f"write a set of compensations, e.g. {{'refund payment'}}, got "
-                              f"{undone!r}")
-    said = tuple(sorted(str(u) for u in undone))
+                              f"{show(undone)}")
+    said = tuple(sorted({str(u).strip().lower() for u in items}))
     wrong = [u for u in said if u not in COMPENSATIONS]
     if wrong:
         return failed("10.2", f"{wrong[0]!r} is not a compensation of the order; the order "
                               f"has {', '.join(repr(c) for c in COMPENSATIONS)}")
-    runs = undone_when_payment_never_arrives()
-    if said != runs:
-        return failed("10.2", f"you said {_show(said)}, the run undid {_show(runs)}")
+    if said != undone_when_payment_never_arrives():
+        return wrong_prediction("10.2", _show(said),
+                                "compensation undoes the steps that completed; which did?")
     return passed("10.2", 1)
 
 
@@ -94,23 +146,29 @@ def strike_outcomes() -> tuple[str, str]:
     return (str(orchestrated.facts.loc[0, "outcome"]), str(chained.facts.loc[0, "outcome"]))
 
 
+@revealer("10.3")
+def _reveal_10_3() -> str:
+    orchestrated, chained = strike_outcomes()
+    return f"the runs: {orchestrated!r} (orchestrated), {chained!r} (choreographed)"
+
+
+@never_raises("10.3")
 def exercise_10_3(predicted: Any) -> Feedback:
     """Exercise 10.3: predict order 1's outcome in a 72-hour shipping strike, both ways."""
     if predicted is None or predicted is Ellipsis:
         return not_attempted("10.3")
-    if isinstance(predicted, str) or not isinstance(predicted, Sequence) or \
-            len(predicted) != 2:
+    pair = as_items(predicted)
+    if isinstance(predicted, dict | set) or pair is None or len(pair) != 2:
         return failed("10.3", "write two outcomes, (orchestrated, choreographed), got "
-                              f"{predicted!r}")
-    if any(p is None or p is Ellipsis for p in predicted):
+                              f"{show(predicted)}")
+    if any(p is None or p is Ellipsis for p in pair):
         return not_attempted("10.3")
-    for which, said, allowed in (("orchestrated", predicted[0], ORCHESTRATED),
-                                 ("choreographed", predicted[1], CHOREOGRAPHED)):
+    for which, said, allowed in (("orchestrated", pair[0], ORCHESTRATED),
+                                 ("choreographed", pair[1], CHOREOGRAPHED)):
         if said not in allowed:
             return failed("10.3", f"the {which} outcome must be one of "
-                                  f"{', '.join(repr(a) for a in allowed)}; got {said!r}")
-    for which, said, runs in zip(("orchestrated", "choreographed"), predicted,
-                                 strike_outcomes(), strict=True):
-        if said != runs:
-            return failed("10.3", f"{which}: you said {said!r}, the run says {runs!r}")
+                                  f"{', '.join(repr(a) for a in allowed)}; got {show(said)}")
+    if tuple(pair) != strike_outcomes():
+        return wrong_prediction("10.3", f"({pair[0]!r}, {pair[1]!r})",
+                                "which of the two waits with a timer, and for how long?")
     return passed("10.3", 2)

@@ -6,7 +6,9 @@ import dataclasses
 from functools import cache
 from typing import Any
 
-from eventlab.checks._core import Feedback, failed, not_attempted, passed
+from eventlab.checks._core import Feedback, failed, never_raises, not_attempted, passed
+from eventlab.checks._predict import revealer, wrong_prediction
+from eventlab.checks._shapes import show
 from eventlab.scenarios import recap
 
 # What a learner may choose in 11.1; everything else (the shop, the day) stays as given.
@@ -36,19 +38,27 @@ def targets(result: recap.RecapResult) -> list[tuple[str, bool, str]]:
     ]
 
 
+@never_raises("11.1")
 def exercise_11_1(my_design: Any) -> Feedback:
     """Exercise 11.1: choose a design that meets the four targets on the bad day."""
     if my_design is None or my_design is Ellipsis:
         return not_attempted("11.1")
     if not isinstance(my_design, recap.Config):
         return failed("11.1", f"write a recap.Config(...), got {type(my_design).__name__}")
+    try:
+        return _check_design(my_design)
+    except Exception as err:  # a checker reports, it never raises
+        return failed("11.1", f"your design could not be run: {type(err).__name__}: {err}")
+
+
+def _check_design(my_design: recap.Config) -> Feedback:
     day = recap.Config()
     for f in dataclasses.fields(recap.Config):
         if f.name not in CHOICES and getattr(my_design, f.name) != getattr(day, f.name):
             return failed("11.1", f"keep the shop and the day as they are: {f.name} is "
-                                  f"{getattr(my_design, f.name)!r}, the day has "
-                                  f"{getattr(day, f.name)!r} (you may change: "
-                                  f"{', '.join(CHOICES)})")
+                                  f"{show(getattr(my_design, f.name), 30)}, the day has "
+                                  f"{show(getattr(day, f.name), 30)} (change only the "
+                                  "choices listed above the exercise)")
     for what, met, measured in targets(recap.run(my_design)):
         if not met:
             return failed("11.1", f"target not met: {what} (the run: {measured})")
@@ -68,16 +78,22 @@ def unnoticed_losses() -> tuple[str, ...]:
     return tuple(sorted({str(t) for t in hits}))
 
 
+@revealer("11.2")
+def _reveal_11_2() -> str:
+    return f"in the run, the lost messages nobody noticed were {', '.join(unnoticed_losses())}"
+
+
+@never_raises("11.2")
 def exercise_11_2(never_noticed: Any) -> Feedback:
     """Exercise 11.2: which lost message can no timer of the orchestrator notice?"""
     if never_noticed is None or never_noticed is Ellipsis:
         return not_attempted("11.2")
     if not isinstance(never_noticed, str):
-        return failed("11.2", f"write one message type as a string, got {never_noticed!r}")
-    runs = unnoticed_losses()
-    if (never_noticed,) != runs:
-        return failed("11.2", f"you said {never_noticed!r}; in the run, the lost messages "
-                              f"nobody noticed were {', '.join(runs) or 'none'}")
+        return failed("11.2", f"write one message type as a string, got {show(never_noticed)}")
+    said = never_noticed.strip()
+    if (said,) != unnoticed_losses():
+        return wrong_prediction("11.2", repr(said),
+                                "a timer waits inside an Order instance; when does one start?")
     return passed("11.2", 1)
 
 
@@ -100,17 +116,24 @@ def bucket_of(orders: int, with_four: int, with_one: int) -> str:
     return BUCKETS[1]
 
 
+@revealer("11.3")
+def _reveal_11_3() -> str:
+    orders, four, one = delivered_by_partitions()
+    return (f"the run delivered {one} of {orders} orders with 1 partition ({four} with 4): "
+            f"{bucket_of(orders, four, one)!r}")
+
+
+@never_raises("11.3")
 def exercise_11_3(delivered_with_one_partition: Any) -> Feedback:
     """Exercise 11.3: predict how many orders one partition delivers on the bad day."""
-    if delivered_with_one_partition is None or delivered_with_one_partition is Ellipsis:
+    said = delivered_with_one_partition
+    if said is None or said is Ellipsis:
         return not_attempted("11.3")
-    if delivered_with_one_partition not in BUCKETS:
+    if not isinstance(said, str) or said.strip().lower() not in BUCKETS:
         return failed("11.3", f"choose one of {', '.join(repr(b) for b in BUCKETS)}; got "
-                              f"{delivered_with_one_partition!r}")
+                              f"{show(said)}")
     orders, four, one = delivered_by_partitions()
-    runs = bucket_of(orders, four, one)
-    if delivered_with_one_partition != runs:
-        return failed("11.3", f"you said {delivered_with_one_partition!r}; the run delivered "
-                              f"{one} of {orders} orders with 1 partition ({four} with 4): "
-                              f"{runs!r}")
+    if said.strip().lower() != bucket_of(orders, four, one):
+        return wrong_prediction("11.3", repr(said.strip().lower()),
+                                "how much work per hour reaches the Order's one consumer?")
     return passed("11.3", 1)

@@ -15,5 +15,6 @@ from eventlab.core.world import World
 
 def record(world: World, kind: str, actor: str, *, case: str | None, key: str | None = None,
            **fields: Any) -> None:
-    """Append one trace row (see :meth:`~eventlab.core.trace.Recorder.record`) tagged with a case."""
+    """Append one trace row (see :meth:`~eventlab.core.trace.Recorder.record`) tagged with a
+    case."""
     world.trace.record(kind, world.now, actor, correlation_id=case, key=key, **fields)

@@ -101,18 +101,6 @@ class World:
                                      correlation_id)
         return msg
 
-    def message(
-        self, type_: str, *, sender: str, key: str | None = None,
-        payload: Mapping[str, Any] | None = None, caused_by: Message | None = None,
-        correlation_id: str | None = None,
-    ) -> Event | Command:
-        """A command when `type_` ends in ``Command`` (the companion code's naming, as in
-        ``RetrievePaymentCommand``), an event otherwise: for senders driven by message names."""
-        cls = Command if type_.endswith("Command") else Event
-        msg: Event | Command = self._message(cls, type_, sender, key, payload, caused_by,
-                                             correlation_id)
-        return msg
-
     def query(
         self, type_: str, *, sender: str, key: str | None = None,
         payload: Mapping[str, Any] | None = None, caused_by: Message | None = None,

@@ -4,7 +4,8 @@ The slide "Persistent state vs persistent change" shows one account two ways: an
 row ``Account #12345, Balance 2,485.01 $`` and an append-only log (*bank account created*,
 *+2,500 $ transferred*, *-14.99 $ paid by credit card*). This module holds both:
 
-* the facts as data (:func:`new_event` builds the :class:`~eventlab.engines.eventstore.memory.NewEvent` of
+* the facts as data (:func:`new_event` builds the
+:class:`~eventlab.engines.eventstore.memory.NewEvent` of
   each type), the state as a fold (:func:`evolve`, :data:`INITIAL`), and the decisions
   (:func:`decide`), which enforce the overdraft rule;
 * :class:`AccountRow`, the "persistent state" model: an SQLite row updated in place, beside

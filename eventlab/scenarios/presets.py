@@ -1,7 +1,8 @@
 """Preset scenarios for facilitators: named configs to type in front of a room.
 
 ``presets.table()`` lists them; ``presets.config("slow-crm")`` returns the ready Config, and
-``presets.run("slow-crm")`` runs it. The presets live in ``eventlab/resources/presets.json`` and are checked
+``presets.run("slow-crm")`` runs it. The presets live in ``eventlab/resources/presets.json`` and
+are checked
 when loaded: every key, every scenario name and every value (by the scenario's own Config),
 so a typo in the file is reported with its entry and field instead of a deep traceback.
 """

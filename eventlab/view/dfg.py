@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from eventlab.core.catalogue import MessageCatalogue
 from eventlab.core.errors import ConfigError, check_choice
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.engines.monitoring.dfg import END, START
 from eventlab.view.graphs import Diagram
 
 
 def dfg_diagram(dfg: pd.DataFrame, *, title: str = "directly-follows graph",
-                unit: str = "h", show: str = "both") -> Diagram:
-    """Draw a DFG table: activities as boxes, edges labelled with count and mean duration."""
+                unit: str = "h", show: str = "both",
+                catalogue: MessageCatalogue | None = RETAIL) -> Diagram:
+    """Draw a DFG table: activities as boxes, edges labelled with count and mean duration.
+
+    An edge into an activity the `catalogue` declares is drawn as a command or an event (the
+    workbook's arrow convention); any other activity, or every one with ``catalogue=None``, gets
+    a plain arrow."""
     if not isinstance(dfg, pd.DataFrame):
         raise TypeError(f"dfg must be a pandas DataFrame, got {type(dfg).__name__}")
     missing = [c for c in ("from", "to", "count", "mean_duration") if c not in dfg.columns]
@@ -31,7 +38,7 @@ def dfg_diagram(dfg: pd.DataFrame, *, title: str = "directly-follows graph",
             parts.append(f"×{count}")
         if show in ("duration", "both") and head != END:
             parts.append(f"⌀ {float(mean):.3g} {unit}")
-        kind = "command" if str(head).endswith("Command") else \
-            "event" if str(head).endswith("Event") else "plain"
+        kind = catalogue.kind(str(head)) if catalogue is not None and head in catalogue \
+            else "plain"
         picture.add_edge(str(tail), str(head), " · ".join(parts), kind=kind)
     return picture

@@ -43,6 +43,10 @@ KIND_STYLE: dict[str, dict[str, str]] = {
     "plain": {},
 }
 HIGHLIGHT = {"penwidth": "2.5", "color": "#f29900", "fontcolor": "#b06000"}
+# The workbook's one arrow convention, which every picture's legend repeats: an arrow goes
+# from whoever sends (or writes) to whoever receives (or is written), coloured by its kind.
+LEGEND_TITLE = "arrows: from sender to receiver"
+LEGEND_ORDER: tuple[str, ...] = ("command", "event", "query", "data")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -63,6 +67,7 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         self._ids: dict[str, str] = {}
         self._lines_nodes: list[str] = []
         self._lines_edges: list[str] = []
+        self._kinds: dict[str, None] = {}  # arrow kinds drawn, for the legend
         self.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11")
         self.attr("node", fontname="Helvetica", fontsize="11")
         self.attr("edge", fontname="Helvetica", fontsize="10")
@@ -99,6 +104,7 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         check_choice("kind", kind, tuple(KIND_STYLE))
         style = {**KIND_STYLE[kind], **(HIGHLIGHT if highlight else {}), **attrs}
         self.edge(self.id_for(tail), self.id_for(head), label=label or None, **style)
+        self._kinds[kind] = None
         mark = " (*)" if highlight else ""
         text = f": {label}" if label else ""
         self._lines_edges.append(f"  {tail} -> {head}{text} [{kind}]{mark}")
@@ -109,10 +115,30 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         lines = [head, "nodes:", *self._lines_nodes, "edges:", *self._lines_edges]
         return "\n".join(lines)
 
+    def legend_source(self) -> str:
+        """The DOT source with the legend: one line per kind of arrow drawn, in its colour.
+
+        The legend is a single small node (an HTML-like table), so it adds a few lines of
+        height at the side and never widens the picture's text to unreadable sizes."""
+        kinds = [k for k in LEGEND_ORDER if k in self._kinds]
+        if not kinds:
+            return str(self.source)
+        rows = "".join(
+            f'<tr><td align="left"><font color="{KIND_STYLE[k].get("color", "#202124")}">'
+            f'{"- - -▶" if KIND_STYLE[k].get("style") == "dashed" else "───▶"} {k}'
+            "</font></td></tr>" for k in kinds)
+        label = (f'<<table border="0" cellborder="0" cellspacing="1">'
+                 f'<tr><td align="left"><font color="#5f6368">{LEGEND_TITLE}</font></td></tr>'
+                 f"{rows}</table>>")
+        legend = f'\tlegend [label={label} shape=plain fontsize=10 fontname=Helvetica]\n'
+        body = str(self.source).rstrip().removesuffix("}")
+        return f"{body}{legend}}}\n"
+
     def svg(self) -> str | None:
-        """The rendered SVG, or None when Graphviz's ``dot`` program is not installed."""
+        """The rendered SVG with its legend, or None when Graphviz's ``dot`` is missing."""
         try:
-            svg: str = self.pipe(format="svg", encoding="utf-8")
+            svg: str = graphviz.Source(self.legend_source()).pipe(format="svg",
+                                                                  encoding="utf-8")
             return svg
         except graphviz.ExecutableNotFound:
             return None

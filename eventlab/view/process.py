@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core.errors import check_text
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.domains.retail.processes import duration
 from eventlab.engines.workflow.definition import Element, Process
 from eventlab.engines.workflow.reactions import Rule
@@ -225,7 +226,7 @@ def local_orchestration(order: Process, payment: Process, *,
                 continue
             source = f"{service}:{el.id}"
             if el.kind in ("send", "throw", "end") and el.message in boxes:
-                kind = "command" if el.message.endswith("Command") else "event"
+                kind = RETAIL.kind(el.message)
                 for target in boxes[el.message]:
                     picture.add_edge(source, target, el.message, kind=kind)
             elif el.kind == "receive" and el.message in emitted and service == "Order":

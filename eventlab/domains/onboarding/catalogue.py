@@ -1,4 +1,5 @@
-"""The message catalogue: message names to classify, read from ``eventlab/resources/message_catalogue.csv`` (a copy learners edit is in ``data/``).
+"""The message catalogue: message names to classify, read from
+``eventlab/resources/message_catalogue.csv`` (a copy learners edit is in ``data/``).
 
 The loader reads plain CSV with the standard library (no pickle, no eval, nothing executed)
 and checks every value before anything uses it. A mistake stops it with one line that

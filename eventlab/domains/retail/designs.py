@@ -19,6 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from eventlab.core.errors import check_bool, check_choice
+from eventlab.domains.onboarding.messages import ONBOARDING
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.domains.retail.processes import VARIANTS, onboarding_process, order_process
 from eventlab.engines.workflow.reactions import Rule, on
 from eventlab.engines.workflow.wiring import Wiring
@@ -68,7 +70,7 @@ def retail_wiring(style: str = "sequential", variant: str = "baseline") -> Wirin
                   on(*ctx, "GoodsFetchedEvent", "PaymentReceivedEvent", when=_VIP, **_SHIP)]
     return Wiring(f"{style} choreography ({variant})", tuple(rules),
                   {"OrderPlacedEvent": "Checkout"},
-                  carry="whole" if style == "sequential" else "own")
+                  carry="whole" if style == "sequential" else "own", catalogue=RETAIL)
 
 
 # Non-critical side effects: they react to the Order's fact, the Order does not know them.
@@ -108,7 +110,7 @@ def orchestrated_wiring(variant: str = "baseline", *, side_effects: bool = False
         sources["ReturnGoodsCommand"] = "Order"  # sent by the compensation "return goods"
     rules = command_rules(variant) + (SIDE_EFFECTS if side_effects else ())
     name = f"orchestration ({variant})" + (" + side effects by events" if side_effects else "")
-    return Wiring(name, rules, sources, {"Order": order_process(variant)})
+    return Wiring(name, rules, sources, {"Order": order_process(variant)}, catalogue=RETAIL)
 
 
 _CHECKS = [("AddressCheck", "check address", "CheckAddress", "AddressChecked"),
@@ -129,19 +131,20 @@ def onboarding_wiring(architecture: str = "sequential", *,
         rules = tuple(on(command, service=service, do=do, emit=event)
                       for service, do, command, event in checks)
         return Wiring(label, rules, sources,
-                      {"Onboarding": onboarding_process(criminal_check=criminal_check)})
+                      {"Onboarding": onboarding_process(criminal_check=criminal_check)},
+                      catalogue=ONBOARDING)
     created: dict[str, Any] = {"service": "Customer", "do": "create customer",
                                "emit": "CustomerCreated"}
     if architecture == "parallel":
         rules_ = [on("RegistrationRequested", service=s, do=d, emit=e) for s, d, _, e in checks]
         rules_.append(on(*(e for *_, e in checks), **created))
-        return Wiring(label, tuple(rules_), sources)
+        return Wiring(label, tuple(rules_), sources, catalogue=ONBOARDING)
     chain, previous = [], "RegistrationRequested"
     for service, do, _, event in checks:
         chain.append(on(previous, service=service, do=do, emit=event))
         previous = event
     chain.append(on(previous, **created))
-    return Wiring(label, tuple(chain), sources)
+    return Wiring(label, tuple(chain), sources, catalogue=ONBOARDING)
 
 
 def design(case: str, architecture: str, *, changed: bool = False) -> Wiring:

@@ -29,6 +29,7 @@ from eventlab.core.errors import ConfigError
 from eventlab.core.messages import Message
 from eventlab.core.recording import record
 from eventlab.core.world import World
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.domains.retail.processes import payment_process
 from eventlab.domains.retail.shop import (
     CARD_LIMIT,
@@ -210,7 +211,7 @@ class Retail:
         if el.kind == "end":
             return  # the end's message is the service's reply, sent by retrieve_payment's rule
         message_type = str(el.message)
-        self.bus.publish(self.world.message(message_type, sender="Payment", key=inst.key,
+        self.bus.publish(RETAIL.make(self.world, message_type, sender="Payment", key=inst.key,
                                             correlation_id=inst.correlation_id,
                                             payload={"orderId": inst.variables["orderId"]}))
 

@@ -9,8 +9,8 @@ derived: ``state = fold(evolve, initial, events)``; snapshots only make that fol
 
 :class:`EventStore` is the interface; it validates input, upcasts old events on read and
 delivers subscriptions. Backends (:class:`InMemoryEventStore` here, ``SqliteEventStore`` in
-:mod:`eventlab.engines.eventstore.sqlite`) only store and fetch rows. Data is JSON: no pickle,
-no eval.
+:mod:`eventlab.engines.eventstore.sqlite`) only store and fetch rows. Data is JSON: no pickle, no
+eval.
 """
 
 from __future__ import annotations

@@ -77,7 +77,8 @@ class NewEvent:
 
     @classmethod
     def from_message(cls, event: Event, *, schema_version: int | None = None) -> NewEvent:
-        """Wrap an eventlab :class:`~eventlab.core.messages.Event` (its payload is the data)."""
+        """Wrap an eventlab :class:`~eventlab.core.messages.Event` (its payload becomes the
+        data)."""
         return cls(type=event.type, data=event.payload, schema_version=schema_version,
                    time=event.time, message_id=event.message_id, sender=event.sender,
                    correlation_id=event.correlation_id, causation_id=event.causation_id)

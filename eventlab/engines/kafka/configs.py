@@ -28,7 +28,8 @@ DAY = 24 * HOUR
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClusterConfig(Scenario):
-    """Broker-side settings shared by every topic of a :class:`~eventlab.engines.kafka.broker.Cluster`."""
+    """Broker-side settings shared by every topic of a
+    :class:`~eventlab.engines.kafka.broker.Cluster`."""
 
     brokers: int = param(3, low=1, high=MAX_BROKERS, help="brokers in the cluster")
     replica_fetch_delay: float = param(1.0, low=0.0, high=10_000.0, step=0.5,

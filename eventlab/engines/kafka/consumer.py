@@ -48,7 +48,8 @@ class Coordinator(Protocol):
 
 
 class Consumer:
-    """One member of a :class:`~eventlab.engines.kafka.group.ConsumerGroup` (``group.join``)."""
+    """One member of a :class:`~eventlab.engines.kafka.group.ConsumerGroup` (made by
+    ``group.join``)."""
 
     def __init__(self, group: Coordinator, member_id: str,
                  handler: Callable[[Record], Any] | None, types: Sequence[str] | None,

@@ -9,7 +9,8 @@ replica may, losing what it lacked; otherwise the partition goes offline until a
 replica returns. Every other replica then cuts its log back to where it agrees with the new
 leader, found by leader epoch as in Kafka (KIP-101); each record cut is a ``drop`` row.
 
-:class:`Replicas` is the base of :class:`~eventlab.engines.kafka.partition.Partition`, which adds the
+:class:`Replicas` is the base of :class:`~eventlab.engines.kafka.partition.Partition`, which adds
+the
 produce path; it moves the high watermark through ``Partition._advance``.
 """
 

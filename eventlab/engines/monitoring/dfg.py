@@ -68,10 +68,15 @@ def directly_follows(log: pd.DataFrame, *, case: str = "correlation_id",
     """
     _check(log, case, activity, timestamp)
     check_bool("endpoints", endpoints)
+    # Order on the timestamps themselves (nanoseconds for datetimes): hours as floats can make
+    # two events a moment apart equal, and the tie would then fall back to the log's order.
+    # Real ties keep the log's order, as process-mining tools do.
+    stamps = log[timestamp]
+    order = stamps.astype("int64") if pd.api.types.is_datetime64_any_dtype(stamps) else stamps
     events = pd.DataFrame({"case": log[case].to_numpy(), "activity": log[activity].astype(str),
-                           "t": _hours(log[timestamp], timestamp).to_numpy(),
-                           "row": range(len(log))})
-    events = events.sort_values(["case", "t", "row"], kind="stable")
+                           "t": _hours(stamps, timestamp).to_numpy(),
+                           "order": order.to_numpy(), "row": range(len(log))})
+    events = events.sort_values(["case", "order", "row"], kind="stable")
     nxt = events.groupby("case", sort=False)[["activity", "t"]].shift(-1)
     pairs = pd.DataFrame({"from": events["activity"], "to": nxt["activity"],
                           "d": nxt["t"] - events["t"]}).dropna(subset=["to"])

@@ -49,7 +49,8 @@ from eventlab.engines.workflow.elements import (
 from eventlab.engines.workflow.validation import validate
 
 # The palette is re-exported: a definition reads ``from ...definition import Process, start``.
-__all__ = ["GATEWAYS", "KINDS", "TASKS", "Element", "Flow", "FlowLike", "Process", "boundary", "end", "exclusive", "parallel", "receive", "send", "service", "start", "throw", "timer"]
+__all__ = ["GATEWAYS", "KINDS", "TASKS", "Element", "Flow", "FlowLike", "Process", "boundary",
+           "end", "exclusive", "parallel", "receive", "send", "service", "start", "throw", "timer"]
 
 
 @dataclass(frozen=True, init=False)

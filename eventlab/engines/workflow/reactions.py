@@ -2,7 +2,8 @@
 
 A :class:`Rule` says "service S, on message X (and Y), when the payload says so, does Z and
 emits W (or V when Z fails)". The same rows drive the simulation (:class:`Reactor`) and the
-pictures and change counts of :mod:`eventlab.scenarios.retail.choreography`, so a diagram cannot disagree with
+pictures and change counts of :mod:`eventlab.scenarios.retail.choreography`, so a diagram cannot
+disagree with
 what ran. Choreographed services are rules on events; the services an orchestrator commands
 are rules on commands.
 
@@ -23,6 +24,7 @@ from typing import Any
 import simpy
 
 from eventlab.core.bus import Bus
+from eventlab.core.catalogue import MessageCatalogue
 from eventlab.core.errors import ConfigError, check_choice, check_text
 from eventlab.core.messages import Message
 from eventlab.core.world import World
@@ -123,9 +125,13 @@ class Reactor:
     """Runs a table of rules: each service gets an inbox on the bus and reacts to it."""
 
     def __init__(self, world: World, bus: Bus, rules: Iterable[Rule],
-                 actions: Mapping[str, Action], *, drop: Callable[[Work], bool] | None = None,
+                 actions: Mapping[str, Action], *, catalogue: MessageCatalogue,
+                 drop: Callable[[Work], bool] | None = None,
                  carry: str = "whole", keep: Sequence[str] = ("orderId",)) -> None:
-        self.world, self.bus = world, bus
+        if not isinstance(catalogue, MessageCatalogue):
+            raise TypeError("catalogue must be a MessageCatalogue (it says which names are "
+                            f"commands), got {type(catalogue).__name__}")
+        self.world, self.bus, self.catalogue = world, bus, catalogue
         self.rules = tuple(rules)
         for rule in self.rules:
             if not isinstance(rule, Rule):
@@ -179,9 +185,9 @@ class Reactor:
             {k: work.payload[k] for k in self.keep if k in work.payload}
         payload = {**base, **outcome.adds}
         for message_type in rule.emits if outcome.ok else rule.failure:
-            self.bus.publish(self.world.message(message_type, sender=rule.service,
-                                                key=work.cause.key, caused_by=work.cause,
-                                                payload=payload))
+            self.bus.publish(self.catalogue.make(self.world, message_type,
+                                                 sender=rule.service, key=work.cause.key,
+                                                 caused_by=work.cause, payload=payload))
 
 
 def _merge(messages: Iterable[Message]) -> dict[str, Any]:

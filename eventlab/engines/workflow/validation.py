@@ -1,4 +1,5 @@
-"""The structural checks every :class:`~eventlab.engines.workflow.definition.Process` passes when built.
+"""The structural checks every :class:`~eventlab.engines.workflow.definition.Process` passes when
+built.
 
 Each check raises :class:`~eventlab.core.errors.ConfigError` naming the process, the element and
 what to do: unknown flow ends, dangling elements, several starts or no end, splits outside

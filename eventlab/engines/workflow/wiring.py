@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from eventlab.core.bus import Bus
+from eventlab.core.catalogue import MessageCatalogue
 from eventlab.core.errors import ConfigError, check_choice, check_text
 from eventlab.core.world import World
 from eventlab.engines.workflow.definition import Process
@@ -35,9 +36,14 @@ class Wiring:
     sources: Mapping[str, str] = field(default_factory=dict)  # message type -> producer
     orchestrators: Mapping[str, Process] = field(default_factory=dict)  # service -> process
     carry: str = "whole"
+    # Which of its message names are commands: declared by the domain, never guessed.
+    catalogue: MessageCatalogue = field(kw_only=True)
 
     def __post_init__(self) -> None:
         check_text("name", self.name)
+        if not isinstance(self.catalogue, MessageCatalogue):
+            raise TypeError("catalogue must be a MessageCatalogue (it says which names are "
+                            f"commands), got {type(self.catalogue).__name__}")
         object.__setattr__(self, "rules", tuple(self.rules))
         for rule in self.rules:
             if not isinstance(rule, Rule):
@@ -52,6 +58,8 @@ class Wiring:
                 if not self.producers(message_type):
                     raise ConfigError(f"{self.name}: {rule.service} listens to "
                                       f"{message_type!r}, but nobody emits it")
+        for message_type in self.message_types():
+            self.catalogue.kind(message_type)  # an undeclared name fails here, naming it
 
     # -- who talks to whom ------------------------------------------------------------------
 
@@ -79,10 +87,8 @@ class Wiring:
         return list(dict.fromkeys(found))
 
     def kind_of(self, message_type: str) -> str:
-        """``command`` if an orchestrator sends it (or its name says so), else ``event``."""
-        sent = any(e.message == message_type for p in self.orchestrators.values()
-                   for e in p.elements if e.kind == "send")
-        return "command" if sent or message_type.endswith("Command") else "event"
+        """``command`` or ``event``, as the wiring's message catalogue declares it."""
+        return self.catalogue.kind(message_type)
 
     def message_types(self) -> list[str]:
         """Every message type the wiring mentions, in order of first mention."""
@@ -119,7 +125,8 @@ class Wiring:
     def install(self, world: World, bus: Bus, actions: Mapping[str, Action], *,
                 drop: Callable[[Work], bool] | None = None) -> Reactor:
         """Start the rule-driven services on `bus` (orchestrators are run by the scenario)."""
-        return Reactor(world, bus, self.rules, actions, drop=drop, carry=self.carry)
+        return Reactor(world, bus, self.rules, actions, catalogue=self.catalogue, drop=drop,
+                       carry=self.carry)
 
     def flows(self) -> list[tuple[str, str, str, str]]:
         """Every message flow: (message type, "event" or "command", producer, consumer)."""

@@ -11,7 +11,8 @@ place, so the two models can be compared at the end. A projector polls the log e
 
 Times are simulated minutes since 2019-04-16 11:00 (:func:`when` shows them as dates).
 The domain (events, fold, rules, the row) lives in :mod:`eventlab.domains.account`, the SimPy model
-in :mod:`eventlab.scenarios.bank.simulation` and the charts and diagram in :mod:`eventlab.scenarios.bank.pictures`.
+in :mod:`eventlab.scenarios.bank.simulation` and the charts and diagram in
+:mod:`eventlab.scenarios.bank.pictures`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ decides against what was read and appends ``CashWithdrawn``:
   made on a stale balance. Each such write is a **lost update** (someone else's change was
   ignored), and the overdraft rule breaks whenever the stale decision overdraws the account;
 * ``expected="exact"``: the append names the version that was read. If the other clerk
-  wrote first the store says :class:`~eventlab.engines.eventstore.memory.ConcurrencyError`; the clerk
+  wrote first the store says :class:`~eventlab.engines.eventstore.memory.ConcurrencyError`; the
+  clerk
   reloads, decides again (now perhaps "refused") and retries, at most ``retries`` times.
 
 The same story runs on both backends: ``InMemoryEventStore`` or ``SqliteEventStore``, where

@@ -1,4 +1,5 @@
-"""The pictures of :mod:`eventlab.scenarios.bank`: PNG charts without pyplot, and the account's diagram."""
+"""The pictures of :mod:`eventlab.scenarios.bank`: PNG charts without pyplot, and the account's
+diagram."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The simulation behind :func:`eventlab.scenarios.bank.run`: a customer, the account service, the row,
+"""The simulation behind :func:`eventlab.scenarios.bank.run`: a customer, the account service, the
+row,
 the projector and the snapshots of one run, in SimPy (times in minutes since opening).
 """
 

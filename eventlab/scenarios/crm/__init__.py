@@ -10,7 +10,8 @@ marketing, ...) react. The CRM has downtime windows and needs time for every que
   designs; consumers keep local copies and never call back.
 
 Events may be delivered twice (``duplicates``) or late and overtaken (``reorder``). Times
-are in milliseconds; every number is measured from the run (see :mod:`eventlab.scenarios.crm.measure`).
+are in milliseconds; every number is measured from the run (see
+:mod:`eventlab.scenarios.crm.measure`).
 """
 
 from __future__ import annotations

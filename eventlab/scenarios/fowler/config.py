@@ -1,4 +1,5 @@
-"""The knobs and the vocabulary of the four-patterns story (see :mod:`eventlab.scenarios.fowler`)."""
+"""The knobs and the vocabulary of the four-patterns story (see
+:mod:`eventlab.scenarios.fowler`)."""
 
 from __future__ import annotations
 

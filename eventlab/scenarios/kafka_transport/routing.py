@@ -20,6 +20,7 @@ from eventlab.core import results
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.messages import Message
 from eventlab.core.world import World
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer, Record
 from eventlab.view import graphs
 
@@ -99,7 +100,7 @@ def run(config: Config | None = None) -> RoutingResult:
                 return
             if reply == "OrderCompletedEvent":
                 done.append(message.correlation_id or "")
-            out: Message = world.message(reply, sender=service, key=message.key,
+            out: Message = RETAIL.make(world, reply, sender=service, key=message.key,
                                          caused_by=message, payload={"refId": message.key})
             producers[service].send(TOPIC, out)
         return handle

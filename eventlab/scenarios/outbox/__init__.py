@@ -12,8 +12,13 @@ a welcome mail per ``CustomerCreated`` it reads from the Kafka topic ``customer-
 * ``outbox``: one write only. The stored event is its own outbox row; a relay tails the store
   from its saved checkpoint, publishes, then saves the checkpoint. Nothing is lost, but a
   relay crash between publish and checkpoint publishes the event again (a duplicate);
-* ``outbox_inbox``: the same, and Mailing keeps an inbox of processed event ids, written in
-  the same transaction as the mail: effects equal distinct events.
+* ``outbox_inbox``: the same, and Mailing keeps an inbox of processed event ids. An inbox
+  makes a *database* effect happen once (the effect and the inbox row commit together), but
+  a mail is sent through a mail provider, outside that transaction: Mailing sends, then writes
+  the id, and a crash in between (``consumer_after_mail``) mails the customer twice;
+* ``outbox_mail_key``: the same outbox, and Mailing passes the event id as an idempotency
+  key to the mail provider, which refuses a key it has seen. The receiver that does the
+  effect deduplicates, so every customer gets one mail whatever crashes.
 
 Mailing reads at-least-once (process, then commit), so its own crashes add duplicates too.
 Times are milliseconds. Every number comes from the store, the topic and the trace of the run.
@@ -32,11 +37,13 @@ from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError
 from eventlab.scenarios.outbox.config import CRASH_POINTS, EVERYWHERE, VARIANTS, Config
 from eventlab.scenarios.outbox.model import Model
-from eventlab.scenarios.outbox.picture import diagram, injected
+from eventlab.scenarios.outbox.picture import TITLES, diagram, injected
 from eventlab.view import graphs, playback
+from eventlab.view.charts import Chart
+from eventlab.view.sequence import sequence
 
 __all__ = ["CRASH_POINTS", "EVERYWHERE", "VARIANTS", "Config", "OutboxResult", "across_seeds",
-           "compare", "matrix", "run"]
+           "compare", "matrix", "run", "story"]
 
 REPLAYED = ("send", "deliver", "state", "fault")
 ANOMALIES = ("lost events", "phantom events", "duplicate publishes", "duplicate mails")
@@ -114,3 +121,22 @@ def across_seeds(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
             m["welcome mails"] == m["distinct events mailed"] for m in metrics)
         rows.append(row)
     return pd.DataFrame(rows).set_index("variant").T.rename_axis(columns=None)
+
+
+def story(config: Config) -> Chart:
+    """The swimlanes of the first command a crash hit in a run of `config` (arm one crash
+    point, at a high rate, to pick the story to tell): who sent what to whom, where the crash
+    struck, and what happened after it."""
+    config = resolve(Config, config)
+    result = run(config)
+    trace = result.trace
+    crashes = injected(trace)
+    if crashes.empty:
+        raise ConfigError(f"no crash hit this run (crash_at={config.crash_at!r}, "
+                          f"crash_rate={config.crash_rate}): raise crash_rate or the commands")
+    # Every injected crash names the message whose handling it interrupted.
+    case = str(crashes["correlation_id"].dropna().iloc[0])
+    title = f"{TITLES[config.variant]}: a crash {config.crash_at.replace('_', ' ')}"
+    # Kafka adds its own plain "crashed" row for a member; the injected one says more.
+    plain = (trace["kind"] == "fault") & (trace["detail"] == "crashed")
+    return sequence(trace[~plain], case=case, title=title)

@@ -8,11 +8,14 @@ from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, seed_param
 
 VARIANTS: tuple[str, ...] = ("commit_then_publish", "publish_then_commit", "outbox",
-                             "outbox_inbox")
+                             "outbox_inbox", "outbox_mail_key")
 # Every place where a component can die, in the order a command passes them.
 SERVICE_POINTS: tuple[str, ...] = ("before_writes", "between_writes", "after_writes")
+# consumer_after_mail: the mail is out, Mailing has not yet recorded it anywhere (only the
+# variants that record something, an inbox row or a mail key, have this moment apart from
+# consumer_after_effect: the mail is out and recorded, the offset not yet committed).
 CRASH_POINTS: tuple[str, ...] = (*SERVICE_POINTS, "relay_after_publish",
-                                 "consumer_after_effect")
+                                 "consumer_after_mail", "consumer_after_effect")
 EVERYWHERE = "everywhere"
 SERVICE = "Customer service"
 STORE = "Customer event store"
@@ -20,6 +23,7 @@ RELAY = "Relay"
 TOPIC = "customer-events"
 CONSUMER = "Mailing"
 INBOX = "Mailing inbox"
+PROVIDER = "Mail provider"
 CLIENT = "Customer"
 EVENT_TYPE = "CustomerCreated"
 
@@ -29,8 +33,9 @@ class Config(Scenario):
     """Knobs of the service that stores a change and tells others about it (times in ms)."""
 
     variant: str = param("commit_then_publish", choices=VARIANTS,
-                         help="dual write in either order, outbox + relay, or outbox + relay "
-                              "+ an idempotent consumer (inbox)")
+                         help="dual write in either order, outbox + relay, outbox + relay + "
+                              "an inbox at Mailing, or outbox + relay + an idempotency key "
+                              "the mail provider checks")
     commands: int = param(100, low=1, high=2000, help="RegisterCustomer commands sent")
     command_interval: float = param(10.0, low=0.1, high=1000.0, step=0.1,
                                     help="mean ms between two commands")
@@ -48,7 +53,7 @@ class Config(Scenario):
     @property
     def uses_outbox(self) -> bool:
         """Whether the event store is the outbox that a relay tails."""
-        return self.variant in ("outbox", "outbox_inbox")
+        return self.variant in ("outbox", "outbox_inbox", "outbox_mail_key")
 
     def armed(self, point: str) -> bool:
         """Whether crashes are injected at `point` in this run."""

@@ -24,6 +24,7 @@ from eventlab.scenarios.outbox.config import (
     CONSUMER,
     EVENT_TYPE,
     INBOX,
+    PROVIDER,
     RELAY,
     SERVICE,
     STORE,
@@ -53,6 +54,7 @@ class Model:
         self.sent_at: dict[str, float] = {}  # command id -> when the customer sent it
         self.mails: list[tuple[str, float]] = []  # (event id, time) of every welcome mail
         self.processed: dict[str, None] = {}  # the inbox: ids whose mail is sent (durable)
+        self.keys: dict[str, None] = {}  # the mail provider's idempotency keys (its own store)
         self.crashes = {"service": 0, "relay": 0, "consumer": 0}
         self.handled = 0
         self.relayed = 0  # the relay's saved checkpoint (a copy of what is in the store)
@@ -83,27 +85,29 @@ class Model:
         while True:
             command = yield self.commands.get()
             self.handled += 1
-            if self.crash("service", "before_writes"):
+            if self.crash("service", "before_writes", message=command):
                 yield from self.restart(SERVICE)
                 continue
             event = world.event(EVENT_TYPE, sender=SERVICE, key=command.key, caused_by=command,
                                 payload=dict(command.payload))
             if variant == "publish_then_commit":
                 yield from self.publish(event)
-                if self.crash("service", "between_writes"):  # the transaction never commits
+                # A crash here: the transaction never commits.
+                if self.crash("service", "between_writes", message=event):
                     yield from self.restart(SERVICE)
                     continue
                 self.commit(event)
             elif variant == "commit_then_publish":
                 self.commit(event)
-                if self.crash("service", "between_writes"):  # the publish never happens
+                # A crash here: the publish never happens.
+                if self.crash("service", "between_writes", message=event):
                     yield from self.restart(SERVICE)
                     continue
                 yield from self.publish(event)
             else:
                 # One transaction: the stored event is its own outbox row; the relay sends it.
                 self.commit(event)
-            if self.crash("service", "after_writes"):
+            if self.crash("service", "after_writes", message=event):
                 yield from self.restart(SERVICE)
 
     def relay(self) -> Generator[simpy.Event, Any, None]:
@@ -113,8 +117,10 @@ class Model:
         while not self.finished():
             yield world.env.timeout(self.config.relay_interval)
             for stored in self.store.read_all(checkpoint + 1):
-                yield from self.publish(stored.to_message())
-                if self.crash("relay", "relay_after_publish"):  # published, not marked sent
+                published = stored.to_message()
+                yield from self.publish(published)
+                # A crash here: published, but not marked sent.
+                if self.crash("relay", "relay_after_publish", message=published):
                     yield from self.restart(RELAY)
                     saved = self.store.load_projection(RELAY)  # volatile state is gone
                     checkpoint = 0 if saved is None else saved[1]
@@ -131,31 +137,52 @@ class Model:
                         max_poll_records=10)
 
     def handler(self, member_id: str) -> Callable[[Record], None]:
-        """Mailing's record handler: send a welcome mail (once per event id with the inbox)."""
-        world, inbox = self.world, self.config.variant == "outbox_inbox"
+        """Mailing's record handler: send a welcome mail through the mail provider.
+
+        The mail is a side effect outside Mailing's database, so no transaction holds both the
+        mail and a record of it. With an inbox Mailing sends, then writes the event id: a
+        crash in between sends the mail again after the redelivery. With a mail key the
+        provider, which does the effect, refuses a key it has seen: that is what makes the
+        effect happen once."""
+        world, variant = self.world, self.config.variant
+        inbox, keyed = variant == "outbox_inbox", variant == "outbox_mail_key"
 
         def handle(record: Record) -> None:
             message = record.value
             if message is None:
                 return
+            if inbox and message.message_id in self.processed:
+                world.trace.record("note", world.now, CONSUMER, target=INBOX, message=message,
+                                   detail=f"{message.message_id} already processed: skipped")
+                return
+            if keyed and message.message_id in self.keys:
+                world.trace.record("note", world.now, PROVIDER, target=CONSUMER,
+                                   message=message, detail=f"idempotency key "
+                                   f"{message.message_id} seen: not sent again")
+            else:
+                if keyed:
+                    self.keys[message.message_id] = None
+                self.mails.append((message.message_id, world.now))
+                world.trace.state(world.now, CONSUMER, "welcome mails", len(self.mails),
+                                  message=message)
+            if inbox and self.crash("consumer", "consumer_after_mail", member_id,
+                                      message=message):
+                self.stop_member(member_id)  # the inbox row is never written
+                return
             if inbox:
-                if message.message_id in self.processed:
-                    world.trace.record("note", world.now, CONSUMER, target=INBOX, message=message,
-                                       detail=f"{message.message_id} already processed: skipped")
-                    return
-                # The marker and the mail are committed in one transaction (MS-5).
                 self.processed[message.message_id] = None
                 world.trace.state(world.now, INBOX, "processed", len(self.processed),
                                   message=message)
-            self.mails.append((message.message_id, world.now))
-            world.trace.state(world.now, CONSUMER, "welcome mails", len(self.mails),
-                              message=message)
-            if self.crash("consumer", "consumer_after_effect", member_id):
-                self.group.crash(member_id)  # the offset of this batch is never committed
-                timer = world.env.timeout(self.config.restart_time)
-                timer.callbacks.append(lambda _event: self.join_consumer())
+            if self.crash("consumer", "consumer_after_effect", member_id, message=message):
+                self.stop_member(member_id)  # the offset of this batch is never committed
 
         return handle
+
+    def stop_member(self, member_id: str) -> None:
+        """A crashed Mailing member leaves the group uncommitted; a new one joins later."""
+        self.group.crash(member_id)
+        timer = self.world.env.timeout(self.config.restart_time)
+        timer.callbacks.append(lambda _event: self.join_consumer())
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -169,15 +196,17 @@ class Model:
         self.producer.send(TOPIC, message)
         yield self.producer.flush()
 
-    def crash(self, component: str, point: str, actor: str | None = None) -> bool:
-        """Whether `component` dies now at `point` (one random stream per point)."""
+    def crash(self, component: str, point: str, actor: str | None = None, *,
+              message: Message | None = None) -> bool:
+        """Whether `component` dies now at `point` (one random stream per point); the trace
+        row names the `message` whose handling the crash interrupted."""
         if not self.config.armed(point):
             return False
         if self.world.rng(f"crash/{point}").random() >= self.config.crash_rate:
             return False
         self.crashes[component] += 1
         name = actor or {"service": SERVICE, "relay": RELAY}.get(component, CONSUMER)
-        self.world.trace.record("fault", self.world.now, name,
+        self.world.trace.record("fault", self.world.now, name, message=message,
                                 detail=f"crashed {point.replace('_', ' ')}")
         return True
 

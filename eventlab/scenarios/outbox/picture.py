@@ -11,6 +11,7 @@ from eventlab.scenarios.outbox.config import (
     CONSUMER,
     EVENT_TYPE,
     INBOX,
+    PROVIDER,
     RELAY,
     SERVICE,
     STORE,
@@ -21,7 +22,8 @@ from eventlab.view import graphs
 
 TITLES = {"commit_then_publish": "dual write: commit, then publish",
           "publish_then_commit": "dual write: publish, then commit",
-          "outbox": "outbox + relay", "outbox_inbox": "outbox + relay + inbox"}
+          "outbox": "outbox + relay", "outbox_inbox": "outbox + relay + inbox",
+          "outbox_mail_key": "outbox + relay + a mail key the provider checks"}
 
 
 def _counts(trace: pd.DataFrame) -> dict[str, int]:
@@ -37,6 +39,7 @@ def _counts(trace: pd.DataFrame) -> dict[str, int]:
         "marked": int((states["entity"] == "processed").sum()),
         "skipped": int(((kind == "note") & (trace["target"] == INBOX)).sum()),
         "mails": int((states["entity"] == "welcome mails").sum()),
+        "refused": int(((kind == "note") & (actor == PROVIDER)).sum()),
     }
 
 
@@ -84,10 +87,16 @@ def diagram(config: Config, trace: pd.DataFrame, row: Any) -> graphs.Diagram:
         diagram.add_node(INBOX, role="store", note=f"{n['skipped']} duplicates skipped")
         diagram.add_edge(CONSUMER, INBOX, f"mark processed ×{n['marked']}", kind="data",
                          highlight=lit == "inbox")
+    if config.variant == "outbox_mail_key":
+        diagram.add_node(PROVIDER, role="service",
+                         note=f"{n['mails']} mails, {n['refused']} repeated keys refused")
+        diagram.add_edge(CONSUMER, PROVIDER, "send mail, key = event id", kind="command")
     # Stack the relay under the store and the inbox under Mailing: a shorter, wider-text picture.
     pairs = [(STORE, RELAY)] if config.uses_outbox else []
     if config.variant == "outbox_inbox":
         pairs.append((CONSUMER, INBOX))
+    if config.variant == "outbox_mail_key":
+        pairs.append((CONSUMER, PROVIDER))
     for pair in pairs:
         with diagram.subgraph() as column:
             column.attr(rank="same")

@@ -25,11 +25,14 @@ Inventory, Shipping and Notification, a card that is never updated, a late card 
 40-hour shipping delay, a card service that fails five times) plus the random crashes.
 :func:`run` returns a :class:`RecapResult` with the scorecard; :func:`compare` puts several
 choices side by side on the same seeded orders. :func:`slide_map` loads
-``eventlab/resources/slide_map.csv``: every slide of the talk and the notebook section that shows it.
+``eventlab/resources/slide_map.csv``: every slide of the talk and the notebook section that shows
+it.
 Times are hours.
 
-The package: :mod:`~eventlab.scenarios.recap.choices` (the choices, the wiring and the Order's process),
-:mod:`~eventlab.scenarios.recap.transport` (topic, outbox, inboxes), :mod:`~eventlab.scenarios.recap.order` (the
+The package: :mod:`~eventlab.scenarios.recap.choices` (the choices, the wiring and the Order's
+process),
+:mod:`~eventlab.scenarios.recap.transport` (topic, outbox, inboxes),
+:mod:`~eventlab.scenarios.recap.order` (the
 Order service and the side effects), :mod:`~eventlab.scenarios.recap.scorecard` (running the day and
 reading it) and :mod:`~eventlab.scenarios.recap.slides` (the slide map).
 """

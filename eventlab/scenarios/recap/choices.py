@@ -12,6 +12,7 @@ from typing import Any
 
 from eventlab.core.config import param, resolve
 from eventlab.core.errors import check_choice, describe
+from eventlab.domains.retail.messages import RETAIL
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.shop import Fault, ShopParams
 from eventlab.engines.workflow.definition import (
@@ -68,7 +69,8 @@ STEPS: dict[str, Step] = {
 PREVIOUS = {"payment": "Checkout", "inventory": "payment", "shipping": "inventory",
             "notification": "shipping", "loyalty": "shipping"}
 
-# A bad day: (order, service step, fault kind, value), as eventlab.scenarios.retail.orchestration.Fault takes them,
+# A bad day: (order, service step, fault kind, value), as
+# eventlab.scenarios.retail.orchestration.Fault takes them,
 # and the orders whose side-effect message the Notification or Loyalty service drops.
 BAD_DAY: tuple[Fault, ...] = (
     Fault(3, "payment", "drop"), Fault(8, "inventory", "drop"), Fault(13, "shipping", "drop"),
@@ -164,7 +166,7 @@ def wiring(config: Config) -> Wiring:
         rules.append(on(trigger, service=step.service, do=step.do, emit=emits))
     label = f"{config.coordination}: " + ", ".join(
         f"{n} by {config.kind_of(n)}" for n in INTERACTIONS)
-    return Wiring(label, tuple(rules), sources, orchestrators)
+    return Wiring(label, tuple(rules), sources, orchestrators, catalogue=RETAIL)
 
 
 def order_process(config: Config) -> Process:

@@ -13,6 +13,7 @@ from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError
 from eventlab.core.results import RunResult
 from eventlab.core.world import World
+from eventlab.domains.retail.order import OrderService
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.services import Retail
 from eventlab.engines.monitoring.cases import message_log
@@ -29,11 +30,13 @@ from eventlab.scenarios.recap.choices import (
     side_drops,
     wiring,
 )
-from eventlab.scenarios.recap.order import OrderService, SideEffects
+from eventlab.scenarios.recap.side_effects import SideEffects
 from eventlab.scenarios.recap.transport import Transport
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram
 from eventlab.view.wiring import diagram as wiring_diagram
+
+MESSAGE_TTL = 1.0  # hours the Order keeps a reply that came before its token waits for it
 
 
 def _checkout(world: World, bus: Transport, retail: Retail, command: bool
@@ -106,7 +109,8 @@ def run(config: Config | None = None) -> RecapResult:
         return retail.drop(work)
 
     design.install(world, bus, {**retail.actions(), **side.actions()}, drop=drop)
-    order = OrderService(world, bus, retail, design.orchestrators["Order"]) \
+    order = OrderService(world, bus, retail, design.orchestrators["Order"],
+                         message_ttl=MESSAGE_TTL) \
         if config.orchestrated else None
     world.env.process(_checkout(world, bus, retail,
                                 not config.orchestrated and config.payment == "command"))

@@ -21,7 +21,8 @@ PARTS: tuple[str, ...] = ("Opening", "1 · Events on the inside", "2 · Events i
 
 
 def slide_map(path: str | PathLike[str] | None = None) -> pd.DataFrame:
-    """Read and check the slide map (``eventlab/resources/slide_map.csv``): every slide of the talk, in order, with the
+    """Read and check the slide map (``eventlab/resources/slide_map.csv``): every slide of the
+    talk, in order, with the
     notebook and section that show it. A problem raises one line naming the row."""
     file, text = files.read_text(SLIDE_MAP if path is None else path)
     rows = list(csv.reader(io.StringIO(text)))

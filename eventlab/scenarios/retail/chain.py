@@ -73,7 +73,8 @@ class ChainResult(RunResult):
         c = self.config
         rows = self.trace if trace_id is None else trace_case(self.trace, trace_id)
         wiring = retail_wiring(c.style, c.variant)
-        return wiring_diagram(wiring, rows, title=wiring.name + (f": {trace_id}" if trace_id else ""))
+        title = wiring.name + (f": {trace_id}" if trace_id else "")
+        return wiring_diagram(wiring, rows, title=title)
 
     def frames(self, trace_id: str = "trace-0001", *, max_frames: int = 80) -> list[Frame]:
         """Playback of one order's chain: every send, delivery, drop and SLA timer of

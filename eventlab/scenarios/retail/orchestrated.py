@@ -27,24 +27,20 @@ import simpy
 from eventlab.core.bus import Bus
 from eventlab.core.config import param, resolve
 from eventlab.core.errors import check_choice, check_int
-from eventlab.core.messages import Message
 from eventlab.core.results import RunResult
 from eventlab.core.trace import case as trace_case
 from eventlab.core.world import World
 from eventlab.domains.retail.designs import SIDE_EFFECTS, command_rules, orchestrated_wiring
+from eventlab.domains.retail.messages import RETAIL
+from eventlab.domains.retail.order import OrderService
 from eventlab.domains.retail.processes import OUTCOMES, VARIANTS, order_process, payment_process
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.engines.workflow.definition import Element
-from eventlab.engines.workflow.engine import Engine
-from eventlab.engines.workflow.instance import Instance, Job
 from eventlab.engines.workflow.reactions import Action, Outcome, Reactor, Work
 from eventlab.view.charts import Chart, Figure
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram, local_orchestration
 from eventlab.view.wiring import diagram as wiring_diagram
-
-AWAITED = ("OrderPlacedEvent", "PaymentReceivedEvent", "GoodsFetchedEvent", "GoodsShippedEvent")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,61 +135,6 @@ class OrderResult(RunResult):
         return diagram(process, counts_from_trace(rows, process, actor=actor), title=title)
 
 
-class _Order:
-    """The Order service: an engine running order.bpmn, with the companion's adapters."""
-
-    def __init__(self, world: World, bus: Bus, retail: Retail, config: Config) -> None:
-        self.world, self.bus, self.retail, self.config = world, bus, retail, config
-        self.late_payments = 0
-        self.engine = Engine(world, "Order", sender=self.send)
-        self.engine.deploy(order_process(config.variant, payment_hours=config.payment_timer,
-                                         fetch_hours=config.fetch_timer,
-                                         ship_hours=config.ship_timer))
-        self.engine.worker("refund-payment", self.refund)
-        self.engine.worker("return-goods", self.give_back)
-        world.env.process(self.listen(bus.subscribe("Order", AWAITED)))
-
-    def publish(self, inst: Instance, message_type: str, payload: dict[str, Any]) -> None:
-        self.bus.publish(self.world.message(message_type, sender="Order", key=inst.key,
-                                            correlation_id=inst.correlation_id,
-                                            payload=payload))
-
-    def send(self, inst: Instance, el: Element) -> None:
-        v, oid = inst.variables, str(inst.key)
-        payloads: dict[str, dict[str, Any]] = {
-            "RetrievePaymentCommand": {"refId": oid, "reason": "order",
-                                       "amount": self.retail.by_id[oid].total},
-            "FetchGoodsCommand": {"refId": oid, "reason": "CustomerOrder", "items": v["items"]},
-            "ShipGoodsCommand": {"refId": oid, "pickId": v.get("pickId"),
-                                 "logisticsProvider": "DHL",
-                                 "recipientName": v["customer"]["name"],
-                                 "recipientAddress": v["customer"]["address"]},
-            "OrderCompletedEvent": {"orderId": oid},
-        }
-        self.publish(inst, str(el.message), payloads[str(el.message)])
-
-    def refund(self, job: Job) -> dict[str, Any]:
-        self.publish(job.instance, "RefundPaymentCommand",
-                     {"refId": job.instance.key, "amount": job.variables.get("amount")})
-        return {}
-
-    def give_back(self, job: Job) -> dict[str, Any]:
-        self.publish(job.instance, "ReturnGoodsCommand",
-                     {"refId": job.instance.key, "pickId": job.variables.get("pickId")})
-        return {}
-
-    def listen(self, inbox: Any) -> Any:
-        while True:
-            message: Message = yield inbox.get()
-            handled = self.engine.deliver(message)
-            if (handled == "discarded" and message.type == "PaymentReceivedEvent"
-                    and self.config.refund_late_payments):
-                self.late_payments += 1
-                self.bus.publish(self.world.command(
-                    "RefundPaymentCommand", sender="Order", key=message.key, caused_by=message,
-                    payload={"refId": message.key, "reason": "payment arrived too late"}))
-
-
 class _SideEffects:
     """Notification and Loyalty: each reacts to OrderCompletedEvent and counts what it did."""
 
@@ -201,7 +142,7 @@ class _SideEffects:
         self.world = world
         self.done: dict[str, Counter[str]] = {r.do: Counter() for r in SIDE_EFFECTS}
         actions = {r.do: self._action(r.do) for r in SIDE_EFFECTS}
-        Reactor(world, bus, SIDE_EFFECTS, actions)
+        Reactor(world, bus, SIDE_EFFECTS, actions, catalogue=RETAIL)
 
     def _action(self, do: str) -> Action:
         def act(work: Work) -> Generator[simpy.Event, Any, Outcome]:
@@ -217,9 +158,14 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     world = World(config.seed)
     bus = Bus(world, latency=config.latency)
     retail = Retail(world, bus, config, faults)
-    Reactor(world, bus, command_rules(config.variant), retail.actions(), drop=retail.drop)
+    Reactor(world, bus, command_rules(config.variant), retail.actions(), catalogue=RETAIL,
+            drop=retail.drop)
     side = _SideEffects(world, bus) if config.side_effects else None
-    order = _Order(world, bus, retail, config)
+    order = OrderService(world, bus, retail,
+                         order_process(config.variant, payment_hours=config.payment_timer,
+                                       fetch_hours=config.fetch_timer,
+                                       ship_hours=config.ship_timer),
+                         refund_late_payments=config.refund_late_payments)
     retail.checkout()
     world.env.run()
     trace = world.trace.to_frame()
@@ -256,7 +202,7 @@ def _facts(trace: pd.DataFrame, instances: pd.DataFrame, retail: Retail) -> pd.D
 
 
 def _metrics(trace: pd.DataFrame, instances: pd.DataFrame, facts: pd.DataFrame,
-             retail: Retail, order: _Order) -> dict[str, Any]:
+             retail: Retail, order: OrderService) -> dict[str, Any]:
     outcome = facts["outcome"]
     lead = facts["lead time (h)"].dropna()
     delay = facts["time to detection (h)"].dropna()

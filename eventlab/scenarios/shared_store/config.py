@@ -1,4 +1,5 @@
-"""The knobs and the vocabulary of the year of refactorings (see :mod:`eventlab.scenarios.shared_store`)."""
+"""The knobs and the vocabulary of the year of refactorings (see
+:mod:`eventlab.scenarios.shared_store`)."""
 
 from __future__ import annotations
 

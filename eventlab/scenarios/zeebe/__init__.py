@@ -1,23 +1,18 @@
-"""Zeebe as the example of events on the inside: a replicated, partitioned, event-sourced log.
+"""Zeebe as the example of events on the inside (notebooks 03 and 04; times in milliseconds).
 
-Building blocks (each usable on its own inside a :class:`~eventlab.core.world.World`):
+The mechanisms (network, Raft, the single-writer processor, cluster and gateway, locking,
+exporters, job workers, backpressure limits) are the engine :mod:`eventlab.engines.zeebe`; this
+package re-exports its main names and adds the notebooks' scenarios, each
+``module.run(module.Config(...))`` returning a result with ``summary()`` and ``panel()``:
 
-* :mod:`~eventlab.engines.zeebe.network`: latency, crashes, splits and heals as a fault schedule;
-* :mod:`~eventlab.engines.zeebe.raft`: one partition's Raft group (terms, votes, quorum commit,
-  check quorum; ``ap_mode`` for contrast);
-* :mod:`~eventlab.engines.zeebe.processor`: the single-writer stream processor and its 7-step loop;
-* :mod:`~eventlab.engines.zeebe.cluster`: brokers, placement, routing (round-robin, murmur2), gateway;
-* :mod:`~eventlab.engines.zeebe.locking`: the Camunda 7 alternative, rows with optimistic locking;
-* :mod:`~eventlab.engines.zeebe.exporters`, :mod:`~eventlab.engines.zeebe.workers`,
-  :mod:`~eventlab.engines.zeebe.limits`: read models, job workers, backpressure.
-
-Scenarios (``module.run(module.Config(...))`` returns a RunResult with ``summary()``):
-:mod:`~eventlab.scenarios.zeebe.single_writer` (locking vs single writer),
-:mod:`~eventlab.scenarios.zeebe.replication` (the loop's timeline; RF 1/3/5), :mod:`~eventlab.scenarios.zeebe.cp`
-(split and heal, AP contrast, playback), :mod:`~eventlab.scenarios.zeebe.partitions` (scaling, key
-skew), :mod:`~eventlab.scenarios.zeebe.read_models`, :mod:`~eventlab.scenarios.zeebe.backpressure` and
-:mod:`~eventlab.scenarios.zeebe.jobs`; charts and panel views in :mod:`~eventlab.scenarios.zeebe.views`.
-Times are milliseconds.
+* :mod:`~eventlab.scenarios.zeebe.single_writer`: locking vs single writer;
+* :mod:`~eventlab.scenarios.zeebe.replication`: the loop's timeline; RF 1/3/5;
+* :mod:`~eventlab.scenarios.zeebe.cp`: split and heal, AP contrast, playback;
+* :mod:`~eventlab.scenarios.zeebe.partitions`: scaling, key skew;
+* :mod:`~eventlab.scenarios.zeebe.read_models`, :mod:`~eventlab.scenarios.zeebe.backpressure`
+  and :mod:`~eventlab.scenarios.zeebe.jobs`;
+* charts in :mod:`~eventlab.scenarios.zeebe.views`, pictures in
+  :mod:`~eventlab.scenarios.zeebe.pictures`.
 """
 
 from eventlab.engines.zeebe.cluster import (

@@ -3,7 +3,8 @@ and against single-writer partitions (Zeebe).
 
 Closed-loop clients each send `commands_per_client` updates; with probability `hot_spot` an
 update goes to one hot instance, otherwise to a random one of `instances`. ``locking``: every
-update is a transaction on a row (see :mod:`eventlab.engines.zeebe.locking`); ``single_writer``: every
+update is a transaction on a row (see :mod:`eventlab.engines.zeebe.locking`); ``single_writer``:
+every
 update is appended to its instance's partition and processed in log order by that
 partition's one processor (replication factor 1 here, to compare the write paths only).
 Both do `work_time` ms of engine work per command. Times are milliseconds.

@@ -1,0 +1,147 @@
+"""Answer tables for exercises 8.1 to 8.3: wrong answers get ✗, valid ones get ✓."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from checktable import assert_accepted, assert_rejected, ids, never_returns
+
+from eventlab import checks
+from eventlab.domains.onboarding.disguise import classify
+from eventlab.scenarios import onboarding
+
+# ---- 8.1: who is responsible? ----------------------------------------------------------------
+WRONG_8_1 = [
+    ("Onboarding for a command, whoever sends it",
+     lambda style, sender, receiver: "Onboarding" if style == "command" else receiver),
+    ("swapped: the receiver of a command",
+     lambda style, sender, receiver: receiver if style == "command" else sender),
+    ("the sender always", lambda style, sender, receiver: sender),
+    ("the receiver always", lambda style, sender, receiver: receiver),
+    ("both teams", lambda style, sender, receiver: f"{sender} and {receiver}"),
+    ("calls the library's rule",
+     lambda style, sender, receiver: onboarding.responsible(
+         next(s for s in onboarding.STEPS if s.service == receiver), style)),
+    ("never returns", never_returns),
+]
+RIGHT_8_1 = [
+    ("sender for a command, receiver for an event",
+     lambda style, sender, receiver: sender if style == "command" else receiver),
+    ("a dict lookup", lambda style, sender, receiver: {"command": sender,
+                                                      "event": receiver}[style]),
+]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_8_1, ids=ids(WRONG_8_1))
+def test_exercise_8_1_rejects(misconception, answer):
+    assert_rejected(checks.exercise_8_1, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_8_1, ids=ids(RIGHT_8_1))
+def test_exercise_8_1_accepts(approach, answer):
+    assert_accepted(checks.exercise_8_1, answer)
+
+
+# ---- 8.2: spot the disguise ------------------------------------------------------------------
+def _words(name):
+    if " " in name:
+        return name.lower().split()
+    return [w.lower() for w in re.findall(r"[A-Z][a-z]*", name)]
+
+
+def _solution_8_2(name):
+    ws = _words(name)
+    if ws[-1] == "command":
+        return "command"
+    text = " ".join(ws)
+    if any(m in text for m in ("required", "needs to", "should be")):
+        return "command in disguise"
+    last = ws[-2] if ws[-1] == "event" and len(ws) > 1 else ws[-1]
+    return "event" if last.endswith("ed") else "command"
+
+
+def _suffix_only(name):
+    return "command" if name.endswith("Command") else "event"
+
+
+def _past_tense_anywhere(name):
+    ws = _words(name)
+    if ws[-1] == "command":
+        return "command"
+    return "event" if any(w.endswith("ed") for w in ws) else "command"
+
+
+def _no_sentences(name):
+    if " " in name:
+        return "event"
+    return _solution_8_2(name)
+
+
+def _required_only(name):
+    ws = _words(name)
+    if "required" in ws:
+        return "command in disguise"
+    if ws[-1] == "command":
+        return "command"
+    last = ws[-2] if ws[-1] == "event" else ws[-1]
+    return "event" if last.endswith("ed") else "command"
+
+
+WRONG_8_2 = [
+    ("only the Command suffix counts", _suffix_only),
+    ("any past-tense word makes an event", _past_tense_anywhere),
+    ("forgets the one sentence", _no_sentences),
+    ("only 'Required' is a disguise", _required_only),
+    ("calls the library's classifier", lambda name: classify(name).kind),
+    ("reads the catalogue's expected column",
+     lambda name: onboarding.load_catalogue()["expected"][name]),
+    ("never returns", never_returns),
+]
+
+
+def _regex(name):
+    if name.endswith("Command"):
+        return "Command"
+    if re.search(r"Required|NeedsTo|needs to|ShouldBe|should be", name):
+        return "Command in disguise"
+    core = name.removesuffix("Event")
+    return "Event" if re.search(r"ed$", core) else "Command"
+
+
+RIGHT_8_2 = [("words and markers", _solution_8_2), ("regular expressions, capitalised", _regex)]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_8_2, ids=ids(WRONG_8_2))
+def test_exercise_8_2_rejects(misconception, answer):
+    assert_rejected(checks.exercise_8_2, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_8_2, ids=ids(RIGHT_8_2))
+def test_exercise_8_2_accepts(approach, answer):
+    assert_accepted(checks.exercise_8_2, answer)
+
+
+# ---- 8.3: predict the changes to Notification --------------------------------------------------
+WRONG_8_3 = [
+    ("the command needs one change per sender too", (6, 6)),
+    ("pseudo-events need no change", (0, 0)),
+    ("swapped", (0, 6)),
+    ("one change for all pseudo-events", (1, 0)),
+    ("one new command, once", (6, 1)),
+    ("a single number", 6),
+    ("text", ("six", "zero")),
+]
+RIGHT_8_3 = [("a tuple", (6, 0)), ("a list of floats", [6.0, 0.0]),
+             ("numpy", np.array([6, 0]))]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_8_3, ids=ids(WRONG_8_3))
+def test_exercise_8_3_rejects(misconception, answer):
+    assert_rejected(checks.exercise_8_3, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_8_3, ids=ids(RIGHT_8_3))
+def test_exercise_8_3_accepts(approach, answer):
+    assert_accepted(checks.exercise_8_3, answer)
