@@ -234,14 +234,16 @@ def kafka(rounds: int = 5, scaling_rounds: int = 3) -> None:
     say(f"   100k messages, {rounds} rounds taking turns: {factor.show('.2f', '×')} bare  "
         f"(target ≤ 1.3×: {verdict(factor.median <= 1.3)})")
     say(f"   {'messages':>10} {'bare s':>8} {'kafka s':>8} {'ratio':>6} {'µs/msg':>7} "
-        f"{'peak MB':>8}   (fresh processes, medians of {scaling_rounds} rounds, peak: highest)")
+        f"{'of it GC':>9} {'peak MB':>8}   (fresh processes, medians of {scaling_rounds} "
+        f"rounds; peak: the highest)")
     table = kafka_bench.scaling(count=scaling_rounds)
     for n, runs in table.items():
         bare_s = statistics.median(r[0] for r in runs)
         kafka_s = statistics.median(r[2] for r in runs)
+        gc_share = statistics.median(r[4] / r[2] for r in runs)
         peak = max(r[3] for r in runs)
         say(f"   {n:>10,} {bare_s:>8.2f} {kafka_s:>8.2f} {kafka_s / bare_s:>6.2f} "
-            f"{kafka_s / n * 1e6:>7.2f} {peak:>8.0f}")
+            f"{kafka_s / n * 1e6:>7.2f} {gc_share:>8.0%} {peak:>8.0f}")
     million = table.get(1_000_000)
     if million:
         seconds = statistics.median(r[2] for r in million)

@@ -91,3 +91,12 @@ def test_the_docs_keep_their_notes_below_the_new_table(bench, tmp_path, monkeypa
     assert "1. a line" in text
     assert "old table" not in text
     assert text.endswith("## Notes\n\n- a note\n")
+
+
+def test_the_kafka_scaling_table_runs_each_pipe_in_its_own_process_on_a_tiny_size():
+    from eventlab.engines.kafka import bench as kafka_bench
+
+    (row,) = kafka_bench.scaling(sizes=(2000,), count=1)[2000]
+    bare, bare_mb, kafka, kafka_mb, kafka_gc = row
+    assert min(bare, bare_mb, kafka, kafka_mb) > 0
+    assert 0 <= kafka_gc <= kafka

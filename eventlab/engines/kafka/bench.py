@@ -20,6 +20,7 @@ memory shown is that run's own.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
@@ -149,27 +150,51 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
 
 
-def one(pipe: str, n: int) -> tuple[float, float]:
-    """Run one pipe in a fresh interpreter: (seconds, peak MB of that process)."""
+class GcClock:
+    """Seconds the garbage collector spent in collections while it is installed (a profile of
+    the one cost that grows with everything a long run keeps: records and trace rows)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self._tick)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._tick)
+
+    def _tick(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._start
+
+
+def one(pipe: str, n: int) -> tuple[float, float, float]:
+    """Run one pipe in a fresh interpreter: (seconds, peak MB, seconds of them in the GC)."""
     out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe,
                           str(n)], capture_output=True, text=True, check=True).stdout.split()
-    return float(out[0]), float(out[1])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
-def scaling(sizes: tuple[int, ...] = SIZES, count: int = 3
-            ) -> dict[int, list[tuple[float, float, float, float]]]:
-    """Per size, `count` rounds of (bare s, bare peak MB, kafka s, kafka peak MB), each pipe in
-    a fresh interpreter, taking turns (which goes first alternates)."""
-    out: dict[int, list[tuple[float, float, float, float]]] = {n: [] for n in sizes}
+Scaled = tuple[float, float, float, float, float]  # bare s, bare MB, kafka s, kafka MB, kafka GC s
+
+
+def scaling(sizes: tuple[int, ...] = SIZES, count: int = 3) -> dict[int, list[Scaled]]:
+    """Per size, `count` rounds of (bare s, bare peak MB, kafka s, kafka peak MB, kafka GC s),
+    each pipe in a fresh interpreter, taking turns (which goes first alternates)."""
+    out: dict[int, list[Scaled]] = {n: [] for n in sizes}
     for r in range(count):
         for n in sizes:
             if r % 2 == 0:
-                bare, bare_mb = one("bare", n)
-                kafka, kafka_mb = one("kafka", n)
+                bare, bare_mb, _ = one("bare", n)
+                kafka, kafka_mb, kafka_gc = one("kafka", n)
             else:
-                kafka, kafka_mb = one("kafka", n)
-                bare, bare_mb = one("bare", n)
-            out[n].append((bare, bare_mb, kafka, kafka_mb))
+                kafka, kafka_mb, kafka_gc = one("kafka", n)
+                bare, bare_mb, _ = one("bare", n)
+            out[n].append((bare, bare_mb, kafka, kafka_mb, kafka_gc))
     return out
 
 
@@ -178,8 +203,9 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
         pipe = {"bare": bare_pipe, "kafka": kafka_pipe}[argv[1]]
         pipe(WARM_UP)  # a fresh interpreter runs its first thousand messages slowly
-        seconds = pipe(int(argv[2]))
-        print(f"{seconds:.4f} {peak_rss_mb():.1f}")
+        with GcClock() as clock:
+            seconds = pipe(int(argv[2]))
+        print(f"{seconds:.4f} {peak_rss_mb():.1f} {clock.seconds:.4f}")
         return
     measured = rounds()
     factors = sorted(k / b for b, k in measured)
