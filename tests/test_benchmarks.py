@@ -100,3 +100,11 @@ def test_the_kafka_scaling_table_runs_each_pipe_in_its_own_process_on_a_tiny_siz
     bare, bare_mb, kafka, kafka_mb, kafka_gc = row
     assert min(bare, bare_mb, kafka, kafka_mb) > 0
     assert 0 <= kafka_gc <= kafka
+
+
+def test_the_kafka_rounds_run_in_a_fresh_process_on_a_tiny_size():
+    from eventlab.engines.kafka import bench as kafka_bench
+
+    measured = kafka_bench.fresh_rounds(2000, 2)
+    assert len(measured) == 2
+    assert all(bare > 0 and kafka > 0 for bare, kafka in measured)

@@ -70,6 +70,18 @@ def test_log_rows_with_shared_who_and_place_expand_like_full_records(target, cha
     pd.testing.assert_frame_equal(fast.to_frame(), full.to_frame())
 
 
+def test_rows_appended_by_the_caller_expand_like_log_rows():
+    message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key="k",
+                    payload={"v": 1})
+    fast, slow = tr.Recorder(), tr.Recorder()
+    append = fast.log_rows()
+    for i, who in enumerate([("send", "shop", "broker-0"), ("deliver", "billing", "shop")]):
+        append((float(i), who, message.trace_columns, ("orders", 2), 7))
+        slow.log_row(float(i), who, message, ("orders", 2), 7, message.size)
+    assert len(fast) == 2
+    pd.testing.assert_frame_equal(fast.to_frame(), slow.to_frame())
+
+
 def test_an_empty_trace_has_every_column_with_its_dtype():
     frame = tr.empty()
     assert tuple(frame.columns) == tr.COLUMNS

@@ -209,8 +209,25 @@ def scaling(sizes: tuple[int, ...] = SIZES, count: int = 3) -> dict[int, list[Sc
     return out
 
 
+def fresh_rounds(n: int = 100_000, count: int = 5) -> list[tuple[float, float]]:
+    """:func:`rounds` in a fresh interpreter that loaded only the Kafka model: what the model
+    costs, not what else a process holds (a bigger heap makes each full garbage collection,
+    and so the side that keeps a million records, slower)."""
+    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--rounds",
+                          str(n), str(count)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return [(float(out[i]), float(out[i + 1])) for i in range(0, len(out), 2)]
+
+
 def main(argv: list[str]) -> None:
-    """Print the ratio and the 10k/100k/1M table (``--one PIPE N`` runs a single pipe)."""
+    """Print the ratio and the 10k/100k/1M table (``--one PIPE N`` runs a single pipe,
+    ``--rounds N COUNT`` prints the seconds of each round's bare and kafka pipe)."""
+    if argv[:1] == ["--rounds"]:
+        bare_pipe(WARM_UP)
+        kafka_pipe(WARM_UP)
+        for bare, kafka in rounds(int(argv[1]), int(argv[2])):
+            print(f"{bare:.4f} {kafka:.4f}")
+        return
     if argv[:1] == ["--one"]:
         pipe = {"bare": bare_pipe, "kafka": kafka_pipe}[argv[1]]
         pipe(WARM_UP)  # a fresh interpreter runs its first thousand messages slowly
@@ -218,7 +235,7 @@ def main(argv: list[str]) -> None:
             seconds = pipe(int(argv[2]))
         print(f"{seconds:.4f} {peak_rss_mb():.1f} {clock.seconds:.4f}")
         return
-    measured = rounds()
+    measured = fresh_rounds()
     factors = sorted(k / b for b, k in measured)
     print(f"100k messages, {len(measured)} rounds taking turns: Kafka model / bare SimPy Store "
           f"median {factors[len(factors) // 2]:.2f}x (range {factors[0]:.2f}-{factors[-1]:.2f})")

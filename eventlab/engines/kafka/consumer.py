@@ -145,7 +145,7 @@ class Consumer:
         config = self.config
         env = self.world.env
         record = self.world.trace.record
-        log_row = self.world.trace.log_row
+        log_rows = self.world.trace.log_rows()
         processing_time = config.processing_time
         try:
             while self.alive:
@@ -191,7 +191,8 @@ class Consumer:
                             if who is None:
                                 who = senders[message.sender] = ("deliver", member_id,
                                                                  message.sender)
-                            log_row(now, who, message, place, rec.offset, rec.size)
+                            # A record's size is its message's, so the row leaves it out.
+                            log_rows((now, who, message.trace_columns, place, rec.offset))
                         else:
                             record("deliver", now, member_id, channel=topic, partition=index,
                                    offset=rec.offset, size=0, detail=f"tombstone {rec.key}")
