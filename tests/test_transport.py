@@ -174,7 +174,8 @@ DURABILITY_GRID = [
     (acks, min_isr, fault, writes, fetch_delay, crash_at)
     for _, acks, min_isr in durability.SETTINGS
     for fault in durability.FAULTS
-    for writes in (500, 2000) for fetch_delay in (20.0, 100.0) for crash_at in (0.0, 500.0, 10_000.0)
+    for writes in (500, 2000) for fetch_delay in (20.0, 100.0)
+    for crash_at in (0.0, 500.0, 10_000.0)
 ]
 
 
