@@ -129,3 +129,18 @@ def test_every_rendered_diagram_carries_a_legend_of_the_arrow_kinds_it_draws():
     assert "legend" not in diagram.text()  # the text alternative lists the arrows themselves
     plain = graphs.diagram([("a", "service"), ("b", "service")], [("a", "b", "x", "plain")])
     assert plain.legend_source() == plain.source
+
+
+def test_a_picture_too_wide_for_the_notebook_is_laid_out_top_to_bottom_when_narrower():
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    nodes = [(f"service number {i}", "service") for i in range(9)]
+    edges = [(f"service number {i}", f"service number {i + 1}", f"a long message name {i}",
+              "event") for i in range(8)]
+    wide = graphs.diagram(nodes, edges)
+    left_to_right = graphviz.Source(wide.legend_source()).pipe(format="svg", encoding="utf-8")
+    assert graphs.svg_width_px(left_to_right) > graphs.WIDE_PX
+    shown = wide.svg()
+    assert graphs.svg_width_px(shown) < graphs.svg_width_px(left_to_right)
+    assert graphs.smallest_text_px(shown) >= 10
+    assert graphs.smallest_text_px(left_to_right) < 10

@@ -31,21 +31,31 @@ def drawn_edges(diagram):
 
 
 @pytest.mark.parametrize("toggles", ALL_TOGGLES, ids=lambda t: "-".join(v[0] for v in t.values()))
-def test_the_graph_draws_each_arrow_from_the_side_that_holds_the_coupling(toggles):
+def test_the_graph_draws_each_message_from_sender_to_receiver_and_dots_the_side_that_knows(
+        toggles):
     config = onboarding.Config(**toggles)
-    edges = drawn_edges(onboarding.diagram(config))
+    diagram = onboarding.diagram(config)
+    edges = drawn_edges(diagram)
     red, blue = "#d93025", "#1a73e8"
-    expected = []
+    expected, knowers = [], []
     for step in STEPS:
         if toggles[step.field] == "command":
-            expected.append((ONBOARDING, step.service, red))
+            expected.append((ONBOARDING, step.service, red))  # Onboarding sends, and knows
+            knowers.append(ONBOARDING)
         else:
-            expected.append((step.service, ONBOARDING, blue))
-            if step.decides:  # Onboarding still waits for the check's answer
-                expected.append((ONBOARDING, step.service, blue))
+            expected.append((ONBOARDING, step.service, blue))  # Onboarding publishes...
+            knowers.append(step.service)  # ...and the subscriber knows it
+            if step.decides:  # the check's answer goes back, and Onboarding waits for it
+                expected.append((step.service, ONBOARDING, blue))
+                knowers.append(ONBOARDING)
     assert edges == expected
-    deps = [(d.tail, d.head) for d in onboarding.dependencies(config)]
-    assert deps == [(t, h) for t, h, _ in expected]
+    deps = onboarding.dependencies(config)
+    assert [d.tail for d in deps] == knowers  # a dependency's tail holds the coupling
+    arrows = [line for line in diagram.text().splitlines() if " -> " in line]
+    assert len(arrows) == len(expected)
+    for line, (sender, receiver, _), knower in zip(arrows, expected, knowers, strict=True):
+        assert line.startswith(f"  {sender} -> {receiver}: ")
+        assert line.endswith(f"({knower} knows the other)")
 
 
 @pytest.mark.parametrize("toggles", ALL_TOGGLES[::5])
@@ -60,7 +70,9 @@ def test_the_responsible_team_is_the_sender_of_a_command_and_the_receiver_of_an_
         assert row["fits"] == ("yes" if team == step.owner else "no")
         for dep in onboarding.dependencies(config):
             if dep.step == step.name:  # a misfit is marked on every arrow of its step
-                marked = f"{dep.tail} -> {dep.head}: {dep.label} ⚠ not the owner" in text
+                sender, receiver = (dep.tail, dep.head) if dep.kind == "command" else \
+                    (dep.head, dep.tail)
+                marked = f"{sender} -> {receiver}: {dep.label} ⚠ not the owner" in text
                 assert marked == (row["fits"] == "no")
 
 

@@ -80,11 +80,15 @@ def test_without_a_lead_time_no_message_waits_but_the_changes_remain():
     assert metrics["changes to Notification"] == 4
 
 
-def test_the_notification_graph_points_from_whoever_holds_the_coupling():
+def test_the_notification_graph_sends_to_notification_and_dots_whoever_holds_the_coupling():
     pseudo = onboarding.run_notify().graph().text()
     stable = onboarding.run_notify(onboarding.NotifyConfig(style="send_message")).graph().text()
-    assert "Notification -> CRM: subscribes to CustomerNeedsToBeSentAMessageToConfirm" in pseudo
-    assert "CRM -> Notification: SendMessage" in stable
+    line = next(x for x in pseudo.splitlines() if x.startswith("  CRM -> Notification: "))
+    assert "CustomerNeedsToBeSentAMessageToConfirm" in line
+    assert line.endswith("(Notification knows the other)")
+    line = next(x for x in stable.splitlines() if x.startswith("  CRM -> Notification: "))
+    assert "SendMessage" in line
+    assert line.endswith("(CRM knows the other)")
 
 
 @pytest.mark.parametrize(("cls", "kwargs", "word"), [

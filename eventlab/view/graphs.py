@@ -49,6 +49,27 @@ LEGEND_TITLE = "arrows: from sender to receiver"
 LEGEND_ORDER: tuple[str, ...] = ("command", "event", "query", "data")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+NOTEBOOK_PX = 960  # the notebook width the workbook is written for
+# Wider than this, 10 pt edge labels would shrink below 10 px at the notebook's width.
+WIDE_PX = 1280
+_SVG_WIDTH = re.compile(r'<svg width="([\d.]+)pt"')
+
+
+def svg_width_px(svg: str) -> float:
+    """The width a browser gives `svg` at 100 % (Graphviz writes points; 1 pt = 4/3 px)."""
+    found = _SVG_WIDTH.search(svg)
+    return float(found.group(1)) * 4 / 3 if found else 0.0
+
+
+def smallest_text_px(svg: str, width_px: float = NOTEBOOK_PX) -> float | None:
+    """The height in pixels of the smallest text of `svg` shown at most `width_px` wide."""
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    if not sizes:
+        return None
+    shown = svg_width_px(svg)
+    scale = min(1.0, width_px / shown) if shown else 1.0
+    zoom = re.search(r'transform="scale\(([\d.]+)', svg)
+    return min(sizes) * 4 / 3 * (float(zoom.group(1)) if zoom else 1.0) * scale
 
 
 def node_id(name: str) -> str:
@@ -99,15 +120,23 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         self._lines_nodes.append(f"  [{role}] {label or name}{extra}")
 
     def add_edge(self, tail: str, head: str, label: str = "", *, kind: str = "plain",
-                 highlight: bool = False, **attrs: str) -> None:
-        """An arrow from `tail` to `head`, coloured by message `kind`."""
+                 highlight: bool = False, knower: str | None = None, **attrs: str) -> None:
+        """An arrow from `tail` (the sender) to `head` (the receiver), coloured by message
+        `kind`; `knower` (the tail or the head) marks with a dot the side that knows the
+        other, i.e. holds the coupling."""
         check_choice("kind", kind, tuple(KIND_STYLE))
         style = {**KIND_STYLE[kind], **(HIGHLIGHT if highlight else {}), **attrs}
+        if knower is not None:
+            check_choice("knower", knower, (tail, head))
+            style.update({"dir": "both", "arrowtail": "dot" if knower == tail else "none",
+                          "arrowhead": "dotnormal" if knower == head else "normal"})
+            self._kinds["knower"] = None
         self.edge(self.id_for(tail), self.id_for(head), label=label or None, **style)
         self._kinds[kind] = None
         mark = " (*)" if highlight else ""
         text = f": {label}" if label else ""
-        self._lines_edges.append(f"  {tail} -> {head}{text} [{kind}]{mark}")
+        knows = f" ({knower} knows the other)" if knower is not None else ""
+        self._lines_edges.append(f"  {tail} -> {head}{text} [{kind}]{knows}{mark}")
 
     def text(self) -> str:
         """The plain-text alternative: the title, the nodes and the edges, in drawing order."""
@@ -121,12 +150,15 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         The legend is a single small node (an HTML-like table), so it adds a few lines of
         height at the side and never widens the picture's text to unreadable sizes."""
         kinds = [k for k in LEGEND_ORDER if k in self._kinds]
-        if not kinds:
+        if not kinds and "knower" not in self._kinds:
             return str(self.source)
         rows = "".join(
             f'<tr><td align="left"><font color="{KIND_STYLE[k].get("color", "#202124")}">'
             f'{"- - -▶" if KIND_STYLE[k].get("style") == "dashed" else "───▶"} {k}'
             "</font></td></tr>" for k in kinds)
+        if "knower" in self._kinds:
+            rows += ('<tr><td align="left"><font color="#5f6368">●── the side that knows the '
+                     "other</font></td></tr>")
         label = (f'<<table border="0" cellborder="0" cellspacing="1">'
                  f'<tr><td align="left"><font color="#5f6368">{LEGEND_TITLE}</font></td></tr>'
                  f"{rows}</table>>")
@@ -135,10 +167,19 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         return f"{body}{legend}}}\n"
 
     def svg(self) -> str | None:
-        """The rendered SVG with its legend, or None when Graphviz's ``dot`` is missing."""
+        """The rendered SVG with its legend, or None when Graphviz's ``dot`` is missing.
+
+        A picture wider than a notebook can show at full size is laid out top to bottom
+        instead, when that is narrower: a notebook shrinks a wide picture to its width, and
+        its text with it, while a tall one only scrolls."""
+        source = self.legend_source()
         try:
-            svg: str = graphviz.Source(self.legend_source()).pipe(format="svg",
-                                                                  encoding="utf-8")
+            svg: str = graphviz.Source(source).pipe(format="svg", encoding="utf-8")
+            if svg_width_px(svg) > WIDE_PX and "rankdir=LR" in source:
+                tall: str = graphviz.Source(source.replace("rankdir=LR", "rankdir=TB", 1)).pipe(
+                    format="svg", encoding="utf-8")
+                if svg_width_px(tall) < svg_width_px(svg):
+                    svg = tall
             return svg
         except graphviz.ExecutableNotFound:
             return None

@@ -76,14 +76,15 @@ def responsibility(config: Config) -> pd.DataFrame:
 
 def diagram(config: Config, done: Mapping[str, str] | None = None,
             current: str | None = None) -> graphs.Diagram:
-    """The dependency graph: arrows start at the side that holds the coupling.
+    """The dependency graph: each message goes from its sender to its receiver, and a dot
+    marks the side that holds the coupling (the one that knows the other).
 
     `done` maps a step's field to a note for its service (e.g. "done 5/5"). An arrow of a
     step whose responsible team is not the owner of the requirement is drawn thick and
     marked "⚠ not the owner". Arrows that name the message type `current` are highlighted
     (playback: the dependency behind the message in flight).
     """
-    diagram = graphs.Diagram("who knows whom (arrows start where the coupling is)")
+    diagram = graphs.Diagram("who knows whom (the dot marks the side that knows the other)")
     diagram.add_node(ONBOARDING, note="owns on-boarding")
     for step in STEPS:
         diagram.add_node(step.service, note=(done or {}).get(step.field, ""))
@@ -94,6 +95,12 @@ def diagram(config: Config, done: Mapping[str, str] | None = None,
         step = next(s for s in STEPS if s.name == dep.step)
         misfit = responsible(step, config.style(step)) != step.owner
         lit = current is not None and current in dep.label.split()
-        diagram.add_edge(dep.tail, dep.head, dep.label + (" ⚠ not the owner" if misfit else ""),
-                         kind=dep.kind, penwidth="2.5" if misfit or lit else "1.0", highlight=lit)
+        # A command goes from the one who knows (the sender); an event from the one who is
+        # known (its publisher) to the one who knows (the subscriber or the waiter).
+        sender, receiver = (dep.tail, dep.head) if dep.kind == "command" else \
+            (dep.head, dep.tail)
+        diagram.add_edge(sender, receiver,
+                         dep.label + (" ⚠ not the owner" if misfit else ""), kind=dep.kind,
+                         knower=dep.tail, penwidth="2.5" if misfit or lit else "1.0",
+                         highlight=lit)
     return diagram

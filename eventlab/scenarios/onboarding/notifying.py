@@ -71,7 +71,8 @@ class NotifyResult(results.RunResult):
         return self.per_sender
 
     def graph(self) -> graphs.Diagram:
-        """Who knows whom: arrows start at the side that holds the coupling."""
+        """Who knows whom: each message goes from its sender to Notification, and a dot marks
+        the side that holds the coupling."""
         pseudo = self.config.style == "pseudo_events"
         diagram = graphs.Diagram("one pseudo-event per sender" if pseudo
                                  else "one stable SendMessage command")
@@ -84,12 +85,12 @@ class NotifyResult(results.RunResult):
             diagram.edge(diagram.id_for(str(name)), diagram.id_for(NOTIFICATION),
                          style="invis")  # senders always on the left
             if pseudo:
-                diagram.add_edge(NOTIFICATION, str(name),
-                                 f"subscribes to {row['message']} ×{row['sent']}",
-                                 kind="event", constraint="false")
+                diagram.add_edge(str(name), NOTIFICATION,
+                                 f"{row['message']} ×{row['sent']}, Notification subscribes",
+                                 kind="event", knower=NOTIFICATION)
             else:
                 diagram.add_edge(str(name), NOTIFICATION, f"{row['message']} ×{row['sent']}",
-                                 kind="command")
+                                 kind="command", knower=str(name))
         return diagram
 
 
