@@ -329,12 +329,13 @@ def write_docs(lines: list[str], today: datetime.date) -> None:
 
 def main(argv: list[str]) -> None:
     say(machine())
-    messaging()
-    kafka()
-    event_store()
-    replications()
-    widgets()  # after the others: its panels settle (gc.freeze) this process, as in a kernel
-    notebooks()  # last: the longest section, and it starts its own kernels
+    # widgets after the others: its panels settle (gc.freeze) this process, as in a kernel;
+    # notebooks last: the longest section, and it starts its own kernels.
+    for section in (messaging, kafka, event_store, replications, widgets, notebooks):
+        try:
+            section()
+        except Exception as err:  # one broken section must not cost the others' figures
+            say(f"   {section.__name__}: stopped by {type(err).__name__}: {err}")
     if "--no-docs" not in argv:
         write_docs(LINES, datetime.date.today())
         print(f"\nwritten to {DOCS.relative_to(ROOT)}")
