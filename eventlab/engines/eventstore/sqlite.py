@@ -238,13 +238,18 @@ class SqliteEventStore(EventStore):
                 # per row: SQLite then runs a statement, and its AUTOINCREMENT bookkeeping,
                 # once per chunk (a third faster than executemany). Rows are made chunk by
                 # chunk, so a failure in a later chunk comes after earlier rows went in.
-                for start in range(0, len(batch), step):
-                    chunk = [self._row(stream, base + i, event, schema)
-                             for i, (event, schema) in enumerate(batch[start:start + step],
-                                                                 start=start + 1)]
-                    params += chunk
-                    last = conn.execute(append_rows_sql(len(chunk)),
-                                        list(chain.from_iterable(chunk))).lastrowid or 0
+                if len(batch) == 1:  # the commonest append, one event: the plain statement
+                    event, schema = batch[0]
+                    params.append(self._row(stream, base + 1, event, schema))
+                    last = conn.execute(APPEND_SQL, params[0]).lastrowid or 0
+                else:
+                    for start in range(0, len(batch), step):
+                        chunk = [self._row(stream, base + i, event, schema)
+                                 for i, (event, schema) in enumerate(batch[start:start + step],
+                                                                     start=start + 1)]
+                        params += chunk
+                        last = conn.execute(append_rows_sql(len(chunk)),
+                                            list(chain.from_iterable(chunk))).lastrowid or 0
             except sqlite3.IntegrityError as exc:
                 if "stream version conflict" not in str(exc) and "UNIQUE" not in str(exc):
                     raise
