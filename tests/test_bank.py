@@ -58,7 +58,7 @@ def test_simulated_minutes_are_shown_as_dates_from_the_opening():
 def test_the_row_and_the_fold_of_the_log_always_agree_on_the_balance(seed, days):
     result = bank.run(bank.Config(days=days, seed=seed))
     assert result.row.balance == result.balance()
-    assert result.metrics["row and log agree"] == "yes"
+    assert result.metrics[bank.Metric.ROW_AND_LOG_AGREE] == "yes"
     assert result.row.row_version == result.store.version(bank.STREAM)
 
 
@@ -75,9 +75,10 @@ def test_the_overdraft_rule_holds_after_every_fact_of_a_single_writer(seed, over
 
 def test_a_heavy_spender_gets_refusals_and_they_leave_no_fact_behind():
     result = bank.run(bank.Config(days=60, payments_per_day=6.0, mean_payment=60.0))
-    refused = result.metrics["refused (overdraft rule)"]
+    refused = result.metrics[bank.Metric.REFUSED_OVERDRAFT_RULE]
     assert refused > 0
-    assert result.metrics["commands"] == refused + result.metrics["events in the log"]
+    assert result.metrics[bank.Metric.COMMANDS] == \
+        refused + result.metrics[bank.Metric.EVENTS_IN_LOG]
     assert (result.trace["kind"] == "reject").sum() == refused
 
 
@@ -140,7 +141,7 @@ def test_rebuilding_the_read_model_from_the_log_equals_the_live_one(seed, interv
     result = bank.run(replace(SHORT, seed=seed, projector_interval=interval))
     assert result.rebuild()["equal"].eq("yes").all()
     assert result.projector.lag() == 0
-    assert result.metrics["read model equals rebuild"] == "yes"
+    assert result.metrics[bank.Metric.READ_MODEL_EQUALS_REBUILD] == "yes"
     expected = fold(account.monthly_spending, {}, result.events())
     assert result.projector.model == expected
 
@@ -155,7 +156,7 @@ def test_the_projector_lag_ends_at_every_poll_and_staleness_stays_within_one_int
     polls = result.trace[(result.trace["entity"] == "checkpoint")]["time"]
     after_polls = lag[lag["time"].isin(polls)]
     assert (after_polls.groupby("time")["lag (events)"].last() == 0).all()
-    assert result.metrics["max staleness (hours)"] <= interval / 60 + 1e-9
+    assert result.metrics[bank.Metric.MAX_STALENESS_HOURS] <= interval / 60 + 1e-9
 
 
 @small
@@ -178,7 +179,7 @@ def test_snapshots_keep_loads_short_as_the_stream_grows():
     assert loads["read without snapshots"].iloc[-1] >= result.store.version(bank.STREAM) - 1
     assert loads["read without snapshots"].iloc[-1] > 400
     assert loads["read with snapshots"].max() <= 9
-    assert result.metrics["snapshots taken"] == result.store.version(bank.STREAM) // 10
+    assert result.metrics[bank.Metric.SNAPSHOTS_TAKEN] == result.store.version(bank.STREAM) // 10
 
 
 def test_evolve_returns_a_new_state_and_ignores_types_it_does_not_know():
@@ -233,11 +234,11 @@ def test_the_graph_counts_commands_appends_updates_and_polls():
     result = bank.run()
     text = result.graph().text()
     metrics = result.metrics
-    assert f"Customer -> Account #12345: commands ×{metrics['commands']}" in text
-    assert f"append ×{metrics['events in the log']}" in text
-    assert f"UPDATE in place ×{metrics['events in the log']}" in text
-    assert f"catch up ×{metrics['polls that found new events']}" in text
-    assert f"snapshot ×{metrics['snapshots taken']}" in text
+    assert f"Customer -> Account #12345: commands ×{metrics[bank.Metric.COMMANDS]}" in text
+    assert f"append ×{metrics[bank.Metric.EVENTS_IN_LOG]}" in text
+    assert f"UPDATE in place ×{metrics[bank.Metric.EVENTS_IN_LOG]}" in text
+    assert f"catch up ×{metrics[bank.Metric.POLLS_THAT_FOUND_NEW_EVENTS]}" in text
+    assert f"snapshot ×{metrics[bank.Metric.SNAPSHOTS_TAKEN]}" in text
 
 
 def test_playback_frames_step_through_commands_and_changes():

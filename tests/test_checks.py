@@ -34,11 +34,11 @@ def stub(events):
 
 
 def which_pattern(m):
-    if m["callbacks to the CRM"]:
+    if m[fowler.Metric.CALLBACKS]:
         return "notification"
-    if m["events to other services"]:
+    if m[fowler.Metric.EVENTS_TO_OTHER_SERVICES]:
         return "state_transfer"
-    if m["stale reads"] != "—":
+    if m[fowler.Metric.STALE_READS] != "—":
         return "cqrs"
     return "event_sourcing"
 

@@ -48,8 +48,8 @@ def test_every_order_completes_or_its_ground_truth_says_why_and_money_is_conserv
     assert stuck["outcome"].str.match(r"dropped by |payment failed|stuck \(").all()
     failed = facts[facts["payment"] == "Payment failed"]
     assert (failed["net charge"] == 0).all()  # payment's own compensation restores credit
-    assert result.metrics["money conserved"] == "yes"
-    assert result.metrics["stuck and undetected"] == len(stuck)  # nobody watches
+    assert result.metrics[choreography.Metric.MONEY_CONSERVED] == "yes"
+    assert result.metrics[choreography.Metric.STUCK_AND_UNDETECTED] == len(stuck)  # nobody watches
 
 
 def test_a_payment_drop_stops_the_chain_silently_while_a_shipping_drop_keeps_the_money():
@@ -58,9 +58,9 @@ def test_a_payment_drop_stops_the_chain_silently_while_a_shipping_drop_keeps_the
                                      drop_shipping=0.0, p_card=0.0), faults=faults)
     outcome = result.facts.set_index("order")["outcome"]
     assert outcome.tolist() == ["dropped by Payment", "dropped by Shipping", "completed"]
-    assert result.metrics["net charge of undelivered orders"] == \
+    assert result.metrics[choreography.Metric.NET_CHARGE_OF_UNDELIVERED_ORDERS] == \
         result.facts.loc[1, "total"]  # paid, never shipped, never refunded
-    assert result.metrics["wasted picks"] == 1
+    assert result.metrics[choreography.Metric.WASTED_PICKS] == 1
 
 
 def test_the_whole_order_travels_along_the_sequential_chain_but_not_the_parallel_one():
@@ -192,4 +192,4 @@ def test_a_tracked_stuck_orders_replay_ends_with_the_sla_timer():
 def test_the_panel_view_is_the_graph_and_the_summary():
     graph, summary = choreography.run(Config(orders=4, seed=1)).panel()
     assert graph.text().startswith("Diagram: sequential choreography (baseline)")
-    assert summary.loc["orders", "value"] == 4
+    assert summary.loc[choreography.Metric.ORDERS, "value"] == 4

@@ -31,9 +31,9 @@ def test_notification_calls_back_once_per_event_copy_and_state_transfer_never(se
     base = replace(SHORT, seed=seed, consumers=consumers, downtime=0.0)
     notified = crm.run(base).metrics
     transferred = crm.run(replace(base, pattern="state_transfer")).metrics
-    assert notified["callbacks to the CRM"] == notified["event copies delivered"]
-    assert transferred["callbacks to the CRM"] == 0
-    assert transferred["CRM queries answered per second"] == 0.0
+    assert notified[crm.Metric.CALLBACKS] == notified[crm.Metric.EVENT_COPIES_DELIVERED]
+    assert transferred[crm.Metric.CALLBACKS] == 0
+    assert transferred[crm.Metric.CRM_QUERIES_PER_SECOND] == 0.0
 
 
 @quick
@@ -41,7 +41,7 @@ def test_notification_calls_back_once_per_event_copy_and_state_transfer_never(se
 def test_notification_load_on_the_crm_grows_with_consumers_while_state_transfer_stays_flat(seed):
     def load(pattern, consumers):
         config = replace(SHORT, pattern=pattern, consumers=consumers, seed=seed, lookup_rate=0.0)
-        return crm.run(config).metrics["CRM queries answered per second"]
+        return crm.run(config).metrics[crm.Metric.CRM_QUERIES_PER_SECOND]
 
     assert load("notification", 1) < load("notification", 4) < load("notification", 8)
     assert load("state_transfer", 1) == load("state_transfer", 8) == 0.0
@@ -57,7 +57,7 @@ def test_every_callback_matches_a_change_its_consumer_cares_about(seed, consumer
     statuses = int((kinds["detail"] == "status").sum())
     expected = (addresses * interested("address", consumers)
                 + statuses * interested("status", consumers))
-    assert result.metrics["callbacks to the CRM"] == expected
+    assert result.metrics[crm.Metric.CALLBACKS] == expected
 
 
 @quick
@@ -67,9 +67,9 @@ def test_while_the_crm_is_down_notification_consumers_fail_and_transfer_consumer
     for pattern, answered in (("notification", 0.0), ("state_transfer", 100.0)):
         result = crm.run(replace(base, pattern=pattern))
         table = result.look_ups()
-        down = result.metrics["look-ups while the CRM was down"]
+        down = result.metrics[crm.Metric.LOOK_UPS_WHILE_CRM_DOWN]
         assert down > 0
-        assert result.metrics["answered while the CRM was down (%)"] == answered
+        assert result.metrics[crm.Metric.ANSWERED_WHILE_CRM_DOWN_PCT] == answered
         assert table.loc["CRM down"].sum() == down
         if pattern == "state_transfer":
             assert "failed" not in table.columns
@@ -81,7 +81,7 @@ def test_state_transfer_consumers_serve_stale_data_while_the_crm_is_down():
     assert sum(stale) > 0
     fresh_while_up = [int(crm.run(replace(crm.Config(), pattern="state_transfer", seed=s,
                                           downtime=0.0)).metrics[
-        "look-ups answered with stale data"]) for s in range(12)]
+        crm.Metric.LOOK_UPS_STALE]) for s in range(12)]
     assert sum(fresh_while_up) < sum(stale)
 
 
@@ -89,8 +89,9 @@ def test_state_transfer_consumers_serve_stale_data_while_the_crm_is_down():
 @given(seeds)
 def test_state_transfer_updates_copies_faster_than_notification(seed):
     base = replace(SHORT, seed=seed)
-    slow = crm.run(base).metrics["mean end-to-end latency (ms)"]
-    fast = crm.run(replace(base, pattern="state_transfer")).metrics["mean end-to-end latency (ms)"]
+    slow = crm.run(base).metrics[crm.Metric.MEAN_END_TO_END_LATENCY_MS]
+    fast = crm.run(replace(base, pattern="state_transfer")).metrics[
+        crm.Metric.MEAN_END_TO_END_LATENCY_MS]
     assert fast < slow
 
 
@@ -100,8 +101,8 @@ def test_without_late_copies_or_downtime_every_copy_ends_up_current(seed, payloa
     config = replace(SHORT, seed=seed, pattern="state_transfer", payload=payload, downtime=0.0,
                      network_latency=0.0)
     metrics = crm.run(config).metrics
-    assert metrics["stale address copies at the end"] == 0
-    assert metrics["silent stale overwrites"] == 0
+    assert metrics[crm.Metric.STALE_ADDRESS_COPIES_AT_END] == 0
+    assert metrics[crm.Metric.SILENT_STALE_OVERWRITES] == 0
 
 
 @small
@@ -110,9 +111,9 @@ def test_delta_consumers_detect_late_copies_and_never_end_stale(seed, payload):
     config = replace(SHORT, seed=seed, pattern="state_transfer", payload=payload,
                      duplicates=0.3, reorder=0.3)
     metrics = crm.run(config).metrics
-    assert metrics["silent stale overwrites"] == 0
-    assert metrics["stale address copies at the end"] == 0
-    assert metrics["reactions to stale or repeated data"] == 0
+    assert metrics[crm.Metric.SILENT_STALE_OVERWRITES] == 0
+    assert metrics[crm.Metric.STALE_ADDRESS_COPIES_AT_END] == 0
+    assert metrics[crm.Metric.REACTIONS_TO_STALE_DATA] == 0
 
 
 @small
@@ -121,14 +122,14 @@ def test_a_full_state_copy_is_only_ever_stale_after_a_silent_overwrite(seed, pay
     config = replace(SHORT, seed=seed, pattern="state_transfer", payload=payload,
                      duplicates=0.3, reorder=0.3)
     metrics = crm.run(config).metrics
-    if metrics["stale address copies at the end"]:
-        assert metrics["silent stale overwrites"] > 0
-    assert metrics["out-of-order events detected"] == 0
+    if metrics[crm.Metric.STALE_ADDRESS_COPIES_AT_END]:
+        assert metrics[crm.Metric.SILENT_STALE_OVERWRITES] > 0
+    assert metrics[crm.Metric.OUT_OF_ORDER_EVENTS_DETECTED] == 0
 
 
 def test_full_state_designs_really_go_stale_under_reordering():
     table = crm.compare_designs(replace(crm.Config(), reorder=0.2, lookup_rate=0.0), seeds=4)
-    stale = table["stale address copies at the end"]
+    stale = table[crm.Metric.STALE_ADDRESS_COPIES_AT_END]
     assert stale["address_full"] > 0
     assert stale["customer_changed"] > 0
     assert stale["address_delta"] == stale["customer_moved"] == stale["notification"] == 0
@@ -141,7 +142,7 @@ def test_only_customer_changed_makes_consumers_parse_events_they_do_not_need(see
     for payload in crm.PAYLOADS:
         result = crm.run(replace(base, payload=payload))
         if payload != "customer_changed":
-            assert result.metrics["events parsed but not needed"] == 0
+            assert result.metrics[crm.Metric.EVENTS_PARSED_BUT_NOT_NEEDED] == 0
             continue
         trace = result.trace
         changes = trace[(trace["kind"] == "state") & (trace["actor"] == "CRM")]["detail"]
@@ -160,8 +161,9 @@ def test_only_customer_moved_tells_a_move_from_a_typo_fix(seed):
     moved = crm.run(replace(base, payload="customer_moved")).metrics
     full = crm.run(replace(base, payload="address_full")).metrics
     corrections = int((crm.run(base).trace["detail"] == "correction").sum())
-    assert moved["reactions to typo fixes"] == 0
-    assert full["reactions to typo fixes"] == 2 * corrections  # Insurance and Communications
+    assert moved[crm.Metric.REACTIONS_TO_TYPO_FIXES] == 0
+    # Insurance and Communications
+    assert full[crm.Metric.REACTIONS_TO_TYPO_FIXES] == 2 * corrections
 
 
 def test_payload_sizes_follow_the_slide_from_thin_to_everything():
@@ -182,7 +184,7 @@ def test_the_decision_table_is_computed_from_the_measurements():
     assert decision.loc["customer_changed", "consumers parse events they don't need"] \
         .startswith("yes")
     changed = table.copy()
-    changed.loc["customer_moved", "reactions to typo fixes"] = 3
+    changed.loc["customer_moved", crm.Metric.REACTIONS_TO_TYPO_FIXES] = 3
     assert crm.decision_table(changed).loc["customer_moved", "tells a move from a typo fix"] \
         == "no (3 reactions to typo fixes)"
 

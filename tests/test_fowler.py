@@ -22,8 +22,8 @@ small = settings(max_examples=25, deadline=None)
 def test_notification_makes_every_consumer_call_back_once_per_change(seed, consumers, changes):
     result = fowler.run(fowler.Config(pattern="notification", consumers=consumers,
                                       changes=changes, seed=seed))
-    assert result.metrics["callbacks to the CRM"] == consumers * changes
-    assert result.metrics["events to other services"] == consumers * changes
+    assert result.metrics[fowler.Metric.CALLBACKS] == consumers * changes
+    assert result.metrics[fowler.Metric.EVENTS_TO_OTHER_SERVICES] == consumers * changes
 
 
 @small
@@ -31,8 +31,8 @@ def test_notification_makes_every_consumer_call_back_once_per_change(seed, consu
 def test_state_transfer_needs_no_callback_and_keeps_a_copy_per_consumer(seed, consumers, changes):
     result = fowler.run(fowler.Config(pattern="state_transfer", consumers=consumers,
                                       changes=changes, seed=seed))
-    assert result.metrics["callbacks to the CRM"] == 0
-    assert result.metrics["copies of the address"] == consumers + 1
+    assert result.metrics[fowler.Metric.CALLBACKS] == 0
+    assert result.metrics[fowler.Metric.COPIES_OF_ADDRESS] == consumers + 1
 
 
 @small
@@ -40,7 +40,7 @@ def test_state_transfer_needs_no_callback_and_keeps_a_copy_per_consumer(seed, co
 def test_without_network_jitter_every_transferred_copy_ends_up_current(seed, consumers, changes):
     result = fowler.run(fowler.Config(pattern="state_transfer", consumers=consumers,
                                       changes=changes, seed=seed, network_latency=0.0))
-    assert result.metrics["copies up to date"] == consumers + 1
+    assert result.metrics[fowler.Metric.COPIES_UP_TO_DATE] == consumers + 1
 
 
 @small
@@ -55,13 +55,14 @@ def test_a_stale_transferred_copy_always_comes_from_out_of_order_delivery(seed, 
     arrivals = {actor: [order[m] for m in group["message_id"]]
                 for actor, group in delivered.groupby("actor")}
     reordered = [actor for actor, seen in arrivals.items() if seen != sorted(seen)]
-    stale = consumers + 1 - result.metrics["copies up to date"]
+    stale = consumers + 1 - result.metrics[fowler.Metric.COPIES_UP_TO_DATE]
     assert stale <= len(reordered)
 
 
 def test_reordering_really_happens_with_jitter_and_frequent_moves():
     stale = [fowler.run(fowler.Config(pattern="state_transfer", consumers=8, changes=12,
-                                      change_interval=5.0, seed=s)).metrics["copies up to date"]
+                                      change_interval=5.0, seed=s))
+             .metrics[fowler.Metric.COPIES_UP_TO_DATE]
              for s in range(10)]
     assert min(stale) < 9
 
@@ -72,15 +73,15 @@ def test_state_transfer_is_faster_to_update_consumers_than_notification(seed, co
     base = fowler.Config(consumers=consumers, changes=changes, seed=seed)
     slow = fowler.run(replace(base, pattern="notification")).metrics
     fast = fowler.run(replace(base, pattern="state_transfer")).metrics
-    assert fast["mean update latency (ms)"] < slow["mean update latency (ms)"]
+    assert fast[fowler.Metric.MEAN_UPDATE_LATENCY_MS] < slow[fowler.Metric.MEAN_UPDATE_LATENCY_MS]
 
 
 @small
 @given(seeds, st.integers(1, 30))
 def test_event_sourcing_rebuilds_the_same_state_from_its_log_after_a_restart(seed, changes):
     result = fowler.run(fowler.Config(pattern="event_sourcing", changes=changes, seed=seed))
-    assert result.metrics["replay equals live state"] == "yes"
-    assert result.metrics["events replayed"] == (changes + 1) // 2
+    assert result.metrics[fowler.Metric.REPLAY_EQUALS_LIVE_STATE] == "yes"
+    assert result.metrics[fowler.Metric.EVENTS_REPLAYED] == (changes + 1) // 2
     history = result.history()
     assert history["version"].tolist() == list(range(1, changes + 1))
     faults = result.trace[result.trace["kind"] == "fault"]
@@ -92,15 +93,16 @@ def test_event_sourcing_rebuilds_the_same_state_from_its_log_after_a_restart(see
 def test_cqrs_read_model_lags_by_at_most_one_projector_interval(seed, changes, interval):
     result = fowler.run(fowler.Config(pattern="cqrs", changes=changes, seed=seed,
                                       projector_interval=interval))
-    lag = result.metrics["mean read-model lag (ms)"]
+    lag = result.metrics[fowler.Metric.MEAN_READ_MODEL_LAG_MS]
     assert 0.0 <= lag <= interval + 1e-9
-    assert result.metrics["copies up to date"] == 2  # the log's fold and the read model
+    assert result.metrics[fowler.Metric.COPIES_UP_TO_DATE] == 2  # the log's fold and the read model
 
 
 def test_a_slower_projector_means_more_stale_reads():
     def stale(interval):
         return sum(fowler.run(fowler.Config(pattern="cqrs", changes=10, seed=s,
-                                            projector_interval=interval)).metrics["stale reads"]
+                                            projector_interval=interval))
+                   .metrics[fowler.Metric.STALE_READS]
                    for s in range(5))
 
     assert stale(5.0) < stale(400.0)
@@ -144,8 +146,8 @@ def test_every_trace_has_the_documented_schema_and_causes_precede_effects():
 def test_compare_gives_one_row_per_pattern():
     table = fowler.compare(fowler.Config(changes=2))
     assert table.index.tolist() == list(fowler.PATTERNS)
-    assert table.loc["notification", "callbacks to the CRM"] == 6
-    assert table.loc["state_transfer", "callbacks to the CRM"] == 0
+    assert table.loc["notification", fowler.Metric.CALLBACKS] == 6
+    assert table.loc["state_transfer", fowler.Metric.CALLBACKS] == 0
 
 
 def test_the_graph_matches_the_pattern_and_counts_messages_from_the_trace():

@@ -144,3 +144,11 @@ def test_a_picture_too_wide_for_the_notebook_is_laid_out_top_to_bottom_when_narr
     assert graphs.svg_width_px(shown) < graphs.svg_width_px(left_to_right)
     assert graphs.smallest_text_px(shown) >= 10
     assert graphs.smallest_text_px(left_to_right) < 10
+
+
+def test_a_long_arrow_label_wraps_in_the_picture_and_stays_whole_in_the_text():
+    label = "sends CheckAddress, waits for AddressChecked"
+    diagram = graphs.diagram([("Onboarding", "service"), ("AddressCheck", "service")],
+                             [("Onboarding", "AddressCheck", label, "command")])
+    assert "sends CheckAddress,\nwaits for AddressChecked" in diagram.source.replace("\\n", "\n")
+    assert f"Onboarding -> AddressCheck: {label} [command]" in diagram.text()

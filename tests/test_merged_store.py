@@ -8,13 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.scenarios import merged_store
+from eventlab.scenarios.merged_store import Metric
 
 PROPERTY = settings(max_examples=25, deadline=None)
 SMALL = merged_store.Config(commands=60)
 
 
 def violations(config, seeds=range(5)):
-    return [merged_store.run(replace(config, seed=s)).metrics["uniqueness violations"]
+    return [merged_store.run(replace(config, seed=s)).metrics[Metric.UNIQUENESS_VIOLATIONS]
             for s in seeds]
 
 
@@ -29,8 +30,9 @@ def test_more_view_lag_lets_more_repeated_sign_ups_through():
 def test_an_expected_version_append_never_lets_an_email_in_twice(seed, lag, instances):
     m = merged_store.run(replace(SMALL, store="event_store", view_lag=lag, instances=instances,
                                  seed=seed)).metrics
-    assert m["uniqueness violations"] == 0
-    assert m["customers created"] + m["refused by the store"] == m["sign-ups (with repeats)"]
+    assert m[Metric.UNIQUENESS_VIOLATIONS] == 0
+    assert m[Metric.CUSTOMERS_CREATED] + m[Metric.REFUSED_BY_STORE] \
+        == m[Metric.SIGN_UPS_WITH_REPEATS]
 
 
 @PROPERTY
@@ -38,15 +40,15 @@ def test_an_expected_version_append_never_lets_an_email_in_twice(seed, lag, inst
        lag=st.sampled_from([0.0, 50.0, 200.0]))
 def test_a_single_writer_that_remembers_its_own_writes_keeps_the_rule_at_any_lag(seed, lag):
     m = merged_store.run(replace(SMALL, own_writes=True, view_lag=lag, seed=seed)).metrics
-    assert m["uniqueness violations"] == 0
+    assert m[Metric.UNIQUENESS_VIOLATIONS] == 0
 
 
 def test_two_writers_without_a_conditional_append_race_even_with_zero_lag():
     config = replace(SMALL, instances=2, own_writes=True, view_lag=0.0)
     results = [merged_store.run(replace(config, seed=s)) for s in range(5)]
-    across = sum(r.metrics["violations across instances"] for r in results)
+    across = sum(r.metrics[Metric.VIOLATIONS_ACROSS_INSTANCES] for r in results)
     assert across > 0
-    assert across == sum(r.metrics["uniqueness violations"] for r in results)
+    assert across == sum(r.metrics[Metric.UNIQUENESS_VIOLATIONS] for r in results)
     table = results[0].violations()
     assert (table["first by"] != table["again by"]).all()
 
@@ -54,7 +56,7 @@ def test_two_writers_without_a_conditional_append_race_even_with_zero_lag():
 def test_violations_lists_every_second_registration():
     result = merged_store.run(SMALL)
     table = result.violations()
-    assert len(table) == result.metrics["uniqueness violations"]
+    assert len(table) == result.metrics[Metric.UNIQUENESS_VIOLATIONS]
     assert (table["again at (ms)"] >= table["first at (ms)"]).all()
     assert table["email"].is_unique
 

@@ -83,7 +83,7 @@ def test_the_defaults_are_the_talks_answer_and_every_responsibility_fits():
                                       "welcome_letter": "command",
                                       "notification_email": "event", "loyalty_points": "event"}
     assert (onboarding.responsibility(config)["fits"] == "yes").all()
-    assert onboarding.run(config).metrics["steps whose responsible team is not the owner"] == 0
+    assert onboarding.run(config).metrics[onboarding.Metric.RESPONSIBLE_TEAM_NOT_OWNER] == 0
 
 
 @small
@@ -91,9 +91,9 @@ def test_the_defaults_are_the_talks_answer_and_every_responsibility_fits():
 def test_without_a_failing_service_every_step_happens(seed, customers, toggles):
     result = onboarding.run(onboarding.Config(**toggles, customers=customers, seed=seed))
     metrics = result.metrics
-    assert metrics["customers created"] == customers
-    assert metrics["steps that should have happened"] == 5 * customers
-    assert metrics["steps that did not happen"] == 0
+    assert metrics[onboarding.Metric.CUSTOMERS_CREATED] == customers
+    assert metrics[onboarding.Metric.STEPS_THAT_SHOULD_HAVE_HAPPENED] == 5 * customers
+    assert metrics[onboarding.Metric.STEPS_THAT_DID_NOT_HAPPEN] == 0
 
 
 @small
@@ -108,7 +108,7 @@ def test_only_onboarding_notices_a_missing_step_and_only_when_it_waits_for_it(se
     waits = toggles[step.field] == "command" or step.decides
     assert noticed == (missing if waits else 0)
     if step.decides:  # no customer without both checks
-        assert metrics["customers created"] == 0
+        assert metrics[onboarding.Metric.CUSTOMERS_CREATED] == 0
 
 
 def test_everything_as_events_loses_the_welcome_letter_without_anybody_noticing():

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.scenarios import onboarding
+from eventlab.scenarios.onboarding import NotifyMetric
 
 seeds = st.integers(min_value=0, max_value=10_000)
 small = settings(max_examples=25, deadline=None)
@@ -64,20 +65,21 @@ def test_every_new_sender_of_a_pseudo_event_costs_notification_a_change(seed, se
     config = onboarding.NotifyConfig(senders=senders, seed=seed, lead_time=lead)
     pseudo = onboarding.run_notify(config).metrics
     stable = onboarding.run_notify(replace(config, style="send_message")).metrics
-    assert pseudo["changes to Notification"] == senders
-    assert pseudo["message types Notification must know"] == senders
-    assert stable["changes to Notification"] == 0
-    assert stable["message types Notification must know"] == 1
-    assert stable["messages lost waiting for Notification"] == 0
-    assert stable["messages sent"] == stable["messages asked for"] == pseudo["messages asked for"]
-    assert pseudo["messages sent"] + pseudo["messages lost waiting for Notification"] == \
-        pseudo["messages asked for"]
+    assert pseudo[NotifyMetric.CHANGES_TO_NOTIFICATION] == senders
+    assert pseudo[NotifyMetric.MESSAGE_TYPES_NOTIFICATION_MUST_KNOW] == senders
+    assert stable[NotifyMetric.CHANGES_TO_NOTIFICATION] == 0
+    assert stable[NotifyMetric.MESSAGE_TYPES_NOTIFICATION_MUST_KNOW] == 1
+    assert stable[NotifyMetric.MESSAGES_LOST] == 0
+    assert stable[NotifyMetric.MESSAGES_SENT] == stable[NotifyMetric.MESSAGES_ASKED_FOR] \
+        == pseudo[NotifyMetric.MESSAGES_ASKED_FOR]
+    assert pseudo[NotifyMetric.MESSAGES_SENT] + pseudo[NotifyMetric.MESSAGES_LOST] == \
+        pseudo[NotifyMetric.MESSAGES_ASKED_FOR]
 
 
 def test_without_a_lead_time_no_message_waits_but_the_changes_remain():
     metrics = onboarding.run_notify(onboarding.NotifyConfig(lead_time=0.0)).metrics
-    assert metrics["messages lost waiting for Notification"] == 0
-    assert metrics["changes to Notification"] == 4
+    assert metrics[NotifyMetric.MESSAGES_LOST] == 0
+    assert metrics[NotifyMetric.CHANGES_TO_NOTIFICATION] == 4
 
 
 def test_the_notification_graph_sends_to_notification_and_dots_whoever_holds_the_coupling():

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.scenarios import outbox
+from eventlab.scenarios.outbox import Metric
 
 PROPERTY = settings(max_examples=30, deadline=None)
 points = st.sampled_from([outbox.EVERYWHERE, *outbox.CRASH_POINTS])
@@ -22,11 +23,11 @@ def test_with_the_outbox_no_event_is_lost_under_a_crash_at_any_point(
     result = outbox.run(outbox.Config(variant=variant, crash_at=crash_at, crash_rate=crash_rate,
                                       commands=commands, seed=seed))
     m = result.metrics
-    assert m["lost events"] == 0  # MS-2: every stored event is published at least once
-    assert m["phantom events"] == 0  # MS-3: published ⊆ stored
-    assert m["customers without a mail"] == 0
-    assert m["mails about unknown customers"] == 0
-    assert m["events published"] == m["customers stored"] + m["duplicate publishes"]
+    assert m[Metric.LOST_EVENTS] == 0  # MS-2: every stored event is published at least once
+    assert m[Metric.PHANTOM_EVENTS] == 0  # MS-3: published ⊆ stored
+    assert m[Metric.CUSTOMERS_WITHOUT_MAIL] == 0
+    assert m[Metric.MAILS_ABOUT_UNKNOWN_CUSTOMERS] == 0
+    assert m[Metric.EVENTS_PUBLISHED] == m[Metric.CUSTOMERS_STORED] + m[Metric.DUPLICATE_PUBLISHES]
 
 
 @PROPERTY
@@ -37,8 +38,8 @@ def test_a_key_the_mail_provider_checks_gives_one_mail_per_event_under_any_crash
         seed, crash_at, crash_rate, commands):
     m = outbox.run(outbox.Config(variant="outbox_mail_key", crash_at=crash_at,
                                  crash_rate=crash_rate, commands=commands, seed=seed)).metrics
-    assert m["welcome mails"] == m["distinct events mailed"] == m["customers stored"]
-    assert m["duplicate mails"] == 0
+    assert m[Metric.WELCOME_MAILS] == m[Metric.DISTINCT_EVENTS_MAILED] == m[Metric.CUSTOMERS_STORED]
+    assert m[Metric.DUPLICATE_MAILS] == 0
 
 
 @PROPERTY
@@ -50,8 +51,8 @@ def test_an_inbox_absorbs_every_redelivery_whose_mail_it_recorded(
         seed, crash_at, crash_rate, commands):
     m = outbox.run(outbox.Config(variant="outbox_inbox", crash_at=crash_at,
                                  crash_rate=crash_rate, commands=commands, seed=seed)).metrics
-    assert m["welcome mails"] == m["distinct events mailed"] == m["customers stored"]
-    assert m["duplicate mails"] == 0
+    assert m[Metric.WELCOME_MAILS] == m[Metric.DISTINCT_EVENTS_MAILED] == m[Metric.CUSTOMERS_STORED]
+    assert m[Metric.DUPLICATE_MAILS] == 0
 
 
 @PROPERTY
@@ -64,14 +65,15 @@ def test_an_inbox_mails_twice_once_for_every_crash_between_the_mail_and_its_inbo
     # the mail and the inbox row, so each crash in between is one mail sent again.
     m = outbox.run(outbox.Config(variant="outbox_inbox", crash_at="consumer_after_mail",
                                  crash_rate=crash_rate, commands=commands, seed=seed)).metrics
-    assert m["duplicate mails"] == m["consumer crashes"]
-    assert m["distinct events mailed"] == m["customers stored"]
+    assert m[Metric.DUPLICATE_MAILS] == m[Metric.CONSUMER_CRASHES]
+    assert m[Metric.DISTINCT_EVENTS_MAILED] == m[Metric.CUSTOMERS_STORED]
 
 
 def test_without_crashes_every_variant_mails_every_customer_exactly_once():
     for variant in outbox.VARIANTS:
         m = outbox.run(outbox.Config(variant=variant, crash_rate=0.0, commands=20)).metrics
-        assert (m["customers stored"], m["events published"], m["welcome mails"]) == (20, 20, 20)
+        assert (m[Metric.CUSTOMERS_STORED], m[Metric.EVENTS_PUBLISHED],
+                m[Metric.WELCOME_MAILS]) == (20, 20, 20)
 
 
 def test_a_crash_between_the_writes_loses_events_or_makes_phantoms_depending_on_the_order():
@@ -80,20 +82,22 @@ def test_a_crash_between_the_writes_loses_events_or_makes_phantoms_depending_on_
         lost = outbox.run(replace(config, seed=seed)).metrics
         phantom = outbox.run(replace(config, variant="publish_then_commit", seed=seed)).metrics
         # The same crash draws hit both orders: each crash is one lost or one phantom event.
-        assert lost["lost events"] == lost["service crashes"] > 0
-        assert phantom["phantom events"] == phantom["service crashes"] == lost["service crashes"]
-        assert lost["phantom events"] == phantom["lost events"] == 0
-        assert phantom["mails about unknown customers"] == phantom["phantom events"]
+        assert lost[Metric.LOST_EVENTS] == lost[Metric.SERVICE_CRASHES] > 0
+        assert phantom[Metric.PHANTOM_EVENTS] == phantom[Metric.SERVICE_CRASHES] \
+            == lost[Metric.SERVICE_CRASHES]
+        assert lost[Metric.PHANTOM_EVENTS] == phantom[Metric.LOST_EVENTS] == 0
+        assert phantom[Metric.MAILS_ABOUT_UNKNOWN_CUSTOMERS] == phantom[Metric.PHANTOM_EVENTS]
 
 
 def test_across_seeds_only_the_dual_writes_lose_or_invent_and_only_the_mail_key_mails_once():
     table = outbox.across_seeds(outbox.Config(commands=100), seeds=5)
     assert table.loc["runs with lost events"].tolist() == [5, 0, 0, 0, 0]
     assert table.loc["runs with phantom events"].tolist() == [0, 5, 0, 0, 0]
-    assert table.loc["duplicate publishes", "outbox"] > 0
-    assert table.loc["duplicate mails", "outbox"] > table.loc["duplicate mails", "outbox_inbox"]
-    assert table.loc["duplicate mails", "outbox_inbox"] > 0
-    assert table.loc["duplicate mails", "outbox_mail_key"] == 0
+    assert table.loc[Metric.DUPLICATE_PUBLISHES, "outbox"] > 0
+    duplicates = table.loc[Metric.DUPLICATE_MAILS]
+    assert duplicates["outbox"] > duplicates["outbox_inbox"]
+    assert table.loc[Metric.DUPLICATE_MAILS, "outbox_inbox"] > 0
+    assert table.loc[Metric.DUPLICATE_MAILS, "outbox_mail_key"] == 0
     assert table.loc["runs where mails = distinct events", "outbox_mail_key"] == 5
 
 
@@ -116,12 +120,12 @@ def test_the_graph_counts_what_the_run_measured():
     result = outbox.run(outbox.Config(variant="outbox_inbox"))
     text = result.graph().text()
     m = result.metrics
-    assert f"{m['welcome mails']} mails" in text
-    assert f"publish ×{m['events published']}" in text
-    assert f"append ×{m['customers stored']}" in text
+    assert f"{m[Metric.WELCOME_MAILS]} mails" in text
+    assert f"publish ×{m[Metric.EVENTS_PUBLISHED]}" in text
+    assert f"append ×{m[Metric.CUSTOMERS_STORED]}" in text
     deliveries = int(((result.trace["kind"] == "deliver")
                       & (result.trace["channel"] == "customer-events")).sum())
-    assert f"{deliveries - m['welcome mails']} duplicates skipped" in text
+    assert f"{deliveries - m[Metric.WELCOME_MAILS]} duplicates skipped" in text
     assert len(result.crashes()) == sum(m[f"{c} crashes"] for c in ("service", "relay",
                                                                       "consumer"))
     assert outbox.run(outbox.Config(commands=5)).frames()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from eventlab.scenarios import presets
+from eventlab.scenarios import fowler, presets
 
 
 def test_every_preset_in_the_data_file_builds_its_config_and_runs():
@@ -24,7 +24,7 @@ def test_the_table_lists_every_preset_once():
 
 def test_a_preset_changes_the_mechanism_it_says_it_changes():
     crowded = presets.run("many-consumers").metrics
-    assert crowded["callbacks to the CRM"] == 8 * 5
+    assert crowded[fowler.Metric.CALLBACKS] == 8 * 5
 
 
 @pytest.mark.parametrize(("entry", "words"), [

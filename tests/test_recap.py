@@ -35,22 +35,22 @@ def choices(draw):
 def test_any_choices_keep_the_money_and_account_for_every_order(config):
     result = recap.run(config)
     m, facts = result.metrics, result.facts
-    assert m["money conserved"] == "yes"
+    assert m[recap.Metric.MONEY_CONSERVED] == "yes"
     assert set(facts["outcome"]) <= OUTCOMES
-    assert m["orders delivered"] + m["not delivered, noticed"] + \
-        m["not delivered, nobody noticed"] == config.orders
+    assert m[recap.Metric.ORDERS_DELIVERED] + m[recap.Metric.NOT_DELIVERED_NOTICED] + \
+        m[recap.Metric.NOT_DELIVERED_NOBODY_NOTICED] == config.orders
     delivered = facts[facts["outcome"] == "delivered"]
     assert (delivered["net charge"] >= delivered["total"] - 0.005).all()
     assert (delivered["shipped"] >= 1).all()
     if config.outbox or config.crash_rate == 0:
-        assert m["messages lost (crash before publish)"] == 0
+        assert m[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] == 0
     if not config.outbox:
-        assert m["duplicates dropped by inboxes"] == 0
+        assert m[recap.Metric.DUPLICATES_DROPPED_BY_INBOXES] == 0
     if not config.orchestrated:  # nobody owns the flow, so nobody notices
-        assert m["not delivered, noticed"] == 0
+        assert m[recap.Metric.NOT_DELIVERED_NOTICED] == 0
     partitions = result.trace.loc[result.trace["kind"] == "deliver", "partition"]
     assert partitions.between(0, config.partitions - 1).all()
-    assert m["dependencies (A knows B)"] == len(recap.wiring(config).dependencies())
+    assert m[recap.Metric.DEPENDENCIES] == len(recap.wiring(config).dependencies())
 
 
 @pytest.mark.parametrize("coordination", recap.COORDINATIONS)
@@ -111,10 +111,10 @@ def test_without_the_outbox_a_crash_loses_messages_and_with_it_the_inbox_drops_c
     crashy = recap.Config(orders=30, crash_rate=0.3, schedule="none")
     dual = recap.run(dataclasses.replace(crashy, outbox=False)).metrics
     relayed = recap.run(crashy).metrics
-    assert dual["messages lost (crash before publish)"] > 0
-    assert relayed["messages lost (crash before publish)"] == 0
-    assert relayed["duplicates published (relay crash)"] > 0
-    assert relayed["duplicates dropped by inboxes"] > 0
+    assert dual[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] > 0
+    assert relayed[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] == 0
+    assert relayed[recap.Metric.DUPLICATES_PUBLISHED_RELAY_CRASH] > 0
+    assert relayed[recap.Metric.DUPLICATES_DROPPED_BY_INBOXES] > 0
 
 
 def test_the_relay_publishes_later_than_the_service_wrote():
@@ -129,7 +129,7 @@ def test_the_relay_publishes_later_than_the_service_wrote():
 
 
 def test_fewer_partitions_mean_more_consumer_lag():
-    lags = [recap.run(recap.Config(partitions=n)).metrics["max consumer lag (h)"]
+    lags = [recap.run(recap.Config(partitions=n)).metrics[recap.Metric.MAX_CONSUMER_LAG_H]
             for n in (1, 4, 16)]
     assert lags[0] > lags[1] > lags[2]
 
@@ -148,14 +148,14 @@ def test_the_same_config_gives_the_same_trace_and_compare_lines_designs_up():
     pd.testing.assert_frame_equal(recap.run(config).trace, recap.run(config).trace)
     table = recap.compare(recap.presets(config))
     assert list(table.columns) == list(recap.PRESETS)
-    assert table.loc["not delivered, nobody noticed", "balanced"] == 0
+    assert table.loc[recap.Metric.NOT_DELIVERED_NOBODY_NOTICED, "balanced"] == 0
     assert list(table.index) == list(recap.SCORECARD_ROWS)
 
 
 def test_the_panel_shows_the_wiring_and_the_scorecard():
     graph, card = recap.run(recap.Config(orders=10)).panel()
     assert "Order -> Payment: RetrievePaymentCommand ×10 [command]" in graph.text()
-    assert card.loc["orders", "value"] == 10
+    assert card.loc[recap.Metric.ORDERS, "value"] == 10
     table = recap.choices(recap.Config())
     assert table.loc["payment", "who waits for it"] == "Order (timer 20 days)"
     assert table.loc["loyalty", "who waits for it"] == "nobody"

@@ -12,7 +12,7 @@ from eventlab.view.widgets import control_for, explore
 def test_summary_is_a_small_table_with_rounded_numbers():
     summary = fowler.run(fowler.Config(pattern="notification")).summary()
     assert summary.index.name == "metric"
-    latency = summary.loc["mean update latency (ms)", "value"]
+    latency = summary.loc[fowler.Metric.MEAN_UPDATE_LATENCY_MS, "value"]
     assert latency == round(latency, 3)
 
 
@@ -24,7 +24,7 @@ def test_the_repr_names_the_scenario_and_its_size():
 def test_sweep_gives_one_row_per_combination_in_order():
     table = sweep(fowler.run, fowler.Config(), consumers=[1, 2], changes=[1, 3])
     assert table[["consumers", "changes"]].values.tolist() == [[1, 1], [1, 3], [2, 1], [2, 3]]
-    assert table["callbacks to the CRM"].tolist() == [1, 3, 2, 6]
+    assert table[fowler.Metric.CALLBACKS].tolist() == [1, 3, 2, 6]
 
 
 def test_sweep_rejects_unknown_fields_and_non_lists():
@@ -56,7 +56,7 @@ def test_controls_follow_the_fields_ranges():
 def test_moving_a_control_reruns_the_scenario_with_the_new_value():
     shown = []
     panel = explore(fowler.run, fowler.Config(), fields=["consumers", "pattern"],
-                    view=lambda result: shown.append(result.metrics["callbacks to the CRM"]))
+                    view=lambda result: shown.append(result.metrics[fowler.Metric.CALLBACKS]))
     assert panel.runs == 1
     panel.controls["consumers"].value = 5
     assert panel.runs == 2

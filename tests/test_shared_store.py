@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.scenarios import shared_store
+from eventlab.scenarios.shared_store import Metric
 
 PROPERTY = settings(max_examples=25, deadline=None)
 
@@ -15,8 +16,8 @@ def test_transport_costs_fewer_broken_consumer_days_than_a_shared_store_in_every
     for seed in range(10):
         shared, transport = (shared_store.run(shared_store.Config(mode=m, seed=seed)).metrics
                              for m in shared_store.MODES)
-        assert transport["broken-consumer-days"] < shared["broken-consumer-days"]
-        assert transport["translation updates"] == shared["internal refactorings"]
+        assert transport[Metric.BROKEN_CONSUMER_DAYS] < shared[Metric.BROKEN_CONSUMER_DAYS]
+        assert transport[Metric.TRANSLATION_UPDATES] == shared[Metric.INTERNAL_REFACTORINGS]
 
 
 def test_across_seeds_the_means_are_far_apart():
@@ -41,17 +42,17 @@ def test_a_consumer_breaks_only_on_a_change_of_an_event_it_reads(seed, consumers
         assert event in edge, (row, edge)
     per_day = result.broken_per_day()
     assert per_day.between(0, consumers).all()
-    days = result.metrics["broken-consumer-days"]
+    days = result.metrics[Metric.BROKEN_CONSUMER_DAYS]
     assert days <= consumers * config.days
-    assert result.metrics["days with a consumer broken"] <= min(days, config.days) + 1e-9
+    assert result.metrics[Metric.DAYS_WITH_CONSUMER_BROKEN] <= min(days, config.days) + 1e-9
 
 
 def test_without_changes_nobody_breaks():
     quiet = shared_store.Config(refactorings_per_month=0.0, public_changes_per_year=0.0)
     for mode in shared_store.MODES:
         m = shared_store.run(replace(quiet, mode=mode)).metrics
-        assert m["consumer breakages"] == 0
-        assert m["broken-consumer-days"] == 0
+        assert m[Metric.CONSUMER_BREAKAGES] == 0
+        assert m[Metric.BROKEN_CONSUMER_DAYS] == 0
 
 
 def test_the_two_dependency_graphs():

@@ -27,8 +27,8 @@ def test_with_the_order_id_as_key_every_order_stays_in_one_partition_and_in_orde
         seed, partitions, members, orders):
     result = ordering.run(ordering.Config(partitions=partitions, members=members, orders=orders,
                                           seed=seed))
-    assert result.metrics["orders with steps out of order"] == 0
-    assert result.metrics["records handled"] == 4 * orders
+    assert result.metrics[ordering.Metric.ORDERS_WITH_STEPS_OUT_OF_ORDER] == 0
+    assert result.metrics[ordering.Metric.RECORDS_HANDLED] == 4 * orders
     for order, row in result.placement().iterrows():
         assert row["partitions used"] == str(partition_for(str(order), partitions))
         assert row["events in order"]
@@ -37,10 +37,11 @@ def test_with_the_order_id_as_key_every_order_stays_in_one_partition_and_in_orde
 def test_across_partitions_there_is_no_global_order_and_without_a_key_none_per_order():
     keyed = [ordering.run(ordering.Config(seed=s)).metrics for s in range(5)]
     keyless = [ordering.run(ordering.Config(key="none", seed=s)).metrics for s in range(5)]
-    assert all(m["handled after a later-written record"] > 0 for m in keyed)
-    assert sum(m["orders with steps out of order"] for m in keyless) > 0
+    assert all(m[ordering.Metric.HANDLED_AFTER_LATER_WRITTEN_RECORD] > 0 for m in keyed)
+    assert sum(m[ordering.Metric.ORDERS_WITH_STEPS_OUT_OF_ORDER] for m in keyless) > 0
     single = ordering.run(ordering.Config(partitions=1, key="none")).metrics
-    assert single["handled after a later-written record"] == 0  # one partition: one order
+    # one partition: one order
+    assert single[ordering.Metric.HANDLED_AFTER_LATER_WRITTEN_RECORD] == 0
 
 
 def test_scaling_the_group_makes_one_generation_per_change_and_each_partition_one_owner():
@@ -52,7 +53,7 @@ def test_scaling_the_group_makes_one_generation_per_change_and_each_partition_on
         owned = [p for m in members for p in row[m].split(", ") if p]
         assert sorted(owned, key=int) == [str(p) for p in range(groups.PARTITIONS)]  # CG-1
     assert result.lag().iloc[-1] == 0
-    assert result.metrics["records written"] == 750
+    assert result.metrics[groups.Metric.RECORDS_WRITTEN] == 750
 
 
 def test_a_crashed_member_keeps_its_partitions_until_the_session_times_out():
@@ -81,7 +82,8 @@ def test_at_least_once_with_an_inbox_never_loses_and_never_duplicates(records, b
     for point in ("after_poll", "after_commit", "after_process"):
         m = commits.run(commits.Config(strategy="process_then_commit + inbox", crash_point=point,
                                        records=records, max_poll_records=batch)).metrics
-        assert (m["lost"], m["duplicate effects"], m["effects"]) == (0, 0, records)
+        assert (m[commits.Metric.LOST], m[commits.Metric.DUPLICATE_EFFECTS],
+                m[commits.Metric.EFFECTS]) == (0, 0, records)
 
 
 @PROPERTY
@@ -90,19 +92,21 @@ def test_acks_all_with_min_insync_2_never_loses_an_acknowledged_write(crash_at, 
     config = durability.Config(acks="all", min_insync_replicas=2, crash_at=crash_at, seed=seed)
     for fault in durability.FAULTS:
         m = durability.run(replace(config, fault=fault)).metrics
-        assert m["acknowledged, then lost"] == 0
-        assert m["duplicates in the log"] == 0
+        assert m[durability.Metric.ACKNOWLEDGED_THEN_LOST] == 0
+        assert m[durability.Metric.DUPLICATES_IN_LOG] == 0
 
 
 def test_acks_1_loses_acknowledged_writes_when_the_leader_crashes_and_min_isr_2_refuses():
-    lost = [durability.run(durability.Config(crash_at=t)).metrics["acknowledged, then lost"]
-            for t in (4.5, 9.5, 14.5)]
+    lost = [durability.run(durability.Config(crash_at=t))
+            .metrics[durability.Metric.ACKNOWLEDGED_THEN_LOST] for t in (4.5, 9.5, 14.5)]
     assert all(n > 0 for n in lost)
     refused = durability.run(durability.Config(acks="all", min_insync_replicas=2,
                                                fault="followers_down")).metrics
-    assert refused["failed sends"] > 0
-    assert refused["NOT_ENOUGH_REPLICAS answers"] > refused["failed sends"]  # retried first
-    assert refused["acknowledged on one copy only"] == 0
+    assert refused[durability.Metric.FAILED_SENDS] > 0
+    # retried first
+    assert refused[durability.Metric.NOT_ENOUGH_REPLICAS_ANSWERS] \
+        > refused[durability.Metric.FAILED_SENDS]
+    assert refused[durability.Metric.ACKNOWLEDGED_ON_ONE_COPY_ONLY] == 0
     table = durability.matrix()
     assert table.loc["acks=1", "leader_crash"] == "5 acked & lost"
     assert table.loc["acks=all, min ISR 2", "leader_crash"] == "ok"
@@ -115,16 +119,18 @@ def test_compaction_always_keeps_the_latest_value_per_key(seed, deletes, segment
     config = cleanup.Config(policy="compact", seed=seed, delete_share=deletes,
                             segment_records=segment, days=20)
     m = cleanup.run(config).metrics
-    assert m["customers a new reader rebuilds right"] == m["customers the service has"]  # LOG-8
-    assert m["deleted customers a new reader still sees"] == 0
+    # LOG-8
+    assert m[cleanup.Metric.CUSTOMERS_REBUILT_RIGHT] == m[cleanup.Metric.CUSTOMERS_SERVICE_HAS]
+    assert m[cleanup.Metric.DELETED_CUSTOMERS_STILL_SEEN] == 0
 
 
 def test_retention_forgets_customers_who_did_not_change_lately():
-    missing = [cleanup.run(cleanup.Config(seed=s)).metrics["customers missing for a new reader"]
-               for s in range(5)]
+    missing = [cleanup.run(cleanup.Config(seed=s))
+               .metrics[cleanup.Metric.CUSTOMERS_MISSING_FOR_NEW_READER] for s in range(5)]
     assert sum(missing) > 0
     table = cleanup.compare()
-    assert table.loc["records left", "compact"] < table.loc["records left", "delete"]
+    left = table.loc[cleanup.Metric.RECORDS_LEFT]
+    assert left["compact"] < left["delete"]
     assert list(cleanup.size_chart(cleanup.Config(days=5)).table.columns) == list(
         cleanup.CLEANUP_POLICIES)
 
@@ -141,12 +147,12 @@ def test_rebuild_applies_tombstones():
 
 def test_one_topic_routed_by_message_type_completes_every_order():
     result = routing.run(routing.Config(orders=7))
-    assert result.metrics["orders completed"] == 7
+    assert result.metrics[routing.Metric.ORDERS_COMPLETED] == 7
     table = result.per_service()
     assert table.loc["Payment", "handled"] == 7
     assert table.loc["Order", "handled"] == 28
     assert table.loc["Monitor", "skipped by messageType"] == 0
-    assert (table["records read"] == result.metrics["records on the topic"]).all()
+    assert (table["records read"] == result.metrics[routing.Metric.RECORDS_ON_TOPIC]).all()
     assert "everything ×56" in result.graph().text()
 
 

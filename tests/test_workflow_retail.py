@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from eventlab.domains.retail.processes import OUTCOMES
 from eventlab.scenarios.retail import orchestration as workflow
-from eventlab.scenarios.retail.orchestration import Config, Fault
+from eventlab.scenarios.retail.orchestration import Config, Fault, Metric
 
 small = settings(max_examples=50, deadline=None)
 seeds = st.integers(min_value=0, max_value=10_000)
@@ -59,7 +59,7 @@ def test_every_saga_ends_completed_compensated_or_in_an_explicit_incident(
     orders = result.instances
     assert (orders.loc[orders["status"] == "completed", "outcome"] == "Order delivered").all()
     assert len(orders) == ORDERS
-    assert result.metrics["still running"] == 0
+    assert result.metrics[Metric.STILL_RUNNING] == 0
 
 
 @small
@@ -73,7 +73,7 @@ def test_delivered_means_paid_and_picked_and_cancelled_means_no_net_charge(
     assert (delivered["net charge"] == delivered["total"]).all()
     assert (delivered["picked"] - delivered["returned"] >= 1).all()
     assert (facts.loc[facts["outcome"] != "Order delivered", "net charge"] == 0).all()
-    assert result.metrics["money conserved"] == "yes"
+    assert result.metrics[Metric.MONEY_CONSERVED] == "yes"
 
 
 @small
@@ -84,7 +84,7 @@ def test_without_an_operator_money_is_only_held_for_orders_whose_payment_is_an_i
     facts = result.facts
     held = facts[(facts["outcome"] != "Order delivered") & (facts["net charge"] != 0)]
     assert (held["payment"] == "incident").all()
-    assert result.metrics["money conserved"] == "yes"
+    assert result.metrics[Metric.MONEY_CONSERVED] == "yes"
 
 
 def test_a_failing_card_service_becomes_an_incident_that_the_operator_resolves():
@@ -93,9 +93,9 @@ def test_a_failing_card_service_becomes_an_incident_that_the_operator_resolves()
                          faults=faults)
     helped = workflow.run(Config(orders=1, seed=3, operator_hours=24.0, credit_share=0.0),
                           faults=faults)
-    assert alone.metrics["payment incidents"] == 1
+    assert alone.metrics[Metric.PAYMENT_INCIDENTS] == 1
     assert alone.facts["outcome"].tolist() == ["Order canceled"]
-    assert (helped.metrics["payment incidents"], helped.metrics["delivered"]) == (0, 1)
+    assert (helped.metrics[Metric.PAYMENT_INCIDENTS], helped.metrics[Metric.DELIVERED]) == (0, 1)
 
 
 def test_a_lost_command_is_caught_by_the_companion_timer_and_the_payment_refunded():
@@ -103,7 +103,7 @@ def test_a_lost_command_is_caught_by_the_companion_timer_and_the_payment_refunde
     facts = result.facts.iloc[0]
     assert facts["outcome"] == "Goods not fetched in time"
     assert facts["time to detection (h)"] == pytest.approx(12.0)
-    assert result.metrics["refunds"] == 1
+    assert result.metrics[Metric.REFUNDS] == 1
     assert facts["net charge"] == 0
 
 
@@ -112,7 +112,7 @@ def test_a_payment_that_arrives_after_cancellation_is_refunded_unless_switched_o
     config = Config(orders=1, seed=8, payment_timer=100.0, credit_share=0.0)
     refunded = workflow.run(config, faults=faults)
     kept = workflow.run(replace(config, refund_late_payments=False), faults=faults)
-    assert refunded.metrics["late payments refunded"] == 1
+    assert refunded.metrics[Metric.LATE_PAYMENTS_REFUNDED] == 1
     assert refunded.facts["net charge"].tolist() == [0.0]
     assert kept.facts["outcome"].tolist() == ["Order canceled"]
     assert kept.facts["net charge"].iloc[0] == kept.facts["total"].iloc[0]  # orphaned payment
@@ -138,17 +138,17 @@ def test_the_same_config_gives_the_same_trace():
 def test_the_default_run_reports_outcomes_that_add_up_and_draws_its_processes():
     result = workflow.run()
     outcomes = result.outcomes()
-    assert outcomes["orders"].sum() == result.metrics["orders"] == 100
+    assert outcomes["orders"].sum() == result.metrics[Metric.ORDERS] == 100
     assert set(outcomes["outcome"]) <= set(OUTCOMES)
     picture = result.diagram("order").text()
-    assert f"Order delivered [OrderCompletedEvent] — ✓{result.metrics['delivered']}" in picture
-    undone = result.metrics["refunds"] - result.metrics["late payments refunded"]
+    assert f"Order delivered [OrderCompletedEvent] — ✓{result.metrics[Metric.DELIVERED]}" in picture
+    undone = result.metrics[Metric.REFUNDS] - result.metrics[Metric.LATE_PAYMENTS_REFUNDED]
     assert f"↺ refund-payment — ✓{undone}" in picture
     assert "Charge credit card" in result.diagram("payment").text()
     one = result.diagram(trace_id="trace-0001").text()
     assert "Order placed [OrderPlacedEvent] — ✓1" in one
     chart = result.histogram()
-    assert chart.table["orders"].sum() == result.metrics["delivered"]
+    assert chart.table["orders"].sum() == result.metrics[Metric.DELIVERED]
     assert repr(result).startswith("OrderResult(retail:")
 
 
@@ -172,9 +172,9 @@ def test_bad_input_names_the_parameter():
 def test_side_effects_react_to_the_orders_event_without_the_order_knowing_them():
     plain = workflow.run(Config(orders=10, seed=4))
     balanced = workflow.run(Config(orders=10, seed=4, side_effects=True))
-    delivered = balanced.metrics["delivered"]
-    assert balanced.metrics["customers notified"] == delivered
-    assert balanced.metrics["loyalty points added"] == delivered
+    delivered = balanced.metrics[Metric.DELIVERED]
+    assert balanced.metrics[Metric.CUSTOMERS_NOTIFIED] == delivered
+    assert balanced.metrics[Metric.LOYALTY_POINTS_ADDED] == delivered
     assert "customers notified" not in plain.metrics
     pd.testing.assert_frame_equal(plain.facts, balanced.facts)  # the orders did not change
     text = balanced.graph().text()

@@ -40,21 +40,21 @@ def test_without_a_limit_latency_grows_with_time_and_with_one_it_stays_bounded()
     base = backpressure.Config(load=1.5, seed=4)
     none = [backpressure.run(replace(base, algorithm="none", duration=d))
             for d in (200.0, 400.0, 800.0)]
-    p99 = [r.metrics["p99 latency (ms)"] for r in none]
+    p99 = [r.metrics[backpressure.Metric.P99_LATENCY_MS] for r in none]
     assert p99[0] < p99[1] < p99[2]
-    assert all(r.metrics["rejected"] == 0 for r in none)
+    assert all(r.metrics[backpressure.Metric.REJECTED] == 0 for r in none)
     fixed = [backpressure.run(replace(base, algorithm="fixed", limit=20, duration=d))
              for d in (200.0, 800.0)]
     for r in fixed:
-        assert r.metrics["p99 latency (ms)"] < 40.0  # about limit × process time
-        assert r.metrics["rejected"] > 0
+        assert r.metrics[backpressure.Metric.P99_LATENCY_MS] < 40.0  # about limit × process time
+        assert r.metrics[backpressure.Metric.REJECTED] > 0
     aimd = backpressure.run(replace(base, duration=800.0))
-    assert aimd.metrics["p99 latency (ms)"] < p99[2] / 3
+    assert aimd.metrics[backpressure.Metric.P99_LATENCY_MS] < p99[2] / 3
 
 
 def test_below_capacity_nothing_is_rejected():
     result = backpressure.run(backpressure.Config(algorithm="fixed", limit=50, load=0.5, seed=1))
-    assert result.metrics["rejected"] == 0
+    assert result.metrics[backpressure.Metric.REJECTED] == 0
 
 
 def test_aimd_backs_off_on_slow_responses_and_grows_when_busy_and_fast():

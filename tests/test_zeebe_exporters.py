@@ -87,18 +87,19 @@ def test_exporter_positions_never_go_back_and_truncation_never_passes_the_slowes
 def test_a_stalled_exporter_blocks_truncation_and_the_disk_grows():
     calm = read_models.run(read_models.Config(seed=5))
     stalled = read_models.run(read_models.Config(seed=5, stall_at=100.0, stall_for=400.0))
-    assert stalled.metrics["max disk (records)"] > 2 * calm.metrics["max disk (records)"]
+    assert stalled.metrics[read_models.Metric.MAX_DISK_RECORDS] \
+        > 2 * calm.metrics[read_models.Metric.MAX_DISK_RECORDS]
     disk = stalled.disk()
     during = disk[(disk["time"] > 150) & (disk["time"] < 500)]
     assert during["truncated"].nunique() == 1  # frozen at the slow exporter's position
-    assert calm.metrics["truncation passed the slowest exporter"] == "no"
-    assert stalled.metrics["truncation passed the slowest exporter"] == "no"
+    assert calm.metrics[read_models.Metric.TRUNCATION_PASSED_SLOWEST_EXPORTER] == "no"
+    assert stalled.metrics[read_models.Metric.TRUNCATION_PASSED_SLOWEST_EXPORTER] == "no"
 
 
 def test_reading_sooner_after_the_write_misses_more_often():
     base = read_models.Config(seed=2)
-    rates = [read_models.run(replace(base, query_delay=d)).metrics["read-your-writes miss rate"]
-             for d in (0.0, 60.0, 200.0)]
+    rates = [read_models.run(replace(base, query_delay=d))
+             .metrics[read_models.Metric.READ_YOUR_WRITES_MISS_RATE] for d in (0.0, 60.0, 200.0)]
     assert rates[0] == 1.0
     assert rates[0] >= rates[1] >= rates[2]
     assert rates[2] == 0.0
@@ -107,7 +108,8 @@ def test_reading_sooner_after_the_write_misses_more_often():
 def test_staleness_is_at_least_the_indexing_delay():
     result = read_models.run(read_models.Config(index_delay=40.0, seed=3))
     assert result.staleness().min() >= 40.0
-    assert result.metrics["staleness p99 (ms)"] >= result.metrics["staleness p50 (ms)"]
+    assert result.metrics[read_models.Metric.STALENESS_P99_MS] \
+        >= result.metrics[read_models.Metric.STALENESS_P50_MS]
 
 
 def test_a_repeated_batch_is_applied_once():

@@ -27,7 +27,7 @@ def test_jobs_move_only_along_legal_transitions_and_every_job_completes_at_most_
     result = jobs.run(cfg)
     m = result.metrics
     if cfg.work_time * 2 <= cfg.lock_timeout:  # a worker usually beats its lock: all finish
-        assert m["completed"] == cfg.jobs
+        assert m[jobs.Metric.COMPLETED] == cfg.jobs
     trace = result.trace
     moves = trace[(trace["kind"] == "state") & (trace["actor"] == "job store")]
     for _key, rows in moves.groupby("entity"):
@@ -37,30 +37,30 @@ def test_jobs_move_only_along_legal_transitions_and_every_job_completes_at_most_
         assert states.count("COMPLETED") <= 1
         assert "COMPLETED" not in states[:-1]
     if cfg.idempotent:
-        assert m["duplicate side effects"] == 0
-        assert m["side effects"] <= cfg.jobs
-    elif m["completed"] == cfg.jobs:
+        assert m[jobs.Metric.DUPLICATE_SIDE_EFFECTS] == 0
+        assert m[jobs.Metric.SIDE_EFFECTS] <= cfg.jobs
+    elif m[jobs.Metric.COMPLETED] == cfg.jobs:
         # every crash after a side effect leads to a second side effect for that job
-        assert m["duplicate side effects"] >= m["worker crashes"]
+        assert m[jobs.Metric.DUPLICATE_SIDE_EFFECTS] >= m[jobs.Metric.WORKER_CRASHES]
 
 
 def test_a_crash_after_the_side_effect_duplicates_it_unless_the_worker_is_idempotent():
     base = jobs.Config(crash_probability=0.3, seed=9)
     plain = jobs.run(base).metrics
     safe = jobs.run(replace(base, idempotent=True)).metrics
-    assert plain["worker crashes"] > 0
-    assert plain["duplicate side effects"] > 0
-    assert safe["duplicate side effects"] == 0
-    assert safe["duplicates ignored (idempotent)"] == safe["worker crashes"]
+    assert plain[jobs.Metric.WORKER_CRASHES] > 0
+    assert plain[jobs.Metric.DUPLICATE_SIDE_EFFECTS] > 0
+    assert safe[jobs.Metric.DUPLICATE_SIDE_EFFECTS] == 0
+    assert safe[jobs.Metric.DUPLICATES_IGNORED_IDEMPOTENT] == safe[jobs.Metric.WORKER_CRASHES]
 
 
 def test_a_worker_slower_than_the_lock_timeout_duplicates_without_any_crash():
     m = jobs.run(jobs.Config(crash_probability=0.0, work_time=150.0, lock_timeout=100.0,
                              seed=3)).metrics
-    assert m["worker crashes"] == 0
-    assert m["lock timeouts"] > 0
-    assert m["rejected completions"] > 0
-    assert m["duplicate side effects"] > 0
+    assert m[jobs.Metric.WORKER_CRASHES] == 0
+    assert m[jobs.Metric.LOCK_TIMEOUTS] > 0
+    assert m[jobs.Metric.REJECTED_COMPLETIONS] > 0
+    assert m[jobs.Metric.DUPLICATE_SIDE_EFFECTS] > 0
 
 
 def test_complete_from_a_worker_whose_lock_expired_is_rejected():
@@ -135,19 +135,21 @@ def test_the_single_writer_never_conflicts_and_locking_conflicts_only_with_concu
                                seed=seed)
     log = single_writer.run(cfg).metrics
     rows = single_writer.run(replace(cfg, mode="locking")).metrics
-    assert log["conflicts"] == 0
-    assert log["completed"] == clients * 5
+    assert log[single_writer.Metric.CONFLICTS] == 0
+    assert log[single_writer.Metric.COMPLETED] == clients * 5
     if clients == 1:
-        assert rows["conflicts"] == 0
-    assert rows["completed"] + rows["gave up"] == clients * 5
+        assert rows[single_writer.Metric.CONFLICTS] == 0
+    assert rows[single_writer.Metric.COMPLETED] + rows[single_writer.Metric.GAVE_UP] == clients * 5
 
 
 def test_conflicts_and_tail_latency_grow_with_the_hot_spot_under_locking():
     table = single_writer.compare(hot_spot=[0.0, 0.5, 1.0])
     locking = table[table["mode"] == "locking"].set_index("hot_spot")
     log = table[table["mode"] == "single_writer"].set_index("hot_spot")
-    assert locking.loc[0.0, "conflicts"] < locking.loc[0.5, "conflicts"] \
-        < locking.loc[1.0, "conflicts"]
-    assert locking.loc[1.0, "p99 latency (ms)"] > 3 * log.loc[1.0, "p99 latency (ms)"]
-    assert locking.loc[1.0, "throughput (commands/s)"] < log.loc[1.0, "throughput (commands/s)"]
-    assert (log["conflicts"] == 0).all()
+    conflicts = locking[single_writer.Metric.CONFLICTS]
+    assert conflicts[0.0] < conflicts[0.5] < conflicts[1.0]
+    p99 = single_writer.Metric.P99_LATENCY_MS
+    throughput = single_writer.Metric.THROUGHPUT_COMMANDS_S
+    assert locking.loc[1.0, p99] > 3 * log.loc[1.0, p99]
+    assert locking.loc[1.0, throughput] < log.loc[1.0, throughput]
+    assert (log[single_writer.Metric.CONFLICTS] == 0).all()

@@ -32,24 +32,24 @@ def test_zeebe_is_cp_the_minority_never_commits_and_the_logs_agree_after_the_hea
     size, minority, side, seed = drawn
     m = cp.run(cp.Config(cluster_size=size, minority=minority, leader_side=side, seed=seed,
                          duration=1000.0)).metrics
-    assert m["committed in minority during split"] == 0
-    assert m["not committed in minority during split"] > 0
-    assert m["committed in majority during split"] > 0
-    assert m["most leaders in one term"] == 1
-    assert m["acknowledged writes lost"] == 0
-    assert m["logs agree after heal"] == "yes"
-    assert m["safety violations"] == 0
+    assert m[cp.Metric.COMMITTED_IN_MINORITY_DURING_SPLIT] == 0
+    assert m[cp.Metric.NOT_COMMITTED_IN_MINORITY_DURING_SPLIT] > 0
+    assert m[cp.Metric.COMMITTED_IN_MAJORITY_DURING_SPLIT] > 0
+    assert m[cp.Metric.MOST_LEADERS_IN_ONE_TERM] == 1
+    assert m[cp.Metric.ACKNOWLEDGED_WRITES_LOST] == 0
+    assert m[cp.Metric.LOGS_AGREE_AFTER_HEAL] == "yes"
+    assert m[cp.Metric.SAFETY_VIOLATIONS] == 0
 
 
 def test_ap_mode_accepts_writes_on_both_sides_and_loses_some_at_the_heal():
     result = cp.run(cp.Config(ap_mode=True))
     m = result.metrics
-    assert m["committed in minority during split"] > 0
-    assert m["committed in majority during split"] > 0
-    assert m["acknowledged writes lost"] > 0
-    assert m["instances written on both sides"] > 0
+    assert m[cp.Metric.COMMITTED_IN_MINORITY_DURING_SPLIT] > 0
+    assert m[cp.Metric.COMMITTED_IN_MAJORITY_DURING_SPLIT] > 0
+    assert m[cp.Metric.ACKNOWLEDGED_WRITES_LOST] > 0
+    assert m[cp.Metric.INSTANCES_WRITTEN_ON_BOTH_SIDES] > 0
     assert not result.conflicts().empty
-    assert m["logs agree after heal"] == "yes"  # they agree again, minus the lost writes
+    assert m[cp.Metric.LOGS_AGREE_AFTER_HEAL] == "yes"  # they agree again, minus the lost writes
 
 
 def test_the_cp_picture_colours_segments_and_playback_shows_split_and_heal():
@@ -73,9 +73,10 @@ def test_replication_costs_latency_not_throughput_and_a_slow_follower_barely_mat
     assert p50[1] < p50[3]
     throughput = table["throughput (commands/s)"]
     assert throughput.max() < 1.15 * throughput.min()
-    plain = replication.run(replication.Config(seed=1)).metrics["p50 latency (ms)"]
+    plain = replication.run(replication.Config(seed=1)).metrics[replication.Metric.P50_LATENCY_MS]
     slow = replication.run(replication.Config(seed=1, slow_follower=20.0))
-    assert slow.metrics["p50 latency (ms)"] < 1.5 * plain  # the quorum waits for the median
+    # the quorum waits for the median
+    assert slow.metrics[replication.Metric.P50_LATENCY_MS] < 1.5 * plain
 
 
 def test_the_timeline_walks_the_seven_steps_in_order():
@@ -92,9 +93,9 @@ def test_the_timeline_walks_the_seven_steps_in_order():
 
 
 def test_waiting_for_the_events_to_commit_before_answering_costs_latency():
-    fast = replication.run(replication.Config(seed=2)).metrics["p50 latency (ms)"]
+    fast = replication.run(replication.Config(seed=2)).metrics[replication.Metric.P50_LATENCY_MS]
     slow = replication.run(replication.Config(seed=2, respond_after="events committed"))
-    assert slow.metrics["p50 latency (ms)"] > fast
+    assert slow.metrics[replication.Metric.P50_LATENCY_MS] > fast
     steps = slow.timeline(1).groupby("step", observed=True)["time"].min()
     assert steps["5 response sent"] >= steps["7 events committed"]
 
@@ -110,9 +111,10 @@ def test_key_skew_makes_one_partition_hot_and_costs_throughput():
     base = partitions.Config(message_share=1.0, offered_rate=3000.0, seed=3)
     even = partitions.run(base)
     skewed = partitions.run(replace(base, key_skew=1.5))
-    assert skewed.metrics["busiest partition utilisation"] > \
-        even.metrics["busiest partition utilisation"]
-    assert skewed.metrics["throughput (commands/s)"] < even.metrics["throughput (commands/s)"]
+    assert skewed.metrics[partitions.Metric.BUSIEST_PARTITION_UTILISATION] > \
+        even.metrics[partitions.Metric.BUSIEST_PARTITION_UTILISATION]
+    assert skewed.metrics[partitions.Metric.THROUGHPUT_COMMANDS_S] \
+        < even.metrics[partitions.Metric.THROUGHPUT_COMMANDS_S]
     table = skewed.utilisation()
     assert len(table) == base.partitions
     assert table["utilisation"].between(0, 1).all()

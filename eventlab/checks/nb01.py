@@ -39,7 +39,7 @@ def exercise_1_1(current_address: Any) -> Feedback:
 
 def _measured_callbacks() -> int:
     config = fowler.Config(pattern="notification", consumers=4, changes=5)
-    return int(fowler.run(config).metrics["callbacks to the CRM"])
+    return int(fowler.run(config).metrics[fowler.Metric.CALLBACKS])
 
 
 @revealer("1.2")
@@ -51,7 +51,7 @@ def _reveal_1_2() -> str:
 def exercise_1_2(predicted_callbacks: Any) -> Feedback:
     """Exercise 1.2: predict the CRM's callbacks for notification, 4 consumers, 5 moves."""
     return check_value("1.2", predicted_callbacks, _measured_callbacks(), read=as_int,
-                       what="callbacks to the CRM",
+                       what=fowler.Metric.CALLBACKS,
                        hint="each move is announced to every consumer; what does each do?")
 
 

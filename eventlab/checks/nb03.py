@@ -52,7 +52,8 @@ def exercise_3_2(commit_time: Any) -> Feedback:
 
 def _measured_split() -> tuple[int, str]:
     m = cp.run(cp.Config(cluster_size=7, minority=3, leader_side="minority")).metrics
-    return int(m["committed in minority during split"]), str(m["logs agree after heal"])
+    return (int(m[cp.Metric.COMMITTED_IN_MINORITY_DURING_SPLIT]),
+            str(m[cp.Metric.LOGS_AGREE_AFTER_HEAL]))
 
 
 @revealer("3.3")

@@ -51,7 +51,8 @@ def exercise_4_2(truncate_up_to: Any) -> Feedback:
 
 def _measured_jobs() -> tuple[int, int]:
     m = jobs.run(jobs.Config(idempotent=True)).metrics
-    return int(m["side effects"]), int(m["duplicates ignored (idempotent)"])
+    return (int(m[jobs.Metric.SIDE_EFFECTS]),
+            int(m[jobs.Metric.DUPLICATES_IGNORED_IDEMPOTENT]))
 
 
 @revealer("4.3")

@@ -134,10 +134,11 @@ QUESTIONS = ("never lose an event", "one mail per customer")
 @cache
 def _truth(seeds: int = 5) -> dict[str, list[str]]:
     table = outbox.across_seeds(outbox.Config(), seeds=seeds)
-    lossless = [v for v in outbox.VARIANTS if table.loc["lost events", v] == 0]
+    lossless = [v for v in outbox.VARIANTS if table.loc[outbox.Metric.LOST_EVENTS, v] == 0]
     exact = [v for v in outbox.VARIANTS
              if table.loc["runs where mails = distinct events", v] == seeds
-             and table.loc["lost events", v] == 0 and table.loc["phantom events", v] == 0]
+             and table.loc[outbox.Metric.LOST_EVENTS, v] == 0
+             and table.loc[outbox.Metric.PHANTOM_EVENTS, v] == 0]
     return {"never lose an event": lossless, "one mail per customer": exact}
 
 

@@ -40,16 +40,16 @@ def exercise_6_1(partition_of: Any) -> Feedback:
 def _measured() -> dict[str, int]:
     base = commits.Config(records=12, max_poll_records=4)
     lost = commits.run(replace(base, strategy="commit_then_process",
-                               crash_point="after_commit")).metrics["lost"]
+                               crash_point="after_commit")).metrics[commits.Metric.LOST]
     twice = commits.run(replace(base, strategy="process_then_commit",
-                                crash_point="after_process")).metrics["duplicate effects"]
+                                crash_point="after_process")).metrics[commits.Metric.DUPLICATE_EFFECTS]
     return {"lost": int(lost), "duplicates": int(twice)}
 
 
 @revealer("6.2")
 def _reveal_6_2() -> str:
-    m = _measured()
-    return f"the runs: {m['lost']} lost, {m['duplicates']} duplicates"
+    runs = _measured()
+    return f"the runs: {runs['lost']} lost, {runs['duplicates']} duplicates"
 
 
 @never_raises("6.2")

@@ -62,7 +62,7 @@ _REORDERED = crm.Config(pattern="state_transfer", reorder=0.2, lookup_rate=0.0)
 @cache
 def _stale_designs(seeds: int) -> tuple[str, ...]:
     table = crm.compare_designs(_REORDERED, seeds=seeds)
-    return tuple(str(d) for d, n in table["stale address copies at the end"].items() if n)
+    return tuple(str(d) for d, n in table[crm.Metric.STALE_ADDRESS_COPIES_AT_END].items() if n)
 
 
 def stale_designs(seeds: int = 5) -> list[str]:
@@ -116,7 +116,7 @@ def exercise_7_3(callbacks_per_change: Any) -> Feedback:
                     return failed("7.3", f"for {what} it returned {show(got)}: return a whole "
                                          "number of callbacks")
                 predicted += int(n) * number
-            measured = int(result.metrics["callbacks to the CRM"])
+            measured = int(result.metrics[crm.Metric.CALLBACKS])
             if predicted != measured:
                 counts = ", ".join(f"{int(n)} {k}" for k, n in kinds.items())
                 return failed("7.3", f"with consumers={consumers} (seed {seed}; changes: "

@@ -68,7 +68,8 @@ _SENDERS = 6
 def measured_changes(senders: int = _SENDERS) -> tuple[int, int]:
     """Changes to Notification with `senders` senders: (pseudo-events, SendMessage)."""
     pair = [onboarding.run_notify(onboarding.NotifyConfig(style=style, senders=senders))
-            .metrics["changes to Notification"] for style in ("pseudo_events", "send_message")]
+            .metrics[onboarding.NotifyMetric.CHANGES_TO_NOTIFICATION]
+            for style in ("pseudo_events", "send_message")]
     return int(pair[0]), int(pair[1])
 
 

@@ -27,13 +27,13 @@ def targets(result: recap.RecapResult) -> list[tuple[str, bool, str]]:
                       zip(on_side["service"], on_side["depends on"], strict=True))
     return [
         ("every order that was not delivered is noticed",
-         m["not delivered, nobody noticed"] == 0,
-         f"{m['not delivered, nobody noticed']} undelivered order(s) nobody noticed"),
-        ("no message is lost", m["messages lost (crash before publish)"] == 0,
-         f"{m['messages lost (crash before publish)']} message(s) lost"),
+         m[recap.Metric.NOT_DELIVERED_NOBODY_NOTICED] == 0,
+         f"{m[recap.Metric.NOT_DELIVERED_NOBODY_NOTICED]} undelivered order(s) nobody noticed"),
+        ("no message is lost", m[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] == 0,
+         f"{m[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH]} message(s) lost"),
         (f"the consumer lag stays within {MAX_LAG:g} h",
-         float(m["max consumer lag (h)"]) <= MAX_LAG,
-         f"max consumer lag {m['max consumer lag (h)']} h"),
+         float(m[recap.Metric.MAX_CONSUMER_LAG_H]) <= MAX_LAG,
+         f"max consumer lag {m[recap.Metric.MAX_CONSUMER_LAG_H]} h"),
         ("nobody depends on Notification or Loyalty", on_side.empty, knows or "none"),
     ]
 
@@ -104,7 +104,8 @@ BUCKETS = ("as many as with 4 partitions", "about half", "almost none")
 def delivered_by_partitions() -> tuple[int, int, int]:
     """(orders, delivered with 4 partitions, delivered with 1 partition) on the bad day."""
     four, one = (recap.run(recap.Config(partitions=n)).metrics for n in (4, 1))
-    return int(four["orders"]), int(four["orders delivered"]), int(one["orders delivered"])
+    return (int(four[recap.Metric.ORDERS]), int(four[recap.Metric.ORDERS_DELIVERED]),
+            int(one[recap.Metric.ORDERS_DELIVERED]))
 
 
 def bucket_of(orders: int, with_four: int, with_one: int) -> str:

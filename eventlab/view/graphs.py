@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import textwrap
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -52,6 +53,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 NOTEBOOK_PX = 960  # the notebook width the workbook is written for
 # Wider than this, 10 pt edge labels would shrink below 10 px at the notebook's width.
 WIDE_PX = 1280
+LABEL_WIDTH = 24  # characters per line of an arrow's label
 _SVG_WIDTH = re.compile(r'<svg width="([\d.]+)pt"')
 
 
@@ -131,7 +133,10 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             style.update({"dir": "both", "arrowtail": "dot" if knower == tail else "none",
                           "arrowhead": "dotnormal" if knower == head else "normal"})
             self._kinds["knower"] = None
-        self.edge(self.id_for(tail), self.id_for(head), label=label or None, **style)
+        # Long labels wrap at spaces: a wide label widens the whole picture, and a picture
+        # wider than the notebook shrinks all of its text.
+        shown = textwrap.fill(label, LABEL_WIDTH, break_long_words=False) if label else None
+        self.edge(self.id_for(tail), self.id_for(head), label=shown, **style)
         self._kinds[kind] = None
         mark = " (*)" if highlight else ""
         text = f": {label}" if label else ""
@@ -176,10 +181,12 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         try:
             svg: str = graphviz.Source(source).pipe(format="svg", encoding="utf-8")
             if svg_width_px(svg) > WIDE_PX and "rankdir=LR" in source:
-                tall: str = graphviz.Source(source.replace("rankdir=LR", "rankdir=TB", 1)).pipe(
-                    format="svg", encoding="utf-8")
-                if svg_width_px(tall) < svg_width_px(svg):
-                    svg = tall
+                # Two narrower candidates: the columns closer together, or top to bottom.
+                for layout in ("rankdir=LR ranksep=0.25", "rankdir=TB"):
+                    other: str = graphviz.Source(source.replace("rankdir=LR", layout, 1)).pipe(
+                        format="svg", encoding="utf-8")
+                    if svg_width_px(other) < svg_width_px(svg):
+                        svg = other
             return svg
         except graphviz.ExecutableNotFound:
             return None

@@ -48,13 +48,13 @@ from eventlab.engines.eventstore.projections import Projector
 from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
 from eventlab.scenarios.bank import pictures as pictures
 from eventlab.scenarios.bank.config import Config
-from eventlab.scenarios.bank.simulation import Model
+from eventlab.scenarios.bank.simulation import Metric, Model
 from eventlab.view import graphs, playback
 from eventlab.view.charts import Chart
 
 __all__ = [
     "ACCOUNT", "BALANCE_SQL", "INITIAL", "STREAM", "AccountRow", "BankResult", "Chart",
-    "Config", "Deletion", "audit", "balance_as_of", "balance_of", "cents", "decide",
+    "Config", "Deletion", "Metric", "audit", "balance_as_of", "balance_of", "cents", "decide",
     "delete_transaction", "dollars", "evolve", "fold", "monthly_spending", "run", "when",
 ]
 

@@ -6,8 +6,9 @@ stream and notes the version), thinks for a while (checks the ID, counts the not
 decides against what was read and appends ``CashWithdrawn``:
 
 * ``expected="any"``: the append never checks the version, so a clerk may write a decision
-  made on a stale balance. Each such write is a **lost update** (someone else's change was
-  ignored), and the overdraft rule breaks whenever the stale decision overdraws the account;
+  made on a stale balance. Each such write is a **stale decision**: both events are in the
+  log (nothing was overwritten, so it is not a lost update), but the second was decided
+  without the first, and the overdraft rule breaks whenever it overdraws the account;
 * ``expected="exact"``: the append names the version that was read. If the other clerk
   wrote first the store says :class:`~eventlab.engines.eventstore.memory.ConcurrencyError`; the
   clerk
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -167,13 +169,15 @@ def across_seeds(config: Config | None = None, seeds: int = 30) -> pd.DataFrame:
         raise ConfigError(f"seeds must be an int between 1 and 500, got {seeds!r}")
     rows = []
     for expected in EXPECTED:
-        counted = ("lost updates", "overdraft violations", "conflicts", "retries")
+        counted: tuple[str, ...] = (Metric.STALE_DECISIONS, Metric.OVERDRAFT_VIOLATIONS,
+                                    Metric.CONFLICTS, Metric.RETRIES)
         metrics = [run(replace(config, expected=expected, seed=s)).metrics for s in range(seeds)]
         runs = [{name: int(m[name]) for name in counted} for m in metrics]
         rows.append({
             "expected": expected, "runs": seeds,
-            "runs with a lost update": sum(m["lost updates"] > 0 for m in runs),
-            "runs with a broken overdraft rule": sum(m["overdraft violations"] > 0 for m in runs),
+            "runs with a stale decision": sum(m[Metric.STALE_DECISIONS] > 0 for m in runs),
+            "runs with a broken overdraft rule":
+                sum(m[Metric.OVERDRAFT_VIOLATIONS] > 0 for m in runs),
             **{name: sum(m[name] for m in runs) for name in counted},
         })
     return pd.DataFrame(rows).set_index("expected")
@@ -184,6 +188,21 @@ def opening_facts(overdraft: int) -> list[Any]:
     return [new_event("AccountOpened", 0.0, account="12345", overdraft=overdraft),
             new_event("MoneyTransferReceived", 0.0, amount=250_000, **{"from": "Employer"}),
             new_event("CardPaymentMade", 90.0, amount=1499, merchant="Online shop")]
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    PAYOUTS_ASKED_FOR = "payouts asked for"
+    PAYOUTS_MADE = "payouts made"
+    REFUSED_OVERDRAFT_RULE = "refused (overdraft rule)"
+    CONFLICTS = "conflicts"
+    RETRIES = "retries"
+    GAVE_UP = "gave up"
+    STALE_DECISIONS = "decisions written on a stale read"
+    OVERDRAFT_VIOLATIONS = "overdraft violations"
+    FINAL_BALANCE = "final balance"
+    LOWEST_BALANCE = "lowest balance"
 
 
 class _Race:
@@ -255,7 +274,7 @@ class _Race:
         what = f"pays out {dollars(amount)}: v{written}, balance {dollars(balance)}"
         if written != read + 1:  # decided on v{read}, but others wrote in between
             self.counts["lost"] += 1
-            what += f" (decided on v{read}: lost update)"
+            what += f" (decided on v{read}: stale decision)"
         if balance < -self.limit:
             self.counts["violations"] += 1
             what += " OVERDRAWN"
@@ -267,14 +286,14 @@ class _Race:
     def metrics(self) -> dict[str, Any]:
         counts = self.counts
         return {
-            "payouts asked for": counts["asked"],
-            "payouts made": counts["paid"],
-            "refused (overdraft rule)": counts["refused"],
-            "conflicts": counts["conflicts"],
-            "retries": counts["retries"],
-            "gave up": counts["gave up"],
-            "lost updates": counts["lost"],
-            "overdraft violations": counts["violations"],
-            "final balance": dollars(balance_of(self.store.read_stream(STREAM))),
-            "lowest balance": dollars(self.lowest),
+            Metric.PAYOUTS_ASKED_FOR: counts["asked"],
+            Metric.PAYOUTS_MADE: counts["paid"],
+            Metric.REFUSED_OVERDRAFT_RULE: counts["refused"],
+            Metric.CONFLICTS: counts["conflicts"],
+            Metric.RETRIES: counts["retries"],
+            Metric.GAVE_UP: counts["gave up"],
+            Metric.STALE_DECISIONS: counts["lost"],
+            Metric.OVERDRAFT_VIOLATIONS: counts["violations"],
+            Metric.FINAL_BALANCE: dollars(balance_of(self.store.read_stream(STREAM))),
+            Metric.LOWEST_BALANCE: dollars(self.lowest),
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -41,6 +42,27 @@ TALK_PAYMENT_AT = 90.0  # the slide gives no time for the 14.99 $ card payment: 
 MERCHANTS = ("Bakery", "Supermarket", "Bookshop", "Pharmacy", "Cinema", "Online shop",
              "Petrol station", "Restaurant")
 OPENING_DAY_END = 13 * 60.0  # minutes from 11:00 to midnight
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    DAYS_SIMULATED = "days simulated"
+    COMMANDS = "commands"
+    REFUSED_OVERDRAFT_RULE = "refused (overdraft rule)"
+    EVENTS_IN_LOG = "events in the log"
+    BALANCE_FROM_LOG = "balance from the log"
+    BALANCE_IN_ROW = "balance in the row"
+    ROW_AND_LOG_AGREE = "row and log agree"
+    ROW_WRITES_ROW_VERSION = "row writes (row version)"
+    PROJECTOR_POLLS = "projector polls"
+    POLLS_THAT_FOUND_NEW_EVENTS = "polls that found new events"
+    MAX_PROJECTOR_LAG_EVENTS = "max projector lag (events)"
+    MAX_STALENESS_HOURS = "max staleness (hours)"
+    READ_MODEL_EQUALS_REBUILD = "read model equals rebuild"
+    SNAPSHOTS_TAKEN = "snapshots taken"
+    LAST_LOAD_EVENTS_NO_SNAPSHOTS = "events read by the last load, no snapshots"
+    LAST_LOAD_EVENTS_WITH_SNAPSHOTS = "events read by the last load, with snapshots"
 
 
 class Model:
@@ -167,20 +189,20 @@ class Model:
         loads = self.loads
         rebuilt, _ = self.projector.replay()
         return {
-            "days simulated": self.config.days,
-            "commands": self.counts["commands"],
-            "refused (overdraft rule)": self.counts["refused"],
-            "events in the log": self.store.version(STREAM),
-            "balance from the log": dollars(log_balance),
-            "balance in the row": dollars(self.row.balance),
-            "row and log agree": "yes" if log_balance == self.row.balance else "no",
-            "row writes (row version)": self.row.row_version,
-            "projector polls": self.counts["polls"],
-            "polls that found new events": self.counts["catch-ups"],
-            "max projector lag (events)": self.max_lag,
-            "max staleness (hours)": round(max(self.staleness, default=0.0) / 60, 3),
-            "read model equals rebuild": "yes" if rebuilt == self.projector.model else "no",
-            "snapshots taken": self.counts["snapshots"],
-            "events read by the last load, no snapshots": loads[-1][2] if loads else 0,
-            "events read by the last load, with snapshots": loads[-1][3] if loads else 0,
+            Metric.DAYS_SIMULATED: self.config.days,
+            Metric.COMMANDS: self.counts["commands"],
+            Metric.REFUSED_OVERDRAFT_RULE: self.counts["refused"],
+            Metric.EVENTS_IN_LOG: self.store.version(STREAM),
+            Metric.BALANCE_FROM_LOG: dollars(log_balance),
+            Metric.BALANCE_IN_ROW: dollars(self.row.balance),
+            Metric.ROW_AND_LOG_AGREE: "yes" if log_balance == self.row.balance else "no",
+            Metric.ROW_WRITES_ROW_VERSION: self.row.row_version,
+            Metric.PROJECTOR_POLLS: self.counts["polls"],
+            Metric.POLLS_THAT_FOUND_NEW_EVENTS: self.counts["catch-ups"],
+            Metric.MAX_PROJECTOR_LAG_EVENTS: self.max_lag,
+            Metric.MAX_STALENESS_HOURS: round(max(self.staleness, default=0.0) / 60, 3),
+            Metric.READ_MODEL_EQUALS_REBUILD: "yes" if rebuilt == self.projector.model else "no",
+            Metric.SNAPSHOTS_TAKEN: self.counts["snapshots"],
+            Metric.LAST_LOAD_EVENTS_NO_SNAPSHOTS: loads[-1][2] if loads else 0,
+            Metric.LAST_LOAD_EVENTS_WITH_SNAPSHOTS: loads[-1][3] if loads else 0,
         }

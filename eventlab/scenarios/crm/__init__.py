@@ -36,13 +36,13 @@ from eventlab.domains.crm.config import (
 )
 from eventlab.domains.crm.model import Model
 from eventlab.domains.crm.payloads import DESIGNS, LABELS, Change, delta_decision, payload, record
-from eventlab.scenarios.crm.measure import metrics, per_consumer
+from eventlab.scenarios.crm.measure import Metric, metrics, per_consumer
 from eventlab.scenarios.crm.picture import diagram
 from eventlab.view import charts, graphs, playback
 
 __all__ = ["CONSUMERS", "CONSUMER_NAMES", "DESIGNS", "LABELS", "PATTERNS", "PAYLOADS", "Config",
-           "CrmResult", "compare_designs", "consumers", "decision_table", "delta_decision",
-           "payload_examples", "run"]
+           "CrmResult", "Metric", "compare_designs", "consumers", "decision_table",
+           "delta_decision", "payload_examples", "run"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -158,13 +158,13 @@ def payload_examples() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["design", "event", "payload", "bytes"]).set_index("design")
 
 
-COMPARED = ("mean event size (bytes)", "callbacks to the CRM",
-            "answered while the CRM was down (%)", "events parsed but not needed",
-            "consumers parsing events they don't need",
-            "duplicate copies delivered", "out-of-order events detected",
-            "silent stale overwrites", "stale address copies at the end",
-            "reactions to real moves", "reactions to typo fixes",
-            "reactions to stale or repeated data")
+COMPARED = (Metric.MEAN_EVENT_SIZE_BYTES, Metric.CALLBACKS,
+            Metric.ANSWERED_WHILE_CRM_DOWN_PCT, Metric.EVENTS_PARSED_BUT_NOT_NEEDED,
+            Metric.CONSUMERS_PARSING_UNNEEDED,
+            Metric.DUPLICATE_COPIES_DELIVERED, Metric.OUT_OF_ORDER_EVENTS_DETECTED,
+            Metric.SILENT_STALE_OVERWRITES, Metric.STALE_ADDRESS_COPIES_AT_END,
+            Metric.REACTIONS_TO_REAL_MOVES, Metric.REACTIONS_TO_TYPO_FIXES,
+            Metric.REACTIONS_TO_STALE_DATA)
 
 
 def compare_designs(config: Config | None = None, seeds: int = 5) -> pd.DataFrame:
@@ -183,9 +183,9 @@ def compare_designs(config: Config | None = None, seeds: int = 5) -> pd.DataFram
         row: dict[str, object] = {"design": design}
         for name in COMPARED:
             values = [float(m[name]) for m in runs if m[name] != "—"]
-            if name in ("mean event size (bytes)", "answered while the CRM was down (%)"):
+            if name in (Metric.MEAN_EVENT_SIZE_BYTES, Metric.ANSWERED_WHILE_CRM_DOWN_PCT):
                 row[name] = round(sum(values) / len(values), 1) if values else "—"
-            elif name == "consumers parsing events they don't need":
+            elif name == Metric.CONSUMERS_PARSING_UNNEEDED:
                 row[name] = int(max(values))
             else:
                 row[name] = int(sum(values))
@@ -199,29 +199,29 @@ def decision_table(compared: pd.DataFrame) -> pd.DataFrame:
     Each verdict is a rule over the numbers of :func:`compare_designs` (no typed-in
     opinions): change the runs and the table changes with them.
     """
-    smallest = min(float(s) for s in compared["mean event size (bytes)"])
+    smallest = min(float(s) for s in compared[Metric.MEAN_EVENT_SIZE_BYTES])
     rows = []
     for design, m in compared.iterrows():
-        size = float(m["mean event size (bytes)"])
-        down = m["answered while the CRM was down (%)"]
-        late = (int(m["out-of-order events detected"]), int(m["silent stale overwrites"]))
-        parsers = int(m["consumers parsing events they don't need"])
+        size = float(m[Metric.MEAN_EVENT_SIZE_BYTES])
+        down = m[Metric.ANSWERED_WHILE_CRM_DOWN_PCT]
+        late = (int(m[Metric.OUT_OF_ORDER_EVENTS_DETECTED]), int(m[Metric.SILENT_STALE_OVERWRITES]))
+        parsers = int(m[Metric.CONSUMERS_PARSING_UNNEEDED])
         rows.append({
             "design": design, "event": LABELS[str(design)],
             "bytes per event": round(size),
             "size": "smallest" if size == smallest else f"{size / smallest:.1f}× the smallest",
-            "calls the CRM back": "yes" if m["callbacks to the CRM"] else "no",
+            "calls the CRM back": "yes" if m[Metric.CALLBACKS] else "no",
             "works while the CRM is down": "—" if down == "—" else
             ("yes" if float(down) >= 99.5 else f"no ({float(down):.0f}% answered)"),
             "consumers parse events they don't need":
-                f"yes ({parsers} consumers)" if m["events parsed but not needed"] else "no",
+                f"yes ({parsers} consumers)" if m[Metric.EVENTS_PARSED_BUT_NOT_NEEDED] else "no",
             "late or duplicate copies": (
                 f"silently stale ({late[1]} overwrites)" if late[1]
                 else f"detected ({late[0]} parked)" if late[0]
-                else "harmless: each copy costs a callback" if m["callbacks to the CRM"]
+                else "harmless: each copy costs a callback" if m[Metric.CALLBACKS]
                 else "no effect seen"),
-            "stale copies at the end": int(m["stale address copies at the end"]),
-            "tells a move from a typo fix": "yes" if not m["reactions to typo fixes"] else
-            f"no ({int(m['reactions to typo fixes'])} reactions to typo fixes)",
+            "stale copies at the end": int(m[Metric.STALE_ADDRESS_COPIES_AT_END]),
+            "tells a move from a typo fix": "yes" if not m[Metric.REACTIONS_TO_TYPO_FIXES] else
+            f"no ({int(m[Metric.REACTIONS_TO_TYPO_FIXES])} reactions to typo fixes)",
         })
     return pd.DataFrame(rows).set_index("design")

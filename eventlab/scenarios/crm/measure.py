@@ -7,6 +7,7 @@ consumers' own bookkeeping during the run.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -36,6 +37,36 @@ def stale_copies(model: Model, holder: Holder) -> int:
     return sum(holder.copy[c]["address"] != model.records[c]["address"] for c in model.records)
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    CHANGES_ACCEPTED_BY_CRM = "changes accepted by the CRM"
+    EVENTS_PUBLISHED = "events published"
+    EVENT_COPIES_DELIVERED = "event copies delivered"
+    DUPLICATE_COPIES_DELIVERED = "duplicate copies delivered"
+    BYTES_ON_WIRE = "bytes on the wire"
+    MEAN_EVENT_SIZE_BYTES = "mean event size (bytes)"
+    CALLBACKS = "callbacks to the CRM"
+    LOOK_UPS_SENT_TO_CRM = "look-ups sent to the CRM"
+    CRM_QUERIES_PER_SECOND = "CRM queries answered per second"
+    FAILED_CALLS_CRM_DOWN = "failed calls (CRM down)"
+    MEAN_END_TO_END_LATENCY_MS = "mean end-to-end latency (ms)"
+    MAX_END_TO_END_LATENCY_MS = "max end-to-end latency (ms)"
+    LOOK_UPS = "look-ups"
+    LOOK_UPS_FAILED = "look-ups failed"
+    LOOK_UPS_STALE = "look-ups answered with stale data"
+    LOOK_UPS_WHILE_CRM_DOWN = "look-ups while the CRM was down"
+    ANSWERED_WHILE_CRM_DOWN_PCT = "answered while the CRM was down (%)"
+    EVENTS_PARSED_BUT_NOT_NEEDED = "events parsed but not needed"
+    CONSUMERS_PARSING_UNNEEDED = "consumers parsing events they don't need"
+    OUT_OF_ORDER_EVENTS_DETECTED = "out-of-order events detected"
+    SILENT_STALE_OVERWRITES = "silent stale overwrites"
+    STALE_ADDRESS_COPIES_AT_END = "stale address copies at the end"
+    REACTIONS_TO_REAL_MOVES = "reactions to real moves"
+    REACTIONS_TO_TYPO_FIXES = "reactions to typo fixes"
+    REACTIONS_TO_STALE_DATA = "reactions to stale or repeated data"
+
+
 def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
     """The summary of one run, in the order the notebook discusses it."""
     kind, channel = trace["kind"], trace["channel"]
@@ -50,33 +81,33 @@ def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
     windows = [w for h in holders for w in h.windows]
     seconds = model.config.duration / 1000.0
     return {
-        "changes accepted by the CRM": len(model.changes),
-        "events published": len(sent),
-        "event copies delivered": len(copies),
-        "duplicate copies delivered": int((copies["detail"] == "redelivered").sum()),
-        "bytes on the wire": int(wire["size"].sum()),
-        "mean event size (bytes)": _mean([float(s) for s in sent["size"]]),
-        "callbacks to the CRM": total("callbacks"),
-        "look-ups sent to the CRM": total("look-ups sent"),
-        "CRM queries answered per second": round(model.answered / seconds, 2),
-        "failed calls (CRM down)": total("failed calls"),
-        "mean end-to-end latency (ms)": _mean(windows),
-        "max end-to-end latency (ms)": _max(windows),
-        "look-ups": total("look-ups"),
-        "look-ups failed": total("look-ups failed"),
-        "look-ups answered with stale data": total("look-ups stale"),
-        "look-ups while the CRM was down": total("look-ups down"),
-        "answered while the CRM was down (%)": _share(total("answered down"),
+        Metric.CHANGES_ACCEPTED_BY_CRM: len(model.changes),
+        Metric.EVENTS_PUBLISHED: len(sent),
+        Metric.EVENT_COPIES_DELIVERED: len(copies),
+        Metric.DUPLICATE_COPIES_DELIVERED: int((copies["detail"] == "redelivered").sum()),
+        Metric.BYTES_ON_WIRE: int(wire["size"].sum()),
+        Metric.MEAN_EVENT_SIZE_BYTES: _mean([float(s) for s in sent["size"]]),
+        Metric.CALLBACKS: total("callbacks"),
+        Metric.LOOK_UPS_SENT_TO_CRM: total("look-ups sent"),
+        Metric.CRM_QUERIES_PER_SECOND: round(model.answered / seconds, 2),
+        Metric.FAILED_CALLS_CRM_DOWN: total("failed calls"),
+        Metric.MEAN_END_TO_END_LATENCY_MS: _mean(windows),
+        Metric.MAX_END_TO_END_LATENCY_MS: _max(windows),
+        Metric.LOOK_UPS: total("look-ups"),
+        Metric.LOOK_UPS_FAILED: total("look-ups failed"),
+        Metric.LOOK_UPS_STALE: total("look-ups stale"),
+        Metric.LOOK_UPS_WHILE_CRM_DOWN: total("look-ups down"),
+        Metric.ANSWERED_WHILE_CRM_DOWN_PCT: _share(total("answered down"),
                                                       total("look-ups down")),
-        "events parsed but not needed": total("not needed"),
-        "consumers parsing events they don't need": sum(h.counts["not needed"] > 0
+        Metric.EVENTS_PARSED_BUT_NOT_NEEDED: total("not needed"),
+        Metric.CONSUMERS_PARSING_UNNEEDED: sum(h.counts["not needed"] > 0
                                                         for h in holders),
-        "out-of-order events detected": total("out of order"),
-        "silent stale overwrites": total("overwrites"),
-        "stale address copies at the end": sum(stale_copies(model, h) for h in holders),
-        "reactions to real moves": total("moves"),
-        "reactions to typo fixes": total("typo fixes"),
-        "reactions to stale or repeated data": total("stale reactions"),
+        Metric.OUT_OF_ORDER_EVENTS_DETECTED: total("out of order"),
+        Metric.SILENT_STALE_OVERWRITES: total("overwrites"),
+        Metric.STALE_ADDRESS_COPIES_AT_END: sum(stale_copies(model, h) for h in holders),
+        Metric.REACTIONS_TO_REAL_MOVES: total("moves"),
+        Metric.REACTIONS_TO_TYPO_FIXES: total("typo fixes"),
+        Metric.REACTIONS_TO_STALE_DATA: total("stale reactions"),
     }
 
 

@@ -29,12 +29,12 @@ from eventlab.scenarios.fowler.config import (
     Config,
     evolve,
 )
-from eventlab.scenarios.fowler.model import Model
+from eventlab.scenarios.fowler.model import Metric, Model
 from eventlab.scenarios.fowler.picture import diagram
 from eventlab.view import graphs, playback
 
 __all__ = ["ADDRESSES", "CONSUMER_NAMES", "CUSTOMER", "PATTERNS", "Config", "FowlerResult",
-           "compare", "evolve", "run"]
+           "Metric", "compare", "evolve", "run"]
 
 
 class FowlerResult(results.RunResult):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from enum import StrEnum
 from typing import Any
 
 import simpy
@@ -20,6 +21,23 @@ from eventlab.scenarios.fowler.config import (
     Config,
     evolve,
 )
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    COMMANDS_HANDLED = "commands handled"
+    EVENTS_TO_OTHER_SERVICES = "events to other services"
+    CALLBACKS = "callbacks to the CRM"
+    BYTES_ON_WIRE = "bytes on the wire"
+    COPIES_OF_ADDRESS = "copies of the address"
+    COPIES_UP_TO_DATE = "copies up to date"
+    MEAN_UPDATE_LATENCY_MS = "mean update latency (ms)"
+    EVENTS_REPLAYED = "events replayed"
+    REPLAY_EQUALS_LIVE_STATE = "replay equals live state"
+    MEAN_READ_MODEL_LAG_MS = "mean read-model lag (ms)"
+    READS_OF_READ_MODEL = "reads of the read model"
+    STALE_READS = "stale reads"
 
 
 class Model:
@@ -182,18 +200,19 @@ class Model:
             if rebuilt != final:
                 replay_check = "no"
         return {
-            "commands handled": self.config.changes,
-            "events to other services": int((delivered["message_type"] == "AddressChanged").sum()),
-            "callbacks to the CRM": self.counts["callbacks"],
-            "bytes on the wire": int(delivered["size"].sum()),
-            "copies of the address": 1 + len(copies) + ("Read model" in self.held),
-            "copies up to date": 1 + sum(v == final for v in self.held.values()),
-            "mean update latency (ms)": _mean(self.latencies),
-            "events replayed": self.counts["replayed"],
-            "replay equals live state": replay_check,
-            "mean read-model lag (ms)": _mean(self.lags),
-            "reads of the read model": self.counts["reads"] if pattern == "cqrs" else "—",
-            "stale reads": self.counts["stale"] if pattern == "cqrs" else "—",
+            Metric.COMMANDS_HANDLED: self.config.changes,
+            Metric.EVENTS_TO_OTHER_SERVICES:
+                int((delivered["message_type"] == "AddressChanged").sum()),
+            Metric.CALLBACKS: self.counts["callbacks"],
+            Metric.BYTES_ON_WIRE: int(delivered["size"].sum()),
+            Metric.COPIES_OF_ADDRESS: 1 + len(copies) + ("Read model" in self.held),
+            Metric.COPIES_UP_TO_DATE: 1 + sum(v == final for v in self.held.values()),
+            Metric.MEAN_UPDATE_LATENCY_MS: _mean(self.latencies),
+            Metric.EVENTS_REPLAYED: self.counts["replayed"],
+            Metric.REPLAY_EQUALS_LIVE_STATE: replay_check,
+            Metric.MEAN_READ_MODEL_LAG_MS: _mean(self.lags),
+            Metric.READS_OF_READ_MODEL: self.counts["reads"] if pattern == "cqrs" else "—",
+            Metric.STALE_READS: self.counts["stale"] if pattern == "cqrs" else "—",
         }
 
 

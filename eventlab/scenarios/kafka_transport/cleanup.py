@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -77,6 +78,17 @@ class CleanupResult(results.RunResult):
                          name=self.config.policy)
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    RECORDS_WRITTEN = "records written"
+    RECORDS_LEFT = "records left"
+    CUSTOMERS_SERVICE_HAS = "customers the service has"
+    CUSTOMERS_REBUILT_RIGHT = "customers a new reader rebuilds right"
+    CUSTOMERS_MISSING_FOR_NEW_READER = "customers missing for a new reader"
+    DELETED_CUSTOMERS_STILL_SEEN = "deleted customers a new reader still sees"
+
+
 def run(config: Config | None = None) -> CleanupResult:
     """Write a month of customer changes to a topic with `config.policy`; rebuild from it."""
     config = resolve(Config, config)
@@ -128,12 +140,12 @@ def run(config: Config | None = None) -> CleanupResult:
     rebuilt = rebuild(records)
     first = sorted(written, key=_number)[0]
     return CleanupResult(config, world.trace.to_frame(), {
-        "records written": sum(written.values()),
-        "records left": len(records),
-        "customers the service has": len(truth),
-        "customers a new reader rebuilds right": sum(rebuilt.get(k) == v for k, v in truth.items()),
-        "customers missing for a new reader": sum(k not in rebuilt for k in truth),
-        "deleted customers a new reader still sees": sum(k not in truth for k in rebuilt),
+        Metric.RECORDS_WRITTEN: sum(written.values()),
+        Metric.RECORDS_LEFT: len(records),
+        Metric.CUSTOMERS_SERVICE_HAS: len(truth),
+        Metric.CUSTOMERS_REBUILT_RIGHT: sum(rebuilt.get(k) == v for k, v in truth.items()),
+        Metric.CUSTOMERS_MISSING_FOR_NEW_READER: sum(k not in rebuilt for k in truth),
+        Metric.DELETED_CUSTOMERS_STILL_SEEN: sum(k not in truth for k in rebuilt),
         f"records of {first}: written": written[first],
         f"records of {first}: left": sum(r.key == first for r in records),
     }, records=tuple(records))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -39,6 +40,18 @@ class Config(Scenario):
     records: int = param(10, low=1, high=1000, help="records in the partition")
     max_poll_records: int = param(5, low=1, high=1000, help="records per poll (one batch)")
     seed: int = seed_param()
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    RECORDS = "records"
+    CRASHED = "crashed"
+    HANDLER_CALLS = "handler calls"
+    EFFECTS = "effects"
+    LOST = "lost"
+    DUPLICATE_EFFECTS = "duplicate effects"
+    COMMITTED_OFFSET = "committed offset"
 
 
 def run(config: Config | None = None) -> results.RunResult:
@@ -83,13 +96,13 @@ def run(config: Config | None = None) -> results.RunResult:
     crashed = bool((trace["kind"] == "fault").any())
     offsets = range(config.records)
     return results.RunResult(config, trace, {
-        "records": config.records,
-        "crashed": "yes" if crashed else "no: never reaches that point",
-        "handler calls": sum(handled.values()),
-        "effects": sum(effects.values()),
-        "lost": sum(effects[o] == 0 for o in offsets),
-        "duplicate effects": sum(max(effects[o] - 1, 0) for o in offsets),
-        "committed offset": group.committed.get((TOPIC, 0), 0),
+        Metric.RECORDS: config.records,
+        Metric.CRASHED: "yes" if crashed else "no: never reaches that point",
+        Metric.HANDLER_CALLS: sum(handled.values()),
+        Metric.EFFECTS: sum(effects.values()),
+        Metric.LOST: sum(effects[o] == 0 for o in offsets),
+        Metric.DUPLICATE_EFFECTS: sum(max(effects[o] - 1, 0) for o in offsets),
+        Metric.COMMITTED_OFFSET: group.committed.get((TOPIC, 0), 0),
     })
 
 
@@ -103,11 +116,11 @@ def matrix(config: Config | None = None) -> pd.DataFrame:
 
 
 def _verdict(row: Mapping[Any, Any]) -> str:
-    if row["crashed"] != "yes":
+    if row[Metric.CRASHED] != "yes":
         return "n/a"
-    found = [f"{row['lost']} lost"] if row["lost"] else []
-    if row["duplicate effects"]:
-        found.append(f"{row['duplicate effects']} duplicates")
-    if not found and row["handler calls"] > row["effects"]:
-        return f"ok ({row['handler calls'] - row['effects']} skipped by the inbox)"
+    found = [f"{row[Metric.LOST]} lost"] if row[Metric.LOST] else []
+    if row[Metric.DUPLICATE_EFFECTS]:
+        found.append(f"{row[Metric.DUPLICATE_EFFECTS]} duplicates")
+    if not found and row[Metric.HANDLER_CALLS] > row[Metric.EFFECTS]:
+        return f"ok ({row[Metric.HANDLER_CALLS] - row[Metric.EFFECTS]} skipped by the inbox)"
     return ", ".join(found) or "ok"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -59,6 +60,19 @@ class Config(Scenario):
             return
         raise ConfigError(f"min_insync_replicas={self.min_insync_replicas} only matters with "
                           f"acks='all'; with acks={self.acks!r} set it to 1")
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    WRITES = "writes"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED_SENDS = "failed sends"
+    NOT_ENOUGH_REPLICAS_ANSWERS = "NOT_ENOUGH_REPLICAS answers"
+    ACKNOWLEDGED_THEN_LOST = "acknowledged, then lost"
+    ACKNOWLEDGED_ON_ONE_COPY_ONLY = "acknowledged on one copy only"
+    RECORDS_IN_LOG = "records in the log"
+    DUPLICATES_IN_LOG = "duplicates in the log"
 
 
 def run(config: Config | None = None) -> results.RunResult:
@@ -103,14 +117,15 @@ def run(config: Config | None = None) -> results.RunResult:
     logged = [r.value.payload["n"] for r in topic.records(0) if r.value is not None]
     rejects = trace[trace["kind"] == "reject"]["detail"].fillna("")
     return results.RunResult(config, trace, {
-        "writes": config.writes,
-        "acknowledged": len(acked),
-        "failed sends": len(producer.failed),
-        "NOT_ENOUGH_REPLICAS answers": int(rejects.str.startswith("NOT_ENOUGH_REPLICAS").sum()),
-        "acknowledged, then lost": sum(n not in set(logged) for n in dict.fromkeys(acked)),
-        "acknowledged on one copy only": one_copy[0] if one_copy else 0,
-        "records in the log": len(logged),
-        "duplicates in the log": len(logged) - len(set(logged)),
+        Metric.WRITES: config.writes,
+        Metric.ACKNOWLEDGED: len(acked),
+        Metric.FAILED_SENDS: len(producer.failed),
+        Metric.NOT_ENOUGH_REPLICAS_ANSWERS:
+            int(rejects.str.startswith("NOT_ENOUGH_REPLICAS").sum()),
+        Metric.ACKNOWLEDGED_THEN_LOST: sum(n not in set(logged) for n in dict.fromkeys(acked)),
+        Metric.ACKNOWLEDGED_ON_ONE_COPY_ONLY: one_copy[0] if one_copy else 0,
+        Metric.RECORDS_IN_LOG: len(logged),
+        Metric.DUPLICATES_IN_LOG: len(logged) - len(set(logged)),
     })
 
 
@@ -122,12 +137,12 @@ def matrix(config: Config | None = None) -> pd.DataFrame:
         row = {}
         for fault in FAULTS:
             m = run(replace(config, acks=acks, min_insync_replicas=min_isr, fault=fault)).metrics
-            found = [f"{m['acknowledged, then lost']} acked & lost"] \
-                if m["acknowledged, then lost"] else []
-            if m["NOT_ENOUGH_REPLICAS answers"]:
-                found.append(f"{m['failed sends']} refused (NOT_ENOUGH_REPLICAS)")
-            if fault == "followers_down" and m["acknowledged on one copy only"]:
-                found.append(f"{m['acknowledged on one copy only']} acked on one copy")
+            found = [f"{m[Metric.ACKNOWLEDGED_THEN_LOST]} acked & lost"] \
+                if m[Metric.ACKNOWLEDGED_THEN_LOST] else []
+            if m[Metric.NOT_ENOUGH_REPLICAS_ANSWERS]:
+                found.append(f"{m[Metric.FAILED_SENDS]} refused (NOT_ENOUGH_REPLICAS)")
+            if fault == "followers_down" and m[Metric.ACKNOWLEDGED_ON_ONE_COPY_ONLY]:
+                found.append(f"{m[Metric.ACKNOWLEDGED_ON_ONE_COPY_ONLY]} acked on one copy")
             row[fault] = ", ".join(found) or "ok"
         out[name] = row
     return pd.DataFrame(out).T.rename_axis("producer")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Generator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -129,6 +130,18 @@ class GroupsResult(results.RunResult):
         return _diagram(self.trace, None)
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    RECORDS_WRITTEN = "records written"
+    RECORDS_HANDLED = "records handled"
+    HANDLED_MORE_THAN_ONCE = "handled more than once"
+    GENERATIONS = "generations"
+    MAX_LAG_RECORDS = "max lag (records)"
+    MEAN_LAG_RECORDS = "mean lag (records)"
+    LAG_BACK_TO_0_AT_MS = "lag back to 0 at (ms)"
+
+
 def run(config: Config | None = None) -> GroupsResult:
     """Produce for three phases while the group scales; then drain."""
     config = resolve(Config, config)
@@ -185,14 +198,14 @@ def run(config: Config | None = None) -> GroupsResult:
         env.process(process)
     env.run()
     lags = [int(v) for v in world.trace.to_frame().query("entity == 'lag'")["value"]]
-    metrics = {
-        "records written": sum(topic_ends(cluster)),
-        "records handled": sum(seen.values()),
-        "handled more than once": sum(n - 1 for n in seen.values()),
-        "generations": group.generation,
-        "max lag (records)": max(lags),
-        "mean lag (records)": round(sum(lags) / len(lags)),
-        "lag back to 0 at (ms)": round(drained[0]),
+    metrics: dict[str, int] = {
+        Metric.RECORDS_WRITTEN: sum(topic_ends(cluster)),
+        Metric.RECORDS_HANDLED: sum(seen.values()),
+        Metric.HANDLED_MORE_THAN_ONCE: sum(n - 1 for n in seen.values()),
+        Metric.GENERATIONS: group.generation,
+        Metric.MAX_LAG_RECORDS: max(lags),
+        Metric.MEAN_LAG_RECORDS: round(sum(lags) / len(lags)),
+        Metric.LAG_BACK_TO_0_AT_MS: round(drained[0]),
     }
     return GroupsResult(config, world.trace.to_frame(), metrics)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -135,6 +136,15 @@ def _order(world: World, producer: Producer, config: Config, n: int,
         producer.send(TOPIC, event)
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    RECORDS_HANDLED = "records handled"
+    HANDLED_AFTER_LATER_WRITTEN_RECORD = "handled after a later-written record"
+    ORDERS = "orders"
+    ORDERS_WITH_STEPS_OUT_OF_ORDER = "orders with steps out of order"
+
+
 def _metrics(handled: list[tuple[int, str, int]]) -> dict[str, Any]:
     overtaking = 0
     highest = 0
@@ -146,10 +156,10 @@ def _metrics(handled: list[tuple[int, str, int]]) -> dict[str, Any]:
         steps.setdefault(order, []).append(step)
     broken = [o for o, s in steps.items() if s != sorted(s)]
     return {
-        "records handled": len(handled),
-        "handled after a later-written record": overtaking,
-        "orders": len(steps),
-        "orders with steps out of order": len(broken),
+        Metric.RECORDS_HANDLED: len(handled),
+        Metric.HANDLED_AFTER_LATER_WRITTEN_RECORD: overtaking,
+        Metric.ORDERS: len(steps),
+        Metric.ORDERS_WITH_STEPS_OUT_OF_ORDER: len(broken),
     }
 
 

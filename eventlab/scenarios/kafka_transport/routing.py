@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -81,6 +82,15 @@ class RoutingResult(results.RunResult):
         return diagram
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    ORDERS_PLACED = "orders placed"
+    ORDERS_COMPLETED = "orders completed"
+    RECORDS_ON_TOPIC = "records on the topic"
+    MESSAGE_TYPES_ON_TOPIC = "message types on the topic"
+
+
 def run(config: Config | None = None) -> RoutingResult:
     """Place `config.orders` orders and let the services route on the message type."""
     config = resolve(Config, config)
@@ -129,9 +139,9 @@ def run(config: Config | None = None) -> RoutingResult:
         rows.append({"service": service, "records read": on_topic, "handled": handled,
                      "skipped by messageType": on_topic - handled})
     return RoutingResult(config, trace, {
-        "orders placed": config.orders, "orders completed": len(done),
-        "records on the topic": on_topic,
-        "message types on the topic": int(delivered["message_type"].nunique()),
+        Metric.ORDERS_PLACED: config.orders, Metric.ORDERS_COMPLETED: len(done),
+        Metric.RECORDS_ON_TOPIC: on_topic,
+        Metric.MESSAGE_TYPES_ON_TOPIC: int(delivered["message_type"].nunique()),
     }, services=pd.DataFrame(rows).set_index("service"))
 
 

@@ -24,12 +24,12 @@ import pandas as pd
 from eventlab.core import results
 from eventlab.core.config import resolve
 from eventlab.scenarios.merged_store.config import LAGS, SERVICE, STORES, TOPIC, Config
-from eventlab.scenarios.merged_store.model import Model, writes
+from eventlab.scenarios.merged_store.model import Metric, Model, writes
 from eventlab.scenarios.merged_store.picture import diagram, lag_chart
 from eventlab.view import graphs
 
-__all__ = ["LAGS", "SERVICE", "STORES", "TOPIC", "Config", "MergedResult", "lag_chart",
-           "lag_table", "run"]
+__all__ = ["LAGS", "SERVICE", "STORES", "TOPIC", "Config", "MergedResult", "Metric",
+           "lag_chart", "lag_table", "run"]
 
 
 class MergedResult(results.RunResult):
@@ -73,7 +73,8 @@ def lag_table(config: Config | None = None, lags: tuple[float, ...] = LAGS) -> p
               "Kafka, 1 instance + own writes": replace(kafka, instances=1, own_writes=True),
               "Kafka, 2 instances + own writes": replace(kafka, instances=2, own_writes=True),
               "event store, 2 instances": replace(config, store="event_store", instances=2)}
-    table = pd.DataFrame({name: [run(replace(base, view_lag=lag)).metrics["uniqueness violations"]
-                                 for lag in lags] for name, base in series.items()},
+    table = pd.DataFrame({name: [run(replace(base, view_lag=lag))
+                                 .metrics[Metric.UNIQUENESS_VIOLATIONS] for lag in lags]
+                          for name, base in series.items()},
                          index=pd.Index(lags, name="view lag (ms)"))
     return table.rename_axis(columns="store")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -15,6 +16,20 @@ from eventlab.core.world import World
 from eventlab.engines.eventstore.memory import NO_STREAM, ConcurrencyError, InMemoryEventStore
 from eventlab.engines.kafka import Cluster, ConsumerGroup, Producer, Record
 from eventlab.scenarios.merged_store.config import SERVICE, TOPIC, Config
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    PEOPLE_SIGNING_UP = "people signing up"
+    SIGN_UPS_WITH_REPEATS = "sign-ups (with repeats)"
+    CUSTOMERS_CREATED = "customers created"
+    REFUSED_BY_VIEW = "refused by the view"
+    REFUSED_BY_STORE = "refused by the store"
+    UNIQUENESS_VIOLATIONS = "uniqueness violations"
+    VIOLATIONS_ACROSS_INSTANCES = "violations across instances"
+    MEAN_VIEW_LAG_MS = "mean view lag (ms)"
+    MAX_VIEW_LAG_MS = "max view lag (ms)"
 
 
 class Model:
@@ -111,16 +126,16 @@ class Model:
                 first[email] = who
         kafka = self.config.store == "kafka"
         return {
-            "people signing up": self.config.commands,
-            "sign-ups (with repeats)": self.counts["sign-ups"],
-            "customers created": len(created),
-            "refused by the view": self.counts["refused by view"] if kafka else "—",
-            "refused by the store": "—" if kafka else self.counts["refused by store"],
-            "uniqueness violations": len(created) - len(first),
-            "violations across instances": races,
-            "mean view lag (ms)": round(sum(self.lags) / len(self.lags), 3)
+            Metric.PEOPLE_SIGNING_UP: self.config.commands,
+            Metric.SIGN_UPS_WITH_REPEATS: self.counts["sign-ups"],
+            Metric.CUSTOMERS_CREATED: len(created),
+            Metric.REFUSED_BY_VIEW: self.counts["refused by view"] if kafka else "—",
+            Metric.REFUSED_BY_STORE: "—" if kafka else self.counts["refused by store"],
+            Metric.UNIQUENESS_VIOLATIONS: len(created) - len(first),
+            Metric.VIOLATIONS_ACROSS_INSTANCES: races,
+            Metric.MEAN_VIEW_LAG_MS: round(sum(self.lags) / len(self.lags), 3)
             if self.lags else "—",
-            "max view lag (ms)": round(max(self.lags), 3) if self.lags else "—",
+            Metric.MAX_VIEW_LAG_MS: round(max(self.lags), 3) if self.lags else "—",
         }
 
 

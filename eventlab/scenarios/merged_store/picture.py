@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.scenarios.merged_store.config import SERVICE, TOPIC, Config
+from eventlab.scenarios.merged_store.model import Metric
 from eventlab.view import charts, graphs
 from eventlab.view.charts import Figure
 
@@ -29,14 +30,14 @@ def lag_chart(table: pd.DataFrame) -> charts.Chart:
     title = "emails registered twice"
     axes.set_title(title)
     axes.set_xlabel(str(table.index.name))
-    axes.set_ylabel("uniqueness violations")
+    axes.set_ylabel(Metric.UNIQUENESS_VIOLATIONS)
     axes.grid(alpha=0.3)
     axes.legend(frameon=False, fontsize=8)
     return charts.Chart(figure, title, table)
 
 
 def diagram(config: Config, trace: pd.DataFrame, metrics: Any) -> graphs.Diagram:
-    violations = metrics["uniqueness violations"]
+    violations = metrics[Metric.UNIQUENESS_VIOLATIONS]
     kafka = config.store == "kafka"
     where = f"Kafka topic as event store, view lag {config.view_lag:g} ms" if kafka \
         else "event store with expected-version appends"
@@ -47,7 +48,7 @@ def diagram(config: Config, trace: pd.DataFrame, metrics: Any) -> graphs.Diagram
     sink = TOPIC if kafka else "event store"
     diagram.add_node("Customer", role="client")
     diagram.add_node(sink, role="broker" if kafka else "store",
-                     note=f"{metrics['customers created']} CustomerCreated")
+                     note=f"{metrics[Metric.CUSTOMERS_CREATED]} CustomerCreated")
     for name in names:
         mine = actor == name
         asked = int(((kind == "deliver") & mine).sum())

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -45,6 +46,7 @@ from eventlab.scenarios.onboarding.coupling import (
     responsibility,
     responsible,
 )
+from eventlab.scenarios.onboarding.notifying import Metric as NotifyMetric
 from eventlab.scenarios.onboarding.notifying import NotifyConfig, NotifyResult, run_notify
 from eventlab.scenarios.onboarding.transports import (
     SEMANTICS,
@@ -53,16 +55,17 @@ from eventlab.scenarios.onboarding.transports import (
     TransportResult,
     run_transports,
 )
+from eventlab.scenarios.onboarding.transports import Metric as TransportMetric
 from eventlab.scenarios.onboarding.transports import grid as transport_grid
 from eventlab.view import graphs, playback
 
 __all__ = ["CATALOGUE", "KINDS", "ONBOARDING", "SEMANTICS", "STEPS", "STEP_FIELDS", "STYLES",
-           "TALK_ANSWER", "TRANSPORTS", "CatalogueError", "Config", "Dependency",
-           "NotifyConfig", "NotifyResult", "OnboardingResult", "Step", "TransportConfig",
-           "TransportResult", "Verdict", "classify", "classify_all", "classify_catalogue",
-           "dependencies", "failures", "interactions", "load_catalogue", "parse_catalogue",
-           "responsibility", "responsible", "run", "run_notify", "run_transports",
-           "transport_grid"]
+           "TALK_ANSWER", "TRANSPORTS", "CatalogueError", "Config", "Dependency", "Metric",
+           "NotifyConfig", "NotifyMetric", "NotifyResult", "OnboardingResult", "Step",
+           "TransportConfig", "TransportMetric", "TransportResult", "Verdict", "classify",
+           "classify_all", "classify_catalogue", "dependencies", "failures", "interactions",
+           "load_catalogue", "parse_catalogue", "responsibility", "responsible", "run",
+           "run_notify", "run_transports", "transport_grid"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -127,6 +130,24 @@ def run(config: Config | None = None) -> OnboardingResult:
     return OnboardingResult(config, model.world.trace.to_frame(), _metrics(model))
 
 
+class Metric(StrEnum):
+    """The names of this run's totals, each written once (the keys of `metrics`).
+
+    The per-step counts follow them, named `"<step>: expected"`, `": done"` and `": noticed"`.
+    """
+
+    REGISTRATIONS = "registrations"
+    CUSTOMERS_CREATED = "customers created"
+    STEPS_THAT_SHOULD_HAVE_HAPPENED = "steps that should have happened"
+    STEPS_THAT_DID_NOT_HAPPEN = "steps that did not happen"
+    MISSING_STEPS_ONBOARDING_NOTICED = "missing steps Onboarding noticed"
+    MISSING_STEPS_NOBODY_NOTICED = "missing steps nobody noticed"
+    SERVICES_ONBOARDING_KNOWS = "services Onboarding knows"
+    SERVICES_THAT_KNOW_ONBOARDING = "services that know Onboarding"
+    RESPONSIBLE_TEAM_NOT_OWNER = "steps whose responsible team is not the owner"
+    MEAN_MINUTES_TO_CREATE_CUSTOMER = "mean minutes to create a customer"
+
+
 def _metrics(model: Model) -> dict[str, Any]:
     config = model.config
     expected = sum(len(v) for v in model.expected.values())
@@ -134,18 +155,18 @@ def _metrics(model: Model) -> dict[str, Any]:
     noticed = sum(len(v) for v in model.noticed.values())
     deps = dependencies(config)
     out: dict[str, Any] = {
-        "registrations": config.customers,
-        "customers created": len(model.created),
-        "steps that should have happened": expected,
-        "steps that did not happen": expected - done,
-        "missing steps Onboarding noticed": noticed,
-        "missing steps nobody noticed": expected - done - noticed,
-        "services Onboarding knows": len({d.head: None for d in deps if d.tail == ONBOARDING}),
-        "services that know Onboarding": len({d.tail: None for d in deps
+        Metric.REGISTRATIONS: config.customers,
+        Metric.CUSTOMERS_CREATED: len(model.created),
+        Metric.STEPS_THAT_SHOULD_HAVE_HAPPENED: expected,
+        Metric.STEPS_THAT_DID_NOT_HAPPEN: expected - done,
+        Metric.MISSING_STEPS_ONBOARDING_NOTICED: noticed,
+        Metric.MISSING_STEPS_NOBODY_NOTICED: expected - done - noticed,
+        Metric.SERVICES_ONBOARDING_KNOWS: len({d.head: None for d in deps if d.tail == ONBOARDING}),
+        Metric.SERVICES_THAT_KNOW_ONBOARDING: len({d.tail: None for d in deps
                                               if d.head == ONBOARDING}),
-        "steps whose responsible team is not the owner":
+        Metric.RESPONSIBLE_TEAM_NOT_OWNER:
             sum(responsible(s, config.style(s)) != s.owner for s in STEPS),
-        "mean minutes to create a customer": round(sum(model.created.values())
+        Metric.MEAN_MINUTES_TO_CREATE_CUSTOMER: round(sum(model.created.values())
                                                    / len(model.created), 1)
         if model.created else "—",
     }
@@ -175,7 +196,7 @@ def failures(config: Config | None = None) -> pd.DataFrame:
         rows.append({"failing service": step.service, "style": config.style(step),
                      "missing": missing, "noticed by Onboarding": int(m[f"{step.name}: noticed"]),
                      "nobody noticed": missing - int(m[f"{step.name}: noticed"]),
-                     "customers created": m["customers created"],
+                     "customers created": m[Metric.CUSTOMERS_CREATED],
                      "responsible team": responsible(step, config.style(step)),
                      "whose requirement": step.owner})
     return pd.DataFrame(rows).set_index("failing service")

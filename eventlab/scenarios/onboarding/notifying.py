@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -76,8 +77,8 @@ class NotifyResult(results.RunResult):
         pseudo = self.config.style == "pseudo_events"
         diagram = graphs.Diagram("one pseudo-event per sender" if pseudo
                                  else "one stable SendMessage command")
-        changes = self.metrics["changes to Notification"]
-        known = self.metrics["message types Notification must know"]
+        changes = self.metrics[Metric.CHANGES_TO_NOTIFICATION]
+        known = self.metrics[Metric.MESSAGE_TYPES_NOTIFICATION_MUST_KNOW]
         types = "message type" if known == 1 else "message types"
         diagram.add_node(NOTIFICATION, note=f"{changes} changes, knows {known} {types}")
         for name, row in self.per_sender.iterrows():
@@ -101,6 +102,18 @@ def run_notify(config: NotifyConfig | None = None) -> NotifyResult:
     model.world.env.run(until=config.days)
     return NotifyResult(config, model.world.trace.to_frame(), model.metrics(),
                         per_sender=model.table())
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    SENDERS = "senders"
+    CHANGES_TO_NOTIFICATION = "changes to Notification"
+    CHANGES_TO_SENDERS = "changes to the senders"
+    MESSAGE_TYPES_NOTIFICATION_MUST_KNOW = "message types Notification must know"
+    MESSAGES_ASKED_FOR = "messages asked for"
+    MESSAGES_SENT = "messages sent"
+    MESSAGES_LOST = "messages lost waiting for Notification"
 
 
 class _Model:
@@ -167,11 +180,11 @@ class _Model:
         asked = sum(c["asked"] for c in self.counts.values())
         lost = sum(c["lost"] for c in self.counts.values())
         return {
-            "senders": len(self.senders),
-            "changes to Notification": self.changes,
-            "changes to the senders": len(self.senders),  # each sender sends something new
-            "message types Notification must know": len(self.senders) if self.pseudo else 1,
-            "messages asked for": asked,
-            "messages sent": sum(c["sent"] for c in self.counts.values()),
-            "messages lost waiting for Notification": lost,
+            Metric.SENDERS: len(self.senders),
+            Metric.CHANGES_TO_NOTIFICATION: self.changes,
+            Metric.CHANGES_TO_SENDERS: len(self.senders),  # each sender sends something new
+            Metric.MESSAGE_TYPES_NOTIFICATION_MUST_KNOW: len(self.senders) if self.pseudo else 1,
+            Metric.MESSAGES_ASKED_FOR: asked,
+            Metric.MESSAGES_SENT: sum(c["sent"] for c in self.counts.values()),
+            Metric.MESSAGES_LOST: lost,
         }

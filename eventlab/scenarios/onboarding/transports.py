@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -109,6 +110,17 @@ class TransportResult(results.RunResult):
         return diagram
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    CUSTOMERS = "customers"
+    DELIVERIES = "deliveries"
+    REDELIVERIES = "redeliveries"
+    DUPLICATES_IGNORED = "duplicates ignored"
+    DUPLICATE_LETTERS = "duplicate letters"
+    CUSTOMERS_WITH_ONE_LETTER = "customers with exactly one letter (all transports)"
+
+
 def run_transports(config: TransportConfig | None = None) -> TransportResult:
     """Send one message per customer over each transport; measure how each recovers."""
     config = resolve(TransportConfig, config)
@@ -116,13 +128,13 @@ def run_transports(config: TransportConfig | None = None) -> TransportResult:
     lanes = {t: _Lane(world, t, config) for t in TRANSPORTS}
     world.env.run()
     table = pd.DataFrame([lane.row() for lane in lanes.values()]).set_index("transport")
-    total = {"customers": config.customers,
-             "deliveries": int(table["deliveries"].sum()),
-             "redeliveries": int(table["redeliveries"].sum()),
-             "duplicates ignored": int(table["duplicates ignored"].sum()),
-             "duplicate letters": int(table["duplicate letters"].sum()),
-             "customers with exactly one letter (all transports)":
-                 int(table["customers with one letter"].min())}
+    total: dict[str, int] = {Metric.CUSTOMERS: config.customers,
+                              Metric.DELIVERIES: int(table["deliveries"].sum()),
+                              Metric.REDELIVERIES: int(table["redeliveries"].sum()),
+                              Metric.DUPLICATES_IGNORED: int(table["duplicates ignored"].sum()),
+                              Metric.DUPLICATE_LETTERS: int(table["duplicate letters"].sum()),
+                              Metric.CUSTOMERS_WITH_ONE_LETTER:
+                                  int(table["customers with one letter"].min())}
     return TransportResult(config, world.trace.to_frame(), total, per_transport=table)
 
 

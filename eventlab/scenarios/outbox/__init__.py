@@ -36,19 +36,20 @@ from eventlab.core import results
 from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError
 from eventlab.scenarios.outbox.config import CRASH_POINTS, EVERYWHERE, VARIANTS, Config
-from eventlab.scenarios.outbox.model import Model
+from eventlab.scenarios.outbox.model import Metric, Model
 from eventlab.scenarios.outbox.picture import TITLES, diagram, injected
 from eventlab.view import graphs, playback
 from eventlab.view.charts import Chart
 from eventlab.view.sequence import sequence
 
-__all__ = ["CRASH_POINTS", "EVERYWHERE", "VARIANTS", "Config", "OutboxResult", "across_seeds",
-           "compare", "matrix", "run", "story"]
+__all__ = ["CRASH_POINTS", "EVERYWHERE", "VARIANTS", "Config", "Metric", "OutboxResult",
+           "across_seeds", "compare", "matrix", "run", "story"]
 
 REPLAYED = ("send", "deliver", "state", "fault")
-ANOMALIES = ("lost events", "phantom events", "duplicate publishes", "duplicate mails")
-SHORT = {"lost events": "lost", "phantom events": "phantom",
-         "duplicate publishes": "dup. publishes", "duplicate mails": "dup. mails"}
+ANOMALIES = (Metric.LOST_EVENTS, Metric.PHANTOM_EVENTS, Metric.DUPLICATE_PUBLISHES,
+             Metric.DUPLICATE_MAILS)
+SHORT = {Metric.LOST_EVENTS: "lost", Metric.PHANTOM_EVENTS: "phantom",
+         Metric.DUPLICATE_PUBLISHES: "dup. publishes", Metric.DUPLICATE_MAILS: "dup. mails"}
 
 
 class OutboxResult(results.RunResult):
@@ -118,7 +119,7 @@ def across_seeds(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
             row[name] = sum(int(m[name]) for m in metrics)
             row[f"runs with {name}"] = sum(int(m[name]) > 0 for m in metrics)
         row["runs where mails = distinct events"] = sum(
-            m["welcome mails"] == m["distinct events mailed"] for m in metrics)
+            m[Metric.WELCOME_MAILS] == m[Metric.DISTINCT_EVENTS_MAILED] for m in metrics)
         rows.append(row)
     return pd.DataFrame(rows).set_index("variant").T.rename_axis(columns=None)
 

@@ -10,6 +10,7 @@ a new member, and Kafka hands its partitions over once its session has timed out
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from enum import StrEnum
 from typing import Any
 
 import simpy
@@ -34,6 +35,26 @@ from eventlab.scenarios.outbox.config import (
 
 PARTITIONS = 3
 SESSION_TIMEOUT = 100.0  # ms until Kafka gives a dead Mailing member's partitions away
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    COMMANDS_SENT = "commands sent"
+    CUSTOMERS_STORED = "customers stored"
+    EVENTS_PUBLISHED = "events published"
+    LOST_EVENTS = "lost events"
+    PHANTOM_EVENTS = "phantom events"
+    DUPLICATE_PUBLISHES = "duplicate publishes"
+    WELCOME_MAILS = "welcome mails"
+    DISTINCT_EVENTS_MAILED = "distinct events mailed"
+    DUPLICATE_MAILS = "duplicate mails"
+    CUSTOMERS_WITHOUT_MAIL = "customers without a mail"
+    MAILS_ABOUT_UNKNOWN_CUSTOMERS = "mails about unknown customers"
+    SERVICE_CRASHES = "service crashes"
+    RELAY_CRASHES = "relay crashes"
+    CONSUMER_CRASHES = "consumer crashes"
+    MEAN_MS_UNTIL_MAIL = "mean ms until the mail"
 
 
 class Model:
@@ -232,22 +253,22 @@ class Model:
         causes = {e.message_id: e.causation_id for e in self.store.read_all()}
         waits = [t - self.sent_at[str(causes[m])] for m, t in _first(self.mails) if m in causes]
         return {
-            "commands sent": self.config.commands,
-            "customers stored": len(stored),
-            "events published": len(published),
-            "lost events": sum(m not in distinct for m in stored),
-            "phantom events": sum(m not in known for m in distinct),
-            "duplicate publishes": len(published) - len(distinct),
-            "welcome mails": len(self.mails),
-            "distinct events mailed": len(mailed),
-            "duplicate mails": len(self.mails) - len(mailed),
-            "customers without a mail": sum(m not in mailed for m in stored),
-            "mails about unknown customers": sum(m not in known for m in mailed),
-            "service crashes": self.crashes["service"],
-            "relay crashes": self.crashes["relay"],
-            "consumer crashes": self.crashes["consumer"],
+            Metric.COMMANDS_SENT: self.config.commands,
+            Metric.CUSTOMERS_STORED: len(stored),
+            Metric.EVENTS_PUBLISHED: len(published),
+            Metric.LOST_EVENTS: sum(m not in distinct for m in stored),
+            Metric.PHANTOM_EVENTS: sum(m not in known for m in distinct),
+            Metric.DUPLICATE_PUBLISHES: len(published) - len(distinct),
+            Metric.WELCOME_MAILS: len(self.mails),
+            Metric.DISTINCT_EVENTS_MAILED: len(mailed),
+            Metric.DUPLICATE_MAILS: len(self.mails) - len(mailed),
+            Metric.CUSTOMERS_WITHOUT_MAIL: sum(m not in mailed for m in stored),
+            Metric.MAILS_ABOUT_UNKNOWN_CUSTOMERS: sum(m not in known for m in mailed),
+            Metric.SERVICE_CRASHES: self.crashes["service"],
+            Metric.RELAY_CRASHES: self.crashes["relay"],
+            Metric.CONSUMER_CRASHES: self.crashes["consumer"],
             # Whole milliseconds: the summary column then stays a column of integers.
-            "mean ms until the mail": round(sum(waits) / len(waits)) if waits else 0,
+            Metric.MEAN_MS_UNTIL_MAIL: round(sum(waits) / len(waits)) if waits else 0,
         }
 
 

@@ -58,6 +58,7 @@ from eventlab.scenarios.recap.choices import (
 )
 from eventlab.scenarios.recap.scorecard import (
     SCORECARD_ROWS,
+    Metric,
     RecapResult,
     choices,
     compare,
@@ -68,6 +69,6 @@ from eventlab.scenarios.recap.transport import Transport
 
 __all__ = ["BAD_DAY", "BAD_DAY_SIDE", "COORDINATIONS", "CRITICAL", "INTERACTIONS", "KINDS",
            "PARTS", "PRESETS", "PREVIOUS", "SCHEDULES", "SCORECARD_ROWS", "SLIDE_COLUMNS",
-           "SLIDE_MAP", "STEPS", "Config", "RecapResult", "Step", "Transport", "choices",
+           "SLIDE_MAP", "STEPS", "Config", "Metric", "RecapResult", "Step", "Transport", "choices",
            "compare", "faults", "order_process", "presets", "run", "side_drops",
            "slide_lines", "slide_map", "wiring"]

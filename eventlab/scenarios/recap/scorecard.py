@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -162,6 +163,30 @@ def _why(row: Mapping[Any, Any]) -> str:
     return "not shipped"
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    ORDERS = "orders"
+    ORDERS_DELIVERED = "orders delivered"
+    NOT_DELIVERED_NOTICED = "not delivered, noticed"
+    NOT_DELIVERED_NOBODY_NOTICED = "not delivered, nobody noticed"
+    MEAN_TIME_TO_DETECTION_H = "mean time to detection (h)"
+    SIDE_EFFECT_MISSING_NOTICED_BY_ORDER = "side effect missing, noticed by Order"
+    SIDE_EFFECT_MISSING_NOBODY_NOTICED = "side effect missing, nobody noticed"
+    MESSAGES_LOST_CRASH_BEFORE_PUBLISH = "messages lost (crash before publish)"
+    DUPLICATES_PUBLISHED_RELAY_CRASH = "duplicates published (relay crash)"
+    DUPLICATES_DROPPED_BY_INBOXES = "duplicates dropped by inboxes"
+    MEAN_LEAD_TIME_H = "mean lead time (h)"
+    P90_LEAD_TIME_H = "p90 lead time (h)"
+    MAX_CONSUMER_LAG_H = "max consumer lag (h)"
+    WASTED_PICKS = "wasted picks"
+    MONEY_KEPT_FOR_UNDELIVERED_ORDERS = "money kept for undelivered orders"
+    LATE_PAYMENTS_REFUNDED = "late payments refunded"
+    MONEY_CONSERVED = "money conserved"
+    DEPENDENCIES = "dependencies (A knows B)"
+    MESSAGES = "messages"
+
+
 def _metrics(trace: pd.DataFrame, facts: pd.DataFrame, retail: Retail, bus: Transport,
              design: Wiring, order: OrderService | None) -> dict[str, Any]:
     missing = facts[facts["outcome"] != "delivered"]
@@ -171,35 +196,35 @@ def _metrics(trace: pd.DataFrame, facts: pd.DataFrame, retail: Retail, bus: Tran
     sent = trace[trace["kind"] == "send"]
     waits = pd.Series(bus.waits, dtype="float64")
     return {
-        "orders": len(facts),
-        "orders delivered": int((facts["outcome"] == "delivered").sum()),
-        "not delivered, noticed": int(missing["noticed"].sum()),
-        "not delivered, nobody noticed": int((~missing["noticed"]).sum()),
-        "mean time to detection (h)": round(float(delay.mean()), 1) if len(delay) else "—",
-        "side effect missing, noticed by Order": int(sides["noticed"].sum()),
-        "side effect missing, nobody noticed": int((~sides["noticed"]).sum()),
-        "messages lost (crash before publish)": bus.counts["lost"],
-        "duplicates published (relay crash)": bus.counts["republished"],
-        "duplicates dropped by inboxes": bus.counts["ignored"],
-        "mean lead time (h)": round(float(lead.mean()), 2) if len(lead) else "—",
-        "p90 lead time (h)": round(float(lead.quantile(0.9)), 2) if len(lead) else "—",
-        "max consumer lag (h)": round(float(waits.max()), 2) if len(waits) else 0.0,
-        "wasted picks": int(facts["wasted picks"].sum()),
-        "money kept for undelivered orders": round(float(missing["net charge"].sum()), 2),
-        "late payments refunded": order.late_payments if order else 0,
-        "money conserved": "yes" if retail.ledger.conserved else "no",
-        "dependencies (A knows B)": len(design.dependencies()),
-        "messages": len(sent),
+        Metric.ORDERS: len(facts),
+        Metric.ORDERS_DELIVERED: int((facts["outcome"] == "delivered").sum()),
+        Metric.NOT_DELIVERED_NOTICED: int(missing["noticed"].sum()),
+        Metric.NOT_DELIVERED_NOBODY_NOTICED: int((~missing["noticed"]).sum()),
+        Metric.MEAN_TIME_TO_DETECTION_H: round(float(delay.mean()), 1) if len(delay) else "—",
+        Metric.SIDE_EFFECT_MISSING_NOTICED_BY_ORDER: int(sides["noticed"].sum()),
+        Metric.SIDE_EFFECT_MISSING_NOBODY_NOTICED: int((~sides["noticed"]).sum()),
+        Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH: bus.counts["lost"],
+        Metric.DUPLICATES_PUBLISHED_RELAY_CRASH: bus.counts["republished"],
+        Metric.DUPLICATES_DROPPED_BY_INBOXES: bus.counts["ignored"],
+        Metric.MEAN_LEAD_TIME_H: round(float(lead.mean()), 2) if len(lead) else "—",
+        Metric.P90_LEAD_TIME_H: round(float(lead.quantile(0.9)), 2) if len(lead) else "—",
+        Metric.MAX_CONSUMER_LAG_H: round(float(waits.max()), 2) if len(waits) else 0.0,
+        Metric.WASTED_PICKS: int(facts["wasted picks"].sum()),
+        Metric.MONEY_KEPT_FOR_UNDELIVERED_ORDERS: round(float(missing["net charge"].sum()), 2),
+        Metric.LATE_PAYMENTS_REFUNDED: order.late_payments if order else 0,
+        Metric.MONEY_CONSERVED: "yes" if retail.ledger.conserved else "no",
+        Metric.DEPENDENCIES: len(design.dependencies()),
+        Metric.MESSAGES: len(sent),
     }
 
 
 SCORECARD_ROWS: tuple[str, ...] = (
-    "orders delivered", "not delivered, noticed", "not delivered, nobody noticed",
-    "mean time to detection (h)", "side effect missing, noticed by Order",
-    "side effect missing, nobody noticed", "messages lost (crash before publish)",
-    "duplicates dropped by inboxes", "mean lead time (h)", "p90 lead time (h)",
-    "max consumer lag (h)", "wasted picks", "money kept for undelivered orders",
-    "dependencies (A knows B)", "messages")
+    Metric.ORDERS_DELIVERED, Metric.NOT_DELIVERED_NOTICED, Metric.NOT_DELIVERED_NOBODY_NOTICED,
+    Metric.MEAN_TIME_TO_DETECTION_H, Metric.SIDE_EFFECT_MISSING_NOTICED_BY_ORDER,
+    Metric.SIDE_EFFECT_MISSING_NOBODY_NOTICED, Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH,
+    Metric.DUPLICATES_DROPPED_BY_INBOXES, Metric.MEAN_LEAD_TIME_H, Metric.P90_LEAD_TIME_H,
+    Metric.MAX_CONSUMER_LAG_H, Metric.WASTED_PICKS, Metric.MONEY_KEPT_FOR_UNDELIVERED_ORDERS,
+    Metric.DEPENDENCIES, Metric.MESSAGES)
 
 
 def compare(configs: Mapping[str, Config]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -183,29 +184,51 @@ def _facts(trace: pd.DataFrame, retail: Retail, tracker: Tracker | None) -> pd.D
     return facts
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    ORDERS = "orders"
+    COMPLETED = "completed"
+    STUCK = "stuck"
+    OF_WHICH_SILENTLY_DROPPED = "of which silently dropped"
+    OF_WHICH_PAYMENT_FAILED = "of which payment failed"
+    STUCK_AND_DETECTED = "stuck and detected"
+    STUCK_AND_UNDETECTED = "stuck and undetected"
+    MEAN_TIME_TO_DETECTION_H = "mean time to detection (h)"
+    SLA_BREACHES_FLAGGED_BY_TRACKING = "SLA breaches flagged by tracking"
+    MEAN_LEAD_TIME_H = "mean lead time (h)"
+    P90_LEAD_TIME_H = "p90 lead time (h)"
+    RETURNED_PICKS = "returned picks"
+    WASTED_PICKS = "wasted picks"
+    NET_CHARGE_OF_UNDELIVERED_ORDERS = "net charge of undelivered orders"
+    MONEY_CONSERVED = "money conserved"
+    MESSAGES = "messages"
+    BYTES_ON_BUS = "bytes on the bus"
+
+
 def _metrics(trace: pd.DataFrame, facts: pd.DataFrame, retail: Retail) -> dict[str, Any]:
     stuck = facts[facts["outcome"] != "completed"]
     lead = facts["lead time (h)"].dropna()
     delay = stuck["time to detection (h)"].dropna()
     sent = trace[trace["kind"] == "send"]
     return {
-        "orders": len(facts),
-        "completed": int((facts["outcome"] == "completed").sum()),
-        "stuck": len(stuck),
-        "of which silently dropped": int(stuck["outcome"].str.startswith("dropped").sum()),
-        "of which payment failed": int((stuck["outcome"] == "payment failed").sum()),
-        "stuck and detected": int(stuck["detected"].sum()),
-        "stuck and undetected": int((~stuck["detected"]).sum()),
-        "mean time to detection (h)": round(float(delay.mean()), 3) if len(delay) else "—",
-        "SLA breaches flagged by tracking": int(facts["sla breach"].sum()),
-        "mean lead time (h)": round(float(lead.mean()), 3) if len(lead) else "—",
-        "p90 lead time (h)": round(float(lead.quantile(0.9)), 3) if len(lead) else "—",
-        "returned picks": int(facts["returned"].sum()),
-        "wasted picks": int(facts["wasted picks"].sum()),
-        "net charge of undelivered orders": round(float(stuck["net charge"].sum()), 2),
-        "money conserved": "yes" if retail.ledger.conserved else "no",
-        "messages": len(sent),
-        "bytes on the bus": int(sent["size"].sum()),
+        Metric.ORDERS: len(facts),
+        Metric.COMPLETED: int((facts["outcome"] == "completed").sum()),
+        Metric.STUCK: len(stuck),
+        Metric.OF_WHICH_SILENTLY_DROPPED: int(stuck["outcome"].str.startswith("dropped").sum()),
+        Metric.OF_WHICH_PAYMENT_FAILED: int((stuck["outcome"] == "payment failed").sum()),
+        Metric.STUCK_AND_DETECTED: int(stuck["detected"].sum()),
+        Metric.STUCK_AND_UNDETECTED: int((~stuck["detected"]).sum()),
+        Metric.MEAN_TIME_TO_DETECTION_H: round(float(delay.mean()), 3) if len(delay) else "—",
+        Metric.SLA_BREACHES_FLAGGED_BY_TRACKING: int(facts["sla breach"].sum()),
+        Metric.MEAN_LEAD_TIME_H: round(float(lead.mean()), 3) if len(lead) else "—",
+        Metric.P90_LEAD_TIME_H: round(float(lead.quantile(0.9)), 3) if len(lead) else "—",
+        Metric.RETURNED_PICKS: int(facts["returned"].sum()),
+        Metric.WASTED_PICKS: int(facts["wasted picks"].sum()),
+        Metric.NET_CHARGE_OF_UNDELIVERED_ORDERS: round(float(stuck["net charge"].sum()), 2),
+        Metric.MONEY_CONSERVED: "yes" if retail.ledger.conserved else "no",
+        Metric.MESSAGES: len(sent),
+        Metric.BYTES_ON_BUS: int(sent["size"].sum()),
     }
 
 

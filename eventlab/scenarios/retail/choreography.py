@@ -23,7 +23,7 @@ from eventlab.domains.retail.designs import (
 )
 from eventlab.engines.workflow.reactions import Rule, on
 from eventlab.engines.workflow.wiring import Wiring
-from eventlab.scenarios.retail.chain import ChainResult, Config, run
+from eventlab.scenarios.retail.chain import ChainResult, Config, Metric, run
 from eventlab.scenarios.retail.changes import (
     change_diagram,
     change_diff,
@@ -33,7 +33,7 @@ from eventlab.scenarios.retail.changes import (
 )
 from eventlab.scenarios.retail.compare import change_effects, scorecard
 
-__all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Rule",
-           "Wiring", "change_diagram", "change_diff", "change_effects", "change_table", "changes",
-           "count_changes", "design", "on", "onboarding_wiring", "orchestrated_wiring",
+__all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Metric",
+           "Rule", "Wiring", "change_diagram", "change_diff", "change_effects", "change_table",
+           "changes", "count_changes", "design", "on", "onboarding_wiring", "orchestrated_wiring",
            "retail_wiring", "run", "scorecard"]

@@ -58,7 +58,7 @@ def runs(params: ShopParams | None = None, *, variant: str = "baseline",
 
 def _row(result: RunResult) -> dict[str, Any]:
     facts = result.facts  # type: ignore[attr-defined]
-    m = result.metrics
+    m = result.metrics  # chain.Metric: the orchestrated run measures these under the same names
     done = facts["outcome"].isin(["completed", "Order delivered"])
     missing = facts[~done]
     delay = missing["time to detection (h)"].dropna()
@@ -69,13 +69,13 @@ def _row(result: RunResult) -> dict[str, Any]:
         "mean time to detection (h)": round(float(delay.mean()), 1) if len(delay) else "—",
         "not delivered, nothing left behind": int(  # no money kept, no pick wasted
             ((missing["net charge"] == 0) & (missing["wasted picks"] == 0)).sum()),
-        "mean lead time (h)": m["mean lead time (h)"],
-        "p90 lead time (h)": m["p90 lead time (h)"],
-        "wasted picks": m["wasted picks"],
-        "returned picks": m["returned picks"],
-        "money kept for undelivered orders": m["net charge of undelivered orders"],
-        "messages": m["messages"],
-        "kB on the bus": round(int(m["bytes on the bus"]) / 1000, 1),
+        "mean lead time (h)": m[chain.Metric.MEAN_LEAD_TIME_H],
+        "p90 lead time (h)": m[chain.Metric.P90_LEAD_TIME_H],
+        "wasted picks": m[chain.Metric.WASTED_PICKS],
+        "returned picks": m[chain.Metric.RETURNED_PICKS],
+        "money kept for undelivered orders": m[chain.Metric.NET_CHARGE_OF_UNDELIVERED_ORDERS],
+        "messages": m[chain.Metric.MESSAGES],
+        "kB on the bus": round(int(m[chain.Metric.BYTES_ON_BUS]) / 1000, 1),
     }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -173,8 +174,8 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     facts = _facts(trace, instances, retail)
     metrics = _metrics(trace, instances, facts, retail, order)
     if side is not None:
-        metrics |= {"customers notified": sum(side.done["notify customer"].values()),
-                    "loyalty points added": sum(side.done["add loyalty points"].values())}
+        metrics |= {Metric.CUSTOMERS_NOTIFIED: sum(side.done["notify customer"].values()),
+                    Metric.LOYALTY_POINTS_ADDED: sum(side.done["add loyalty points"].values())}
     return OrderResult(config, trace, metrics,
                        instances=instances, payments=retail.payment.table(), facts=facts,
                        money=retail.ledger.frame())
@@ -201,6 +202,33 @@ def _facts(trace: pd.DataFrame, instances: pd.DataFrame, retail: Retail) -> pd.D
     return facts
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    ORDERS = "orders"
+    DELIVERED = "delivered"
+    CANCELED_PAYMENT = "canceled (payment)"
+    GOODS_NOT_FETCHED_IN_TIME = "goods not fetched in time"
+    GOODS_NOT_SHIPPED_IN_TIME = "goods not shipped in time"
+    STILL_RUNNING = "still running"
+    PAYMENT_INCIDENTS = "payment incidents"
+    MEAN_TIME_TO_DETECTION_H = "mean time to detection (h)"
+    MEAN_LEAD_TIME_H = "mean lead time (h)"
+    P90_LEAD_TIME_H = "p90 lead time (h)"
+    REFUNDS = "refunds"
+    LATE_PAYMENTS_REFUNDED = "late payments refunded"
+    RETURNED_PICKS = "returned picks"
+    WASTED_PICKS = "wasted picks"
+    SHIPPED_AFTER_ORDER_ENDED = "shipped after the order ended"
+    NET_CHARGE_OF_UNDELIVERED_ORDERS = "net charge of undelivered orders"
+    MONEY_CONSERVED = "money conserved"
+    MESSAGES = "messages"
+    BYTES_ON_BUS = "bytes on the bus"
+    # measured only when the run has side effects (config.side_effects)
+    CUSTOMERS_NOTIFIED = "customers notified"
+    LOYALTY_POINTS_ADDED = "loyalty points added"
+
+
 def _metrics(trace: pd.DataFrame, instances: pd.DataFrame, facts: pd.DataFrame,
              retail: Retail, order: OrderService) -> dict[str, Any]:
     outcome = facts["outcome"]
@@ -210,23 +238,23 @@ def _metrics(trace: pd.DataFrame, instances: pd.DataFrame, facts: pd.DataFrame,
     undelivered = facts[outcome != "Order delivered"]
     payments = retail.payment.table()
     return {
-        "orders": len(facts),
-        "delivered": int((outcome == "Order delivered").sum()),
-        "canceled (payment)": int((outcome == "Order canceled").sum()),
-        "goods not fetched in time": int((outcome == "Goods not fetched in time").sum()),
-        "goods not shipped in time": int((outcome == "Goods not shipped in time").sum()),
-        "still running": int((instances["status"] == "active").sum()),
-        "payment incidents": int((payments["status"] == "incident").sum()),
-        "mean time to detection (h)": round(float(delay.mean()), 3) if len(delay) else "—",
-        "mean lead time (h)": round(float(lead.mean()), 3) if len(lead) else "—",
-        "p90 lead time (h)": round(float(lead.quantile(0.9)), 3) if len(lead) else "—",
-        "refunds": int((sent["message_type"] == "RefundPaymentCommand").sum()),
-        "late payments refunded": order.late_payments,
-        "returned picks": int(facts["returned"].sum()),
-        "wasted picks": int(facts["wasted picks"].sum()),
-        "shipped after the order ended": int((undelivered["shipped"] > 0).sum()),
-        "net charge of undelivered orders": round(float(undelivered["net charge"].sum()), 2),
-        "money conserved": "yes" if retail.ledger.conserved else "no",
-        "messages": len(sent),
-        "bytes on the bus": int(sent["size"].sum()),
+        Metric.ORDERS: len(facts),
+        Metric.DELIVERED: int((outcome == "Order delivered").sum()),
+        Metric.CANCELED_PAYMENT: int((outcome == "Order canceled").sum()),
+        Metric.GOODS_NOT_FETCHED_IN_TIME: int((outcome == "Goods not fetched in time").sum()),
+        Metric.GOODS_NOT_SHIPPED_IN_TIME: int((outcome == "Goods not shipped in time").sum()),
+        Metric.STILL_RUNNING: int((instances["status"] == "active").sum()),
+        Metric.PAYMENT_INCIDENTS: int((payments["status"] == "incident").sum()),
+        Metric.MEAN_TIME_TO_DETECTION_H: round(float(delay.mean()), 3) if len(delay) else "—",
+        Metric.MEAN_LEAD_TIME_H: round(float(lead.mean()), 3) if len(lead) else "—",
+        Metric.P90_LEAD_TIME_H: round(float(lead.quantile(0.9)), 3) if len(lead) else "—",
+        Metric.REFUNDS: int((sent["message_type"] == "RefundPaymentCommand").sum()),
+        Metric.LATE_PAYMENTS_REFUNDED: order.late_payments,
+        Metric.RETURNED_PICKS: int(facts["returned"].sum()),
+        Metric.WASTED_PICKS: int(facts["wasted picks"].sum()),
+        Metric.SHIPPED_AFTER_ORDER_ENDED: int((undelivered["shipped"] > 0).sum()),
+        Metric.NET_CHARGE_OF_UNDELIVERED_ORDERS: round(float(undelivered["net charge"].sum()), 2),
+        Metric.MONEY_CONSERVED: "yes" if retail.ledger.conserved else "no",
+        Metric.MESSAGES: len(sent),
+        Metric.BYTES_ON_BUS: int(sent["size"].sum()),
     }

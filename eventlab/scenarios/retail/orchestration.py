@@ -41,14 +41,15 @@ from eventlab.engines.workflow.engine import Engine
 from eventlab.engines.workflow.instance import Instance, Job, JobFailed
 from eventlab.scenarios.retail.orchestrated import (
     Config,
+    Metric,
     OrderResult,
     run,
 )
 from eventlab.view.process import counts_from_trace, diagram, local_orchestration
 
 __all__ = ["SIDE_EFFECTS", "VARIANTS", "Config", "Element", "Engine", "Fault", "Flow",
-           "Instance", "Job", "JobFailed", "OrderResult", "Process", "ShopParams", "boundary",
-           "command_rules",
+           "Instance", "Job", "JobFailed", "Metric", "OrderResult", "Process", "ShopParams",
+           "boundary", "command_rules",
            "counts_from_trace", "diagram", "end", "exclusive", "local_orchestration",
            "onboarding_process", "order_process", "parallel", "payment_process", "receive",
            "run", "send", "service", "start", "throw", "timer", "tracking_process"]

@@ -33,13 +33,13 @@ from eventlab.scenarios.shared_store.config import (
     TEAMS,
     Config,
 )
-from eventlab.scenarios.shared_store.model import Model
+from eventlab.scenarios.shared_store.model import Metric, Model
 from eventlab.scenarios.shared_store.picture import diagram, step_chart
 from eventlab.view import graphs
 from eventlab.view.charts import Chart
 
-__all__ = ["INTERNAL", "MODES", "PUBLIC", "PUBLIC_OF", "TEAMS", "Config", "SharedStoreResult",
-           "across_seeds", "chart", "compare", "run"]
+__all__ = ["INTERNAL", "MODES", "PUBLIC", "PUBLIC_OF", "TEAMS", "Config", "Metric",
+           "SharedStoreResult", "across_seeds", "chart", "compare", "run"]
 
 
 class SharedStoreResult(results.RunResult):
@@ -96,7 +96,7 @@ def across_seeds(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
         raise ConfigError(f"seeds must be an int between 1 and 200, got {seeds!r}")
     rows = []
     for mode in MODES:
-        days = [float(run(replace(config, mode=mode, seed=s)).metrics["broken-consumer-days"])
+        days = [float(run(replace(config, mode=mode, seed=s)).metrics[Metric.BROKEN_CONSUMER_DAYS])
                 for s in range(seeds)]
         rows.append({"mode": mode, "runs": seeds, "mean": round(sum(days) / seeds, 1),
                      "min": round(min(days), 1), "max": round(max(days), 1)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -19,6 +20,17 @@ from eventlab.scenarios.shared_store.config import (
     TRANSLATOR,
     Config,
 )
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    INTERNAL_REFACTORINGS = "internal refactorings"
+    TRANSLATION_UPDATES = "translation updates"
+    PUBLIC_CONTRACT_CHANGES = "public contract changes"
+    CONSUMER_BREAKAGES = "consumer breakages"
+    BROKEN_CONSUMER_DAYS = "broken-consumer-days"
+    DAYS_WITH_CONSUMER_BROKEN = "days with a consumer broken"
 
 
 class Model:
@@ -99,12 +111,12 @@ class Model:
         spans = [(a, min(b, end)) for a, b in spans]
         transport = self.config.mode == "transport"
         return {
-            "internal refactorings": self.counts["refactorings"],
-            "translation updates": self.counts["refactorings"] if transport else "—",
-            "public contract changes": self.counts["public"] if transport else "—",
-            "consumer breakages": self.counts["breakages"],
-            "broken-consumer-days": round(sum(b - a for a, b in spans), 1),
-            "days with a consumer broken": round(_union(spans), 1),
+            Metric.INTERNAL_REFACTORINGS: self.counts["refactorings"],
+            Metric.TRANSLATION_UPDATES: self.counts["refactorings"] if transport else "—",
+            Metric.PUBLIC_CONTRACT_CHANGES: self.counts["public"] if transport else "—",
+            Metric.CONSUMER_BREAKAGES: self.counts["breakages"],
+            Metric.BROKEN_CONSUMER_DAYS: round(sum(b - a for a, b in spans), 1),
+            Metric.DAYS_WITH_CONSUMER_BROKEN: round(_union(spans), 1),
         }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -94,11 +95,26 @@ class BackpressureResult(results.RunResult):
         return graphs.diagram(
             [("clients", "client"), ("in-flight limit", "service"), ("log", "store"),
              ("processor", "service")],
-            [("clients", "in-flight limit", f"requests ×{m['requests']}", "command"),
-             ("in-flight limit", "clients", f"RESOURCE_EXHAUSTED ×{m['rejected']}", "query"),
-             ("in-flight limit", "log", f"admitted ×{m['accepted']}", "command"),
+            [("clients", "in-flight limit", f"requests ×{m[Metric.REQUESTS]}", "command"),
+             ("in-flight limit", "clients", f"RESOURCE_EXHAUSTED ×{m[Metric.REJECTED]}", "query"),
+             ("in-flight limit", "log", f"admitted ×{m[Metric.ACCEPTED]}", "command"),
              ("log", "processor", "one at a time", "data")],
             title=f"backpressure: {self.config.algorithm}")
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    ALGORITHM = "algorithm"
+    REQUESTS = "requests"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REJECTION_RATE = "rejection rate"
+    THROUGHPUT_COMMANDS_S = "throughput (commands/s)"
+    P50_LATENCY_MS = "p50 latency (ms)"
+    P99_LATENCY_MS = "p99 latency (ms)"
+    MAX_IN_FLIGHT = "max in flight"
+    MEAN_LIMIT = "mean limit"
 
 
 def run(config: Config | None = None) -> BackpressureResult:
@@ -126,17 +142,17 @@ def run(config: Config | None = None) -> BackpressureResult:
     lim = limiters[0]
     history = pd.DataFrame(lim.history, columns=["time", "in flight", "limit"])
     metrics: dict[str, float | int | str] = {
-        "algorithm": cfg.algorithm,
-        "requests": len(frame),
-        "accepted": len(ok),
-        "rejected": rejected,
-        "rejection rate": rounded(rejected / len(frame), 3) if len(frame) else 0.0,
-        "throughput (commands/s)": rounded(per_second(
+        Metric.ALGORITHM: cfg.algorithm,
+        Metric.REQUESTS: len(frame),
+        Metric.ACCEPTED: len(ok),
+        Metric.REJECTED: rejected,
+        Metric.REJECTION_RATE: rounded(rejected / len(frame), 3) if len(frame) else 0.0,
+        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(
             int((ok["done_at"] <= cfg.duration).sum()), cfg.duration), 1),
-        "p50 latency (ms)": rounded(percentile(latencies, 50)),
-        "p99 latency (ms)": rounded(percentile(latencies, 99)),
-        "max in flight": int(history["in flight"].max()) if len(history) else 0,
-        "mean limit": rounded(float(history["limit"].mean()), 1)
+        Metric.P50_LATENCY_MS: rounded(percentile(latencies, 50)),
+        Metric.P99_LATENCY_MS: rounded(percentile(latencies, 99)),
+        Metric.MAX_IN_FLIGHT: int(history["in flight"].max()) if len(history) else 0,
+        Metric.MEAN_LIMIT: rounded(float(history["limit"].mean()), 1)
         if cfg.algorithm != "none" and len(history) else "—",
     }
     return BackpressureResult(cfg, world.trace.to_frame(), metrics, request_table=frame,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -145,6 +146,24 @@ def _client(world: World, cluster: Cluster, name: str, gateway: str, keys: list[
                      payload={"value": f"{name}#{count}"})
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    CLUSTER_SIZE = "cluster size"
+    QUORUM = "quorum"
+    MODE = "mode"
+    COMMITTED_IN_MAJORITY_DURING_SPLIT = "committed in majority during split"
+    COMMITTED_IN_MINORITY_DURING_SPLIT = "committed in minority during split"
+    NOT_COMMITTED_IN_MINORITY_DURING_SPLIT = "not committed in minority during split"
+    NOT_COMMITTED_IN_MAJORITY_DURING_SPLIT = "not committed in majority during split"
+    MOST_LEADERS_IN_ONE_TERM = "most leaders in one term"
+    LEADERS_ELECTED = "leaders elected"
+    ACKNOWLEDGED_WRITES_LOST = "acknowledged writes lost"
+    INSTANCES_WRITTEN_ON_BOTH_SIDES = "instances written on both sides"
+    LOGS_AGREE_AFTER_HEAL = "logs agree after heal"
+    SAFETY_VIOLATIONS = "safety violations"
+
+
 def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float | int | str]:
     raft = cluster.partitions[1].raft
     frame = cluster.requests_frame()
@@ -161,19 +180,21 @@ def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float |
     acked = frame[frame["outcome"] == OK]
     lost = int((~acked["message_id"].isin(logged_ids)).sum())
     return {
-        "cluster size": cfg.cluster_size,
-        "quorum": quorum(cfg.cluster_size),
-        "mode": "AP" if cfg.ap_mode else "CP",
-        "committed in majority during split": int(majority["committed during split"].sum()),
-        "committed in minority during split": int(minority["committed during split"].sum()),
-        "not committed in minority during split": int((~minority["committed during split"]).sum()),
-        "not committed in majority during split": int((~majority["committed during split"]).sum()),
-        "most leaders in one term": max((len(v) for v in raft.leaders.values()), default=0),
-        "leaders elected": sum(len(v) for v in raft.leaders.values()),
-        "acknowledged writes lost": lost,
-        "instances written on both sides": len(_conflicts(frame, cfg)),
-        "logs agree after heal": "yes" if agree else "no",
-        "safety violations": len(raft.violations),
+        Metric.CLUSTER_SIZE: cfg.cluster_size,
+        Metric.QUORUM: quorum(cfg.cluster_size),
+        Metric.MODE: "AP" if cfg.ap_mode else "CP",
+        Metric.COMMITTED_IN_MAJORITY_DURING_SPLIT: int(majority["committed during split"].sum()),
+        Metric.COMMITTED_IN_MINORITY_DURING_SPLIT: int(minority["committed during split"].sum()),
+        Metric.NOT_COMMITTED_IN_MINORITY_DURING_SPLIT:
+            int((~minority["committed during split"]).sum()),
+        Metric.NOT_COMMITTED_IN_MAJORITY_DURING_SPLIT:
+            int((~majority["committed during split"]).sum()),
+        Metric.MOST_LEADERS_IN_ONE_TERM: max((len(v) for v in raft.leaders.values()), default=0),
+        Metric.LEADERS_ELECTED: sum(len(v) for v in raft.leaders.values()),
+        Metric.ACKNOWLEDGED_WRITES_LOST: lost,
+        Metric.INSTANCES_WRITTEN_ON_BOTH_SIDES: len(_conflicts(frame, cfg)),
+        Metric.LOGS_AGREE_AFTER_HEAL: "yes" if agree else "no",
+        Metric.SAFETY_VIOLATIONS: len(raft.violations),
     }
 
 

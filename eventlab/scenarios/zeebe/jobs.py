@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -88,9 +89,24 @@ class JobsResult(results.RunResult):
                           f"activate ×{int((activated['target'] == name).sum())}", "command"))
             edges.append((name, "payment service",
                           f"charge ×{int((charged['target'] == name).sum())}", "command"))
-        title = (f"{m['duplicate side effects']} duplicate charges"
+        title = (f"{m[Metric.DUPLICATE_SIDE_EFFECTS]} duplicate charges"
                  f"{' (idempotent)' if cfg.idempotent else ''}")
         return graphs.diagram(nodes, edges, title=title)
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    JOBS = "jobs"
+    COMPLETED = "completed"
+    SIDE_EFFECTS = "side effects"
+    DUPLICATE_SIDE_EFFECTS = "duplicate side effects"
+    DUPLICATES_IGNORED_IDEMPOTENT = "duplicates ignored (idempotent)"
+    WORKER_CRASHES = "worker crashes"
+    LOCK_TIMEOUTS = "lock timeouts"
+    REJECTED_COMPLETIONS = "rejected completions"
+    P50_JOB_LATENCY_MS = "p50 job latency (ms)"
+    P99_JOB_LATENCY_MS = "p99 job latency (ms)"
 
 
 def run(config: Config | None = None) -> JobsResult:
@@ -111,16 +127,16 @@ def run(config: Config | None = None) -> JobsResult:
     trace = world.trace.to_frame()
     crashes = int((trace["kind"] == "fault").sum())
     metrics: dict[str, float | int | str] = {
-        "jobs": cfg.jobs,
-        "completed": len(latencies),
-        "side effects": len(effects.effects),
-        "duplicate side effects": effects.duplicates,
-        "duplicates ignored (idempotent)": effects.ignored,
-        "worker crashes": crashes,
-        "lock timeouts": store.timeouts,
-        "rejected completions": store.rejected,
-        "p50 job latency (ms)": rounded(percentile(latencies, 50)),
-        "p99 job latency (ms)": rounded(percentile(latencies, 99)),
+        Metric.JOBS: cfg.jobs,
+        Metric.COMPLETED: len(latencies),
+        Metric.SIDE_EFFECTS: len(effects.effects),
+        Metric.DUPLICATE_SIDE_EFFECTS: effects.duplicates,
+        Metric.DUPLICATES_IGNORED_IDEMPOTENT: effects.ignored,
+        Metric.WORKER_CRASHES: crashes,
+        Metric.LOCK_TIMEOUTS: store.timeouts,
+        Metric.REJECTED_COMPLETIONS: store.rejected,
+        Metric.P50_JOB_LATENCY_MS: rounded(percentile(latencies, 50)),
+        Metric.P99_JOB_LATENCY_MS: rounded(percentile(latencies, 99)),
     }
     return JobsResult(cfg, trace, metrics)
 

@@ -22,6 +22,7 @@ import bisect
 import itertools
 from collections import deque
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -155,6 +156,19 @@ class _Model:
             self.running[p] = False
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    BROKERS = "brokers"
+    PARTITIONS = "partitions"
+    THROUGHPUT_COMMANDS_S = "throughput (commands/s)"
+    OFFERED_COMMANDS_S = "offered (commands/s)"
+    TURNED_AWAY = "turned away"
+    P99_LATENCY_MS = "p99 latency (ms)"
+    BUSIEST_PARTITION_UTILISATION = "busiest partition utilisation"
+    IDLEST_PARTITION_UTILISATION = "idlest partition utilisation"
+
+
 def run(config: Config | None = None) -> PartitionsResult:
     """Offer `offered_rate` commands per second for `duration` ms; measure what gets done."""
     cfg = resolve(Config, config)
@@ -191,13 +205,13 @@ def run(config: Config | None = None) -> PartitionsResult:
                           detail=f"utilisation; {model.done[p]} commands")
     done = int(table["commands"].sum())
     metrics: dict[str, float | int | str] = {
-        "brokers": cfg.brokers, "partitions": cfg.partitions,
-        "throughput (commands/s)": rounded(per_second(done, cfg.duration), 1),
-        "offered (commands/s)": cfg.offered_rate,
-        "turned away": int(table["turned away"].sum()),
-        "p99 latency (ms)": rounded(percentile(model.latencies, 99)),
-        "busiest partition utilisation": float(table["utilisation"].max()),
-        "idlest partition utilisation": float(table["utilisation"].min()),
+        Metric.BROKERS: cfg.brokers, Metric.PARTITIONS: cfg.partitions,
+        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(done, cfg.duration), 1),
+        Metric.OFFERED_COMMANDS_S: cfg.offered_rate,
+        Metric.TURNED_AWAY: int(table["turned away"].sum()),
+        Metric.P99_LATENCY_MS: rounded(percentile(model.latencies, 99)),
+        Metric.BUSIEST_PARTITION_UTILISATION: float(table["utilisation"].max()),
+        Metric.IDLEST_PARTITION_UTILISATION: float(table["utilisation"].min()),
     }
     return PartitionsResult(cfg, world.trace.to_frame(), metrics, table=table)
 
@@ -216,7 +230,7 @@ def scaling(config: Config | None = None, *, brokers: tuple[int, ...] = (1, 3, 6
         cfg = replace(base, brokers=b, partitions=b * partitions_per_broker,
                       replication_factor=min(base.replication_factor, b),
                       offered_rate=min(100_000.0, round(load * capacity)))
-        got = float(run(cfg).metrics["throughput (commands/s)"])
+        got = float(run(cfg).metrics[Metric.THROUGHPUT_COMMANDS_S])
         rows.append({"brokers": b, "partitions": cfg.partitions, "simulated (commands/s)": got,
                      "simulated per broker": round(got / b, 1)})
     table = pd.DataFrame(rows).merge(BENCHMARK_2019, on=["brokers", "partitions"], how="left")

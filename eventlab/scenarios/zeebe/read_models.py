@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -94,17 +95,30 @@ class ReadModelResult(results.RunResult):
         """Log → exporters → read models → queries, with counts from the run."""
         cfg, m = self.config, self.metrics
         nodes: list[tuple[str, str]] = [("partition log", "store"), ("clients", "client")]
-        edges = [("clients", "partition log", f"CreateProcessInstance ×{m['instances created']}",
-                  "command")]
+        edges = [("clients", "partition log",
+                  f"CreateProcessInstance ×{m[Metric.INSTANCES_CREATED]}", "command")]
         for name in EXPORTER_NAMES[: cfg.exporters]:
             nodes += [(f"{name} exporter", "service"), (f"{name} read model", "readmodel")]
             edges += [("partition log", f"{name} exporter",
                        f"up to position {m[f'{name} position']}", "data"),
                       (f"{name} exporter", f"{name} read model", "batches", "data")]
         edges.append(("clients", "elasticsearch read model",
-                      f"query ×{len(self.query_table)}, misses {m['read-your-writes misses']}",
+                      f"query ×{len(self.query_table)}, misses {m[Metric.READ_YOUR_WRITES_MISSES]}",
                       "query"))
         return graphs.diagram(nodes, edges, title="queries go to read models")
+
+
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    INSTANCES_CREATED = "instances created"
+    STALENESS_P50_MS = "staleness p50 (ms)"
+    STALENESS_P99_MS = "staleness p99 (ms)"
+    READ_YOUR_WRITES_MISSES = "read-your-writes misses"
+    READ_YOUR_WRITES_MISS_RATE = "read-your-writes miss rate"
+    MAX_DISK_RECORDS = "max disk (records)"
+    TRUNCATED_UP_TO = "truncated up to"
+    TRUNCATION_PASSED_SLOWEST_EXPORTER = "truncation passed the slowest exporter"
 
 
 def run(config: Config | None = None) -> ReadModelResult:
@@ -133,14 +147,15 @@ def run(config: Config | None = None) -> ReadModelResult:
     stale = exporters[0].target.staleness
     misses = int((~query_table["found"]).sum()) if len(query_table) else 0
     metrics: dict[str, float | int | str] = {
-        "instances created": sum(r.outcome == OK for r in cluster.requests),
-        "staleness p50 (ms)": rounded(percentile(stale, 50)),
-        "staleness p99 (ms)": rounded(percentile(stale, 99)),
-        "read-your-writes misses": misses,
-        "read-your-writes miss rate": rounded(misses / len(query_table), 3) if queries else 0.0,
-        "max disk (records)": int(disk["disk (records)"].max()) if len(disk) else 0,
-        "truncated up to": retention.truncated,
-        "truncation passed the slowest exporter": "yes" if any(
+        Metric.INSTANCES_CREATED: sum(r.outcome == OK for r in cluster.requests),
+        Metric.STALENESS_P50_MS: rounded(percentile(stale, 50)),
+        Metric.STALENESS_P99_MS: rounded(percentile(stale, 99)),
+        Metric.READ_YOUR_WRITES_MISSES: misses,
+        Metric.READ_YOUR_WRITES_MISS_RATE:
+            rounded(misses / len(query_table), 3) if queries else 0.0,
+        Metric.MAX_DISK_RECORDS: int(disk["disk (records)"].max()) if len(disk) else 0,
+        Metric.TRUNCATED_UP_TO: retention.truncated,
+        Metric.TRUNCATION_PASSED_SLOWEST_EXPORTER: "yes" if any(
             row[2] > row[3] for row in retention.history) else "no",
     }
     for exporter in exporters:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -122,6 +123,20 @@ def timeline(trace: pd.DataFrame, command: int = 1) -> pd.DataFrame:
     return out.sort_values(["time", "step"], kind="stable").reset_index(drop=True)
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    REPLICATION_FACTOR = "replication factor"
+    QUORUM = "quorum"
+    COMMANDS = "commands"
+    THROUGHPUT_COMMANDS_S = "throughput (commands/s)"
+    P50_LATENCY_MS = "p50 latency (ms)"
+    P99_LATENCY_MS = "p99 latency (ms)"
+    P50_APPEND_TO_COMMIT_MS = "p50 append-to-commit (ms)"
+    LOG_ENTRIES = "log entries"
+    PROCESSOR_UTILISATION = "processor utilisation"
+
+
 def run(config: Config | None = None) -> ReplicationResult:
     """Commands through one replicated partition; latency and throughput."""
     cfg = resolve(Config, config)
@@ -140,15 +155,15 @@ def run(config: Config | None = None) -> ReplicationResult:
     trace = world.trace.to_frame()
     waits = _commit_waits(trace, "broker-0")
     metrics: dict[str, float | int | str] = {
-        "replication factor": rf,
-        "quorum": quorum(rf),
-        "commands": len(latencies),
-        "throughput (commands/s)": rounded(per_second(len(latencies), end), 1),
-        "p50 latency (ms)": rounded(percentile(latencies, 50)),
-        "p99 latency (ms)": rounded(percentile(latencies, 99)),
-        "p50 append-to-commit (ms)": rounded(percentile(waits, 50)),
-        "log entries": len(leader.log),
-        "processor utilisation": rounded(cluster.partitions[1].utilisation(end), 3),
+        Metric.REPLICATION_FACTOR: rf,
+        Metric.QUORUM: quorum(rf),
+        Metric.COMMANDS: len(latencies),
+        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(len(latencies), end), 1),
+        Metric.P50_LATENCY_MS: rounded(percentile(latencies, 50)),
+        Metric.P99_LATENCY_MS: rounded(percentile(latencies, 99)),
+        Metric.P50_APPEND_TO_COMMIT_MS: rounded(percentile(waits, 50)),
+        Metric.LOG_ENTRIES: len(leader.log),
+        Metric.PROCESSOR_UTILISATION: rounded(cluster.partitions[1].utilisation(end), 3),
     }
     return ReplicationResult(cfg, trace, metrics)
 

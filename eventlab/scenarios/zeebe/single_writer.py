@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Generator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -92,6 +93,20 @@ class SingleWriterResult(results.RunResult):
         return graphs.diagram(nodes, edges, title="single writer: one log per partition")
 
 
+class Metric(StrEnum):
+    """The names of this run's metrics, each written once (the keys of `metrics`)."""
+
+    MODE = "mode"
+    COMMANDS = "commands"
+    COMPLETED = "completed"
+    THROUGHPUT_COMMANDS_S = "throughput (commands/s)"
+    P50_LATENCY_MS = "p50 latency (ms)"
+    P99_LATENCY_MS = "p99 latency (ms)"
+    CONFLICTS = "conflicts"
+    RETRIES = "retries"
+    GAVE_UP = "gave up"
+
+
 def run(config: Config | None = None) -> SingleWriterResult:
     """Run the clients against the chosen mode until every command is done."""
     cfg = resolve(Config, config)
@@ -114,15 +129,15 @@ def run(config: Config | None = None) -> SingleWriterResult:
     world.env.run(until=world.env.all_of(procs))
     end = world.now
     metrics: dict[str, float | int | str] = {
-        "mode": cfg.mode,
-        "commands": cfg.clients * cfg.commands_per_client,
-        "completed": len(latencies),
-        "throughput (commands/s)": rounded(per_second(len(latencies), end), 1),
-        "p50 latency (ms)": rounded(percentile(latencies, 50)),
-        "p99 latency (ms)": rounded(percentile(latencies, 99)),
-        "conflicts": engine.store.conflicts if cfg.mode == "locking" else 0,
-        "retries": engine.retries if cfg.mode == "locking" else 0,
-        "gave up": engine.gave_up if cfg.mode == "locking" else 0,
+        Metric.MODE: cfg.mode,
+        Metric.COMMANDS: cfg.clients * cfg.commands_per_client,
+        Metric.COMPLETED: len(latencies),
+        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(len(latencies), end), 1),
+        Metric.P50_LATENCY_MS: rounded(percentile(latencies, 50)),
+        Metric.P99_LATENCY_MS: rounded(percentile(latencies, 99)),
+        Metric.CONFLICTS: engine.store.conflicts if cfg.mode == "locking" else 0,
+        Metric.RETRIES: engine.retries if cfg.mode == "locking" else 0,
+        Metric.GAVE_UP: engine.gave_up if cfg.mode == "locking" else 0,
     }
     return SingleWriterResult(cfg, world.trace.to_frame(), metrics)
 

@@ -15,6 +15,7 @@ import pandas as pd
 from eventlab.core.errors import ConfigError
 from eventlab.core.results import RunResult
 from eventlab.engines.zeebe.records import OK
+from eventlab.scenarios.zeebe.single_writer import Metric
 from eventlab.view.charts import Chart, Figure
 
 __all__ = [
@@ -45,11 +46,12 @@ def contention_chart(table: pd.DataFrame, x: str = "clients") -> Chart:
     if x not in table.columns:
         raise ConfigError(f"x must be a column of the table ({', '.join(table.columns)}), "
                           f"got {x!r}")
-    metrics = ["throughput (commands/s)", "p50 latency (ms)", "p99 latency (ms)", "conflicts"]
+    metrics = [Metric.THROUGHPUT_COMMANDS_S, Metric.P50_LATENCY_MS, Metric.P99_LATENCY_MS,
+               Metric.CONFLICTS]
     shown = table.pivot(index=x, columns="mode", values=metrics)
     figure, axes = _figure(3, width=10.0, height=3.4)
-    panels = [("throughput (commands/s)", "commands/s"), ("p99 latency (ms)", "ms"),
-              ("conflicts", "conflicts")]
+    panels = [(Metric.THROUGHPUT_COMMANDS_S, "commands/s"), (Metric.P99_LATENCY_MS, "ms"),
+              (Metric.CONFLICTS, "conflicts")]
     for ax, (metric, unit) in zip(axes, panels, strict=True):
         for mode in shown[metric].columns:
             ax.plot(shown.index, shown[metric][mode], marker="o", label=mode.replace("_", " "),
