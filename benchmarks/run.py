@@ -32,6 +32,7 @@ import re
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -314,15 +315,15 @@ def write_docs(lines: list[str], today: datetime.date) -> None:
         text = DOCS.read_text(encoding="utf-8")
         if NOTES in text:
             kept = text[text.index(NOTES):]
-    head = (
-        "# Benchmarks\n\n"
+    intro = textwrap.fill(
         f"Printed by `python3 tasks.py bench` (`benchmarks/run.py`) on {today.isoformat()}, on "
         "the machine named in its first line. Timings depend on the machine and its load; "
         "contenders take turns within each round and every figure is the median of the rounds "
         "with their range in brackets, so a comparison is made at one moment of the machine. "
         "The event store's own script is `benchmarks/eventstore_bench.py`, the replications' "
         "`benchmarks/replications_bench.py`, the Zeebe-like cluster's "
-        "`benchmarks/zeebe_bench.py`.\n\n```\n")
+        "`benchmarks/zeebe_bench.py`.", width=96)
+    head = f"# Benchmarks\n\n{intro}\n\n```\n"
     DOCS.write_text(head + "\n".join(lines).strip("\n") + "\n```\n\n" + kept,
                     encoding="utf-8")
 
