@@ -5,7 +5,7 @@
     python3 tasks.py test        set everything up, then run the whole test suite
     python3 tasks.py notebooks   re-execute every notebook in place (stops at the first error)
     python3 tasks.py book        render the executed notebooks into a static HTML book (site/)
-    python3 tasks.py bench       print the benchmark table
+    python3 tasks.py bench       print the benchmark table (installs its peers first)
     python3 tasks.py setup       only set up (.venv, the package and its extras, Graphviz)
     python3 tasks.py hub         run a JupyterHub for a workshop on this machine (as root)
     python3 tasks.py hub-load N  load-test that hub with N learners at once, then stop it
@@ -189,8 +189,21 @@ def book() -> None:
     say("the HTML book is in site/ (open site/index.html)")
 
 
+def ensure_bench_extras() -> None:
+    """The benchmark's peers: pyeventsourcing (extra `bench`) and Dask (extra `cluster`)."""
+    stamp = VENV / ".eventlab-bench-installed"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        return
+    say("installing the benchmark's peers into .venv (eventsourcing, dask[distributed])")
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e",
+       ".[test,bench,cluster]")
+    stamp.write_text(wanted + "\n")
+
+
 def bench() -> None:
     setup()
+    ensure_bench_extras()
     sh(PY, "benchmarks/run.py")
 
 

@@ -1,15 +1,26 @@
 """Benchmark of the event store backends (a script, not a test: timings vary by machine).
 
-Run with ``python benchmarks/eventstore_bench.py [N]`` (default N = 100_000 events). It prints:
+    python benchmarks/eventstore_bench.py [N] [ROUNDS]      (default 100,000 events, 5 rounds)
+
+It prints:
 
 * in-memory: appending N events (one per append, and in batches) and a full replay (fold);
-* SQLite (a temporary file): batched appends (one transaction per 1,000 events), one-event
-  transactions (each its own commit, so each pays for a write to disk), and a full replay;
-* if the ``eventsourcing`` library is installed, its SQLite recorder on the same events,
-  side by side. It is imported only here and is not an eventlab dependency.
+  targets from issue 3: append and replay of 100k events <= 1 s each;
+* eventlab's SQLite store side by side with pyeventsourcing's SQLite application recorder
+  (``pip install eventsourcing``, the ``bench`` extra; never an eventlab dependency), on the
+  same events and the same durability settings: batched appends (one transaction per 1,000
+  events), one-event transactions, reading every stream, and reading all events in global
+  order. Both use WAL; each setting of ``PRAGMA synchronous`` (``normal``, and ``full``: this
+  SQLite build's default, where every commit is on disk before the call returns) is run on
+  both sides. In every round both libraries run once, taking turns, each on a fresh database
+  file; a figure is the median of the rounds' ratios (eventlab's speed / the peer's speed, so
+  above 1 means eventlab is faster) with the range of the rounds.
 
-Targets from issue 3: in-memory append and replay of 100k events <= 1 s each; SQLite batched
-appends >= 50k events/s. The events and streams are the same in every run (no randomness).
+What each side does, so the comparison is fair: the peer's rows are built inside its timing,
+like ours; the peer's reads decode each event's JSON (``json.loads`` of its ``state``), because
+eventlab's reads hand out each event's data as a mapping. The peer's recorder keeps 4 columns
+and no contiguity check; eventlab's table keeps 11 columns, a trigger that refuses gaps in a
+stream, and returns full ``StoredEvent`` objects from ``append``.
 """
 
 from __future__ import annotations
@@ -21,43 +32,32 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from eventlab.engines.eventstore.memory import InMemoryEventStore, NewEvent, StoredEvent, fold
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Spread, ratios
+
+from eventlab.engines.eventstore.memory import (
+    InMemoryEventStore,
+    NewEvent,
+    StoredEvent,
+    fold,
+)
 from eventlab.engines.eventstore.sqlite import SqliteEventStore
 
-STREAMS = 1_000
-BATCH = 1_000
-ONE_EVENT_TRANSACTIONS = 2_000
-
-
-def timed(label: str, count: int, work: Callable[[], object],
-          target: Callable[[float, float], str] | None = None) -> float:
-    """Run `work` once; print its duration, its rate and (if given) the target verdict."""
-    start = time.perf_counter()
-    work()
-    seconds = time.perf_counter() - start
-    rate = count / seconds
-    verdict = target(seconds, rate) if target else ""
-    print(f"  {label:<46} {seconds:7.3f} s {rate:>10,.0f} events/s  {verdict}")
-    return seconds
-
-
-def within(limit_per_100k: float) -> Callable[[float, float], str]:
-    """Target: at most `limit_per_100k` seconds per 100,000 events."""
-    def check(seconds: float, rate: float) -> str:
-        ok = rate >= 100_000 / limit_per_100k
-        return f"{'met' if ok else 'MISSED'}: <= {limit_per_100k:g} s per 100k"
-    return check
-
-
-def at_least(events_per_second: float) -> Callable[[float, float], str]:
-    """Target: at least `events_per_second`."""
-    def check(seconds: float, rate: float) -> str:
-        return f"{'met' if rate >= events_per_second else 'MISSED'}: >= {events_per_second:,.0f}/s"
-    return check
+STREAMS = 1_000  # of the in-memory benchmark
+BATCH = 1_000  # events per batched append (and per stream in the SQLite comparison)
+SINGLES = 500  # one-event transactions per round (each waits for the disk at "full")
+PAGE = 10_000  # events per page when reading all in order
+SETTINGS = ("normal", "full")  # PRAGMA synchronous, on both sides
+OPERATIONS = ("batched appends", "one-event transactions", "read every stream",
+              "read all in order")
+TARGETS = {"batched appends": 1.2, "one-event transactions": 1.0, "read every stream": 1.0,
+           "read all in order": 1.0}
 
 
 def make_events(n: int) -> list[NewEvent]:
@@ -71,102 +71,276 @@ def total(state: int, event: StoredEvent) -> int:
     return state + int(event.data["amount"])
 
 
+def timed(label: str, count: int, work: Callable[[], object]) -> float:
+    """Run `work` once; print its duration and rate."""
+    start = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - start
+    print(f"  {label:<46} {seconds:7.3f} s {count / seconds:>10,.0f} events/s")
+    return seconds
+
+
 def bench_in_memory(events: list[NewEvent]) -> None:
     """Append one event at a time, then in batches of 100, then replay everything."""
     n = len(events)
-    print(f"in-memory ({n:,} events over {STREAMS} streams)")
+    print(f"in-memory ({n:,} events over {STREAMS} streams; targets: <= 1 s per 100k)")
     store = InMemoryEventStore()
 
     def one_by_one() -> None:
         for i, event in enumerate(events):
             store.append(f"acc-{i % STREAMS}", [event])
 
-    timed("append, one event per call", n, one_by_one, within(1.0))
+    timed("append, one event per call", n, one_by_one)
     batched = InMemoryEventStore()
     timed("append, batches of 100", n,
           lambda: [batched.append(f"s-{k}", events[k:k + 100]) for k in range(0, n, 100)])
     result: list[int] = []
     timed("full replay: fold over iter_all()", n,
-          lambda: result.append(fold(total, 0, store.iter_all(batch_size=10_000))), within(1.0))
+          lambda: result.append(fold(total, 0, store.iter_all(batch_size=10_000))))
     assert result[0] == sum(e.data["amount"] for e in events)
 
 
-def bench_sqlite(events: list[NewEvent], folder: Path) -> None:
-    """Batched appends, one-event transactions and a full replay on a file database."""
-    n = len(events)
-    print(f"eventlab SqliteEventStore (file, WAL; {n:,} events)")
-    store = SqliteEventStore(folder / "eventlab.db")
-    # Each batch opens a new stream, so its exact expected version is 0 (NO_STREAM).
-    timed(f"append, one transaction per {BATCH} events", n,
-          lambda: [store.append(f"s-{k // BATCH}", events[k:k + BATCH], expected=0)
-                   for k in range(0, n, BATCH)], at_least(50_000))
-    few = events[:ONE_EVENT_TRANSACTIONS]
-    timed("append, one transaction per event", len(few),
-          lambda: [store.append("single", [e], expected=i) for i, e in enumerate(few)])
-    timed("full replay: fold over iter_all()", store.head(),
-          lambda: fold(total, 0, store.iter_all(batch_size=10_000)))
-    store.close()
-    memory = SqliteEventStore()
-    timed(f"(:memory:) one transaction per {BATCH} events", n,
-          lambda: [memory.append(f"s-{k // BATCH}", events[k:k + BATCH])
-                   for k in range(0, n, BATCH)])
-    memory.close()
+# -- the SQLite comparison ---------------------------------------------------------------------
+
+Seconds = dict[str, float]
 
 
-def bench_eventsourcing(events: list[NewEvent], folder: Path) -> None:
-    """The same events through pyeventsourcing's SQLite application recorder, if installed."""
+def _clock(seconds: Seconds, name: str, work: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    out = work()
+    seconds[name] = time.perf_counter() - start
+    return out
+
+
+def eventlab_round(events: list[NewEvent], folder: Path, synchronous: str) -> Seconds:
+    """The four operations on a fresh eventlab SQLite file; seconds per operation."""
+    n, seconds = len(events), {}
+    store = SqliteEventStore(folder / "eventlab.db", synchronous=synchronous)
     try:
-        from eventsourcing.persistence import StoredEvent as EsStoredEvent
-        from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-    except ImportError:
-        print("eventsourcing: not installed, skipped (pip install eventsourcing to compare)")
-        return
-    n = len(events)
-    print(f"eventsourcing {metadata.version('eventsourcing')} SQLiteApplicationRecorder "
-          f"(file, WAL; {n:,} events; 4 columns, no contiguity trigger, returns ids only)")
+        # Each batch opens a new stream, so its exact expected version is 0 (no stream yet).
+        _clock(seconds, "batched appends", lambda: [
+            store.append(f"s-{k // BATCH}", events[k:k + BATCH], expected=0)
+            for k in range(0, n, BATCH)])
+        few = events[:SINGLES]
+        _clock(seconds, "one-event transactions", lambda: [
+            store.append("single", [e], expected=i) for i, e in enumerate(few)])
+        names = [f"s-{k // BATCH}" for k in range(0, n, BATCH)]
+        streams = _clock(seconds, "read every stream",
+                         lambda: [store.read_stream(name) for name in names])
+
+        def read_all() -> int:
+            count, position = 0, 1
+            while page := store.read_all(position, limit=PAGE):
+                count += len(page)
+                position = page[-1].position + 1
+            return count
+
+        count = _clock(seconds, "read all in order", read_all)
+    finally:
+        store.close()
+    if sum(len(s) for s in streams) != n or count != n + SINGLES:
+        raise RuntimeError("eventlab's store did not read back what was written")
+    return seconds
+
+
+def peer_round(events: list[NewEvent], folder: Path, synchronous: str) -> Seconds:
+    """The same four operations on a fresh file of pyeventsourcing's SQLite recorder."""
+    from eventsourcing.persistence import StoredEvent as PeerEvent
+    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+    n, seconds = len(events), {}
     datastore = SQLiteDatastore(str(folder / "eventsourcing.db"), originator_id_type="text")
+    _set_synchronous(datastore, synchronous)
     recorder = SQLiteApplicationRecorder(datastore)
     recorder.create_table()
 
     def rows(stream: str, chunk: list[NewEvent], first_version: int) -> list[Any]:
-        return [EsStoredEvent(originator_id=stream, originator_version=first_version + i,
-                              topic=e.type, state=e.data_json.encode())
+        return [PeerEvent(originator_id=stream, originator_version=first_version + i,
+                          topic=e.type, state=e.data_json.encode())
                 for i, e in enumerate(chunk)]
 
-    timed(f"insert_events, one transaction per {BATCH} events", n,
-          lambda: [recorder.insert_events(rows(f"s-{k // BATCH}", events[k:k + BATCH], 1))
-                   for k in range(0, n, BATCH)])
-    few = events[:ONE_EVENT_TRANSACTIONS]
-    timed("insert_events, one transaction per event", len(few),
-          lambda: [recorder.insert_events(rows("single", [e], i + 1)) for i, e in enumerate(few)])
+    try:
+        _clock(seconds, "batched appends", lambda: [
+            recorder.insert_events(rows(f"s-{k // BATCH}", events[k:k + BATCH], 1))
+            for k in range(0, n, BATCH)])
+        few = events[:SINGLES]
+        _clock(seconds, "one-event transactions", lambda: [
+            recorder.insert_events(rows("single", [e], i + 1)) for i, e in enumerate(few)])
+        names = [f"s-{k // BATCH}" for k in range(0, n, BATCH)]
+        streams = _clock(seconds, "read every stream", lambda: [
+            [json.loads(e.state) for e in recorder.select_events(name)] for name in names])
 
-    def replay() -> int:
-        state, start = 0, 1
-        while page := recorder.select_notifications(start=start, limit=10_000):
-            for notification in page:
-                state += json.loads(notification.state)["amount"]
-            start = page[-1].id + 1
-        return state
+        def read_all() -> int:
+            count, start = 0, 1
+            while page := recorder.select_notifications(start=start, limit=PAGE):
+                count += len([json.loads(e.state) for e in page])
+                start = page[-1].id + 1
+            return count
 
-    timed("full replay: select_notifications + json", n + len(few), replay)
-    datastore.close()
+        count = _clock(seconds, "read all in order", read_all)
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute("PRAGMA synchronous")
+            level = cursor.fetchone()[0]
+    finally:
+        datastore.close()
+    if sum(len(s) for s in streams) != n or count != n + SINGLES:
+        raise RuntimeError("the peer's recorder did not read back what was written")
+    if level != SYNC_LEVELS[synchronous]:
+        raise RuntimeError(f"the peer ran at synchronous={level}, not {synchronous}")
+    return seconds
+
+
+SYNC_LEVELS = {"off": 0, "normal": 1, "full": 2, "extra": 3}
+
+
+def _set_synchronous(datastore: Any, synchronous: str) -> None:
+    """Give every connection of the peer's pool the same PRAGMA synchronous as ours."""
+    pool = datastore.pool
+    create = pool._create_connection
+
+    def create_with_level() -> Any:
+        connection = create()
+        connection._sqlite_conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        return connection
+
+    pool._create_connection = create_with_level
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One operation at one durability setting: both rates and eventlab / peer, per round."""
+
+    operation: str
+    synchronous: str
+    count: int
+    ours: Spread  # events per second
+    peer: Spread
+    speed: Spread  # eventlab's speed / the peer's, round by round
+
+
+def compare(n: int = 100_000, rounds: int = 5,
+            settings: tuple[str, ...] = SETTINGS) -> list[Comparison]:
+    """Both libraries, taking turns, `rounds` times per durability setting."""
+    events = make_events(n)
+    counts = {"batched appends": n, "one-event transactions": min(SINGLES, n),
+              "read every stream": n, "read all in order": n + min(SINGLES, n)}
+    out = []
+    for synchronous in settings:
+        ours: list[Seconds] = []
+        peer: list[Seconds] = []
+        for r in range(rounds):
+            with tempfile.TemporaryDirectory() as folder:
+                if r % 2 == 0:
+                    ours.append(eventlab_round(events, Path(folder), synchronous))
+                    peer.append(peer_round(events, Path(folder), synchronous))
+                else:
+                    peer.append(peer_round(events, Path(folder), synchronous))
+                    ours.append(eventlab_round(events, Path(folder), synchronous))
+        for operation in OPERATIONS:
+            mine = [s[operation] for s in ours]
+            theirs = [s[operation] for s in peer]
+            count = counts[operation]
+            out.append(Comparison(operation, synchronous, count,
+                                  Spread.of([count / s for s in mine]),
+                                  Spread.of([count / s for s in theirs]),
+                                  ratios(theirs, mine)))
+    return out
+
+
+# Where a batched append's time goes inside SQLite: the same rows through executemany into
+# eventlab's table as shipped, without AUTOINCREMENT, without the contiguity trigger, without
+# both, and into the peer's 4-column table; raw sqlite3, no Python objects around them.
+_PEER_TABLE = ("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+               "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+
+
+def schema_variants() -> dict[str, tuple[str, str]]:
+    """Name -> (schema script, insert statement) for the raw SQL breakdown."""
+    from eventlab.engines.eventstore.sqlite import APPEND_SQL, CREATE_TABLES_SQL
+
+    trigger = CREATE_TABLES_SQL[CREATE_TABLES_SQL.index("CREATE TRIGGER"):
+                                CREATE_TABLES_SQL.index("CREATE TABLE IF NOT EXISTS snapshots")]
+    return {
+        "eventlab table as shipped": (CREATE_TABLES_SQL, APPEND_SQL),
+        "... without AUTOINCREMENT": (CREATE_TABLES_SQL.replace(" AUTOINCREMENT", ""),
+                                      APPEND_SQL),
+        "... without the trigger": (CREATE_TABLES_SQL.replace(trigger, ""), APPEND_SQL),
+        "... without both": (CREATE_TABLES_SQL.replace(trigger, "").replace(
+            " AUTOINCREMENT", ""), APPEND_SQL),
+        "peer's 4-column table": (_PEER_TABLE,
+                                  "INSERT INTO stored_events VALUES (?, ?, ?, ?)"),
+    }
+
+
+def raw_inserts(n: int = 100_000, rounds: int = 3, synchronous: str = "normal"
+                ) -> dict[str, Spread]:
+    """Rows per second of plain ``executemany`` per schema variant, taking turns."""
+    events = make_events(n)
+    wide = [(f"s-{k // BATCH}", k % BATCH + 1, e.type, 1, e.data_json, e.time, None, None,
+             None, None) for k, e in enumerate(events)]
+    narrow = [(r[0], r[1], r[2], r[4].encode()) for r in wide]
+    variants = schema_variants()
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    for r in range(rounds):
+        names = list(variants)[r % len(variants):] + list(variants)[:r % len(variants)]
+        for name in names:
+            schema, insert = variants[name]
+            rows = narrow if insert.count("?") == 4 else wide
+            with tempfile.TemporaryDirectory() as folder:
+                conn = sqlite3.connect(Path(folder) / "raw.db", isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
+                conn.executescript(schema)
+                start = time.perf_counter()
+                for k in range(0, n, BATCH):
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.executemany(insert, rows[k:k + BATCH])
+                    conn.execute("COMMIT")
+                seconds[name].append(time.perf_counter() - start)
+                conn.close()
+    return {name: Spread.of([n / s for s in values]) for name, values in seconds.items()}
+
+
+def peer_version() -> str | None:
+    """The installed eventsourcing version, or None if it is not installed."""
+    try:
+        return metadata.version("eventsourcing")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def table(comparisons: list[Comparison]) -> list[str]:
+    """The comparison as lines of the benchmark table."""
+    lines = [f"{'operation':<24} {'sync':<7} {'eventlab ev/s':>14} {'peer ev/s':>11} "
+             f"{'eventlab / peer (range)':>24}  target"]
+    for c in comparisons:
+        target = TARGETS[c.operation]
+        verdict = "met" if c.speed.median >= target else "NOT MET"
+        lines.append(f"{c.operation:<24} {c.synchronous:<7} {c.ours.median:>14,.0f} "
+                     f"{c.peer.median:>11,.0f} {c.speed.show('.2f', '×'):>24}  "
+                     f"≥ {target:g}×: {verdict}")
+    return lines
 
 
 def main() -> None:
-    """Run every benchmark on N events (first command-line argument, default 100,000)."""
+    """In-memory figures, then the SQLite comparison (N events, ROUNDS rounds)."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-          f"{platform.machine()}")
-    start = time.perf_counter()
-    events = make_events(n)
-    print(f"building {n:,} NewEvent objects (validation + JSON): "
-          f"{time.perf_counter() - start:.3f} s (not counted below)\n")
-    bench_in_memory(events)
-    with tempfile.TemporaryDirectory() as folder:
-        print()
-        bench_sqlite(events, Path(folder))
-        print()
-        bench_eventsourcing(events, Path(folder))
+          f"{platform.machine()}\n")
+    bench_in_memory(make_events(n))
+    version = peer_version()
+    if version is None:
+        print("\neventsourcing: not installed, comparison skipped (pip install -e .[bench])")
+        return
+    print(f"\nSQLite, eventlab vs eventsourcing {version} SQLiteApplicationRecorder "
+          f"({n:,} events, WAL, median of {rounds} rounds taking turns)")
+    for line in table(compare(n, rounds)):
+        print(f"  {line}")
+    print(f"\nInside SQLite: batched executemany of the same rows, no Python objects "
+          f"(synchronous=normal, {min(rounds, 3)} rounds)")
+    for name, rate in raw_inserts(n, min(rounds, 3)).items():
+        print(f"  {name:<28} {rate.show(',.0f', ' rows/s')}")
 
 
 if __name__ == "__main__":

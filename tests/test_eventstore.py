@@ -497,3 +497,24 @@ def test_stored_data_is_json_text_in_both_backends() -> None:
     store.append("a", [NewEvent(type="T", data={"b": 1, "a": [True, None]})])
     assert json.loads(store._log[0][5]) == {"a": [True, None], "b": 1}  # type: ignore[attr-defined]
     assert store._log[0][5] == '{"a":[true,null],"b":1}'  # type: ignore[attr-defined]
+
+
+def test_decoding_many_rows_at_once_gives_what_decoding_each_row_gives() -> None:
+    from eventlab.engines.eventstore.upcasting import Upcasters, decode_row, decode_rows
+
+    upcasters = Upcasters()
+    upcasters.register("Old", 1, lambda data: {**data, "new": True})
+    rows = [
+        (1, "s", 1, "Plain", 1, '{"a":1}', 0.5, "m-1", "me", "c", None),  # the common row
+        (2, "s", 2, "Plain", 1, ' {"a": 2} ', 1, None, None, None, None),  # spaces, int time
+        (3, "s", 3, "Old", 1, '{"a":3}', 2.0, None, None, None, None),  # upcast on read
+        (4, "s", 4, "Plain", 1, '{"a":{"b":[1,2,{"c":null}]}}', 3.0, None, None, None, None),
+    ]
+    assert decode_rows(rows, upcasters) == [decode_row(row, upcasters) for row in rows]
+    for broken in ('{"a":1', '[1]', '{"a":1}x'):  # each fails just as decode_row fails
+        row = (5, "s", 5, "Plain", 1, broken, 4.0, None, None, None, None)
+        with pytest.raises(ValueError, match="position 5") as many:
+            decode_rows([row], upcasters)
+        with pytest.raises(ValueError, match="position 5") as one:
+            decode_row(row, upcasters)
+        assert str(many.value) == str(one.value)

@@ -89,6 +89,18 @@ def test_runs_on_two_workers_give_the_same_numbers_as_in_this_process():
     pd.testing.assert_frame_equal(here.runs, there.runs)
 
 
+def test_runs_on_a_dask_cluster_give_the_same_numbers_as_in_this_process():
+    distributed = pytest.importorskip("distributed")
+    config = fowler.Config(changes=3)
+    here = replicate(fowler.run, config, seeds=4, n_jobs=1)
+    # Threads, not processes: the smallest real cluster, started in a fraction of a second.
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        there = replicate(fowler.run, config, seeds=4, backend="dask")
+    pd.testing.assert_frame_equal(here.runs, there.runs)
+
+
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"seeds": 1}, ValueError, "seeds must be >= 2"),
     ({"seeds": 20.0}, TypeError, "seeds must be an int"),

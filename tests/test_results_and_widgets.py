@@ -127,6 +127,18 @@ def test_a_sweep_shows_a_progress_bar_only_when_asked(monkeypatch):
     assert loud.equals(quiet)
 
 
+def test_the_first_panel_freezes_what_is_alive_once_and_later_panels_leave_it(monkeypatch):
+    from eventlab.view import widgets
+
+    monkeypatch.setattr(widgets, "_settled", [False])
+    calls = []
+    monkeypatch.setattr(widgets.gc, "collect", lambda: calls.append("collect") or 0)
+    monkeypatch.setattr(widgets.gc, "freeze", lambda: calls.append("freeze"))
+    explore(fowler.run, fowler.Config(), fields=("consumers",))
+    explore(fowler.run, fowler.Config(), fields=("consumers",))
+    assert calls == ["collect", "freeze"]  # collected first, so no garbage is frozen
+
+
 def test_a_slider_combination_over_the_run_budget_says_why_in_the_panel():
     from eventlab.core import budget
     from eventlab.scenarios import bank

@@ -322,3 +322,17 @@ def test_read_sql_answers_a_learners_select_and_refuses_a_write():
     assert store.version("account-1") == 1
     with pytest.raises(ValueError, match="sql must be the text of one SQL query"):
         store.read_sql("")
+
+
+def test_a_batch_larger_than_one_insert_statement_goes_in_whole_and_in_order(
+    tmp_path: Path,
+) -> None:
+    with SqliteEventStore(tmp_path / "events.db") as store:
+        store._rows_per_insert = 2  # a batch of 5 takes three INSERT statements
+        store.append("other", [tick(9, 0)])
+        stored = store.append("acc", [tick(0, i) for i in range(5)], expected=NO_STREAM)
+        assert [(e.version, e.position) for e in stored] == [(v, v + 1) for v in range(1, 6)]
+        assert [e.data["i"] for e in store.read_stream("acc")] == list(range(5))
+        with pytest.raises(ConcurrencyError):  # a stale expected version: none of it stays
+            store.append("acc", [tick(1, i) for i in range(5)], expected=1)
+        assert (store.version("acc"), store.head()) == (5, 6)

@@ -55,6 +55,33 @@ def test_fast_hop_rows_expand_to_the_same_rows_as_full_records(key, correlation,
     pd.testing.assert_frame_equal(fast.to_frame(), full.to_frame())
 
 
+@settings(max_examples=50, deadline=None)
+@given(target=text, channel=names, partition=st.integers(0, 9), offset=st.integers(0, 2**40))
+def test_log_rows_with_shared_who_and_place_expand_like_full_records(target, channel, partition,
+                                                                     offset):
+    message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key="k",
+                    payload={"v": 1})
+    fast, full = tr.Recorder(), tr.Recorder()
+    who, place = ("send", "shop", target), (channel, partition)
+    for i in range(2):  # the same who and place tuples, reused
+        fast.log_row(float(i), who, message, place, offset + i, message.size)
+        full.record("send", float(i), "shop", target=target, message=message, channel=channel,
+                    partition=partition, offset=offset + i)
+    pd.testing.assert_frame_equal(fast.to_frame(), full.to_frame())
+
+
+def test_rows_appended_by_the_caller_expand_like_log_rows():
+    message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key="k",
+                    payload={"v": 1})
+    fast, slow = tr.Recorder(), tr.Recorder()
+    append = fast.log_rows()
+    for i, who in enumerate([("send", "shop", "broker-0"), ("deliver", "billing", "shop")]):
+        append((float(i), who, message.trace_columns, ("orders", 2), 7))
+        slow.log_row(float(i), who, message, ("orders", 2), 7, message.size)
+    assert len(fast) == 2
+    pd.testing.assert_frame_equal(fast.to_frame(), slow.to_frame())
+
+
 def test_an_empty_trace_has_every_column_with_its_dtype():
     frame = tr.empty()
     assert tuple(frame.columns) == tr.COLUMNS

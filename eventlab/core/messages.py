@@ -23,15 +23,17 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 
 
 class _MeasuredOnce:
-    """A slot for the payload's wire size, filled on first use (not a dataclass field).
+    """Slots filled on first use (not dataclass fields): the payload's wire size, and the
+    message's trace columns.
 
     A message is sent, logged and delivered many times, and JSON-encoding it each time was a
-    sixth of the Kafka model's hot path. Outside the dataclass fields, the slot costs nothing
-    when a message is made and never takes part in equality, repr or ``replace``.
+    sixth of the Kafka model's hot path. Outside the dataclass fields, the slots cost nothing
+    when a message is made and never take part in equality, repr or ``replace``.
     """
 
-    __slots__ = ("_size",)
+    __slots__ = ("_columns", "_size")
     _size: int
+    _columns: tuple[str | int | None, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +92,23 @@ class Message(_MeasuredOnce):
             size = len(self.payload_json().encode())
             object.__setattr__(self, "_size", size)
             return size
+
+    @property
+    def trace_columns(self) -> tuple[str | int | None, ...]:
+        """(message_id, type, kind, key, correlation_id, causation_id, size): this message's
+        part of a trace row.
+
+        A tuple of strings and an int, made once: a trace row that holds it instead of the
+        message holds no object the garbage collector must follow, so a long run's millions
+        of rows are never scanned again (they were a third of a 1M-message Kafka run).
+        """
+        try:
+            return self._columns
+        except AttributeError:  # not made yet
+            columns = (self.message_id, self.type, self.kind, self.key, self.correlation_id,
+                       self.causation_id, self.size)
+            object.__setattr__(self, "_columns", columns)
+            return columns
 
     def at(self, time: float) -> Message:
         """The same message stamped with another send time."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,10 +94,12 @@ def replicate(run: Callable[[Any], RunResult], config: Any, *, seeds: int = DEFA
     if n_jobs == 1:
         measured = [_metrics(run, c) for c in configs]
     else:
-        from joblib import Parallel, delayed  # imported late: only replications need it
+        from joblib import Parallel, delayed, parallel_config  # late: only replications need it
 
-        measured = Parallel(n_jobs=n_jobs, backend=backend)(
-            delayed(_metrics)(run, c) for c in configs)
+        # Through parallel_config, not Parallel(backend=...): only parallel_config registers
+        # joblib's external backends, and "dask" is one of them.
+        with parallel_config(backend=backend) if backend is not None else nullcontext():
+            measured = Parallel(n_jobs=n_jobs)(delayed(_metrics)(run, c) for c in configs)
     rows = [(c.seed, name, value) for c, metrics in zip(configs, measured, strict=True)
             for name, value in metrics.items()]
     return Replications(config, pd.DataFrame(rows, columns=["seed", "metric", "value"]))

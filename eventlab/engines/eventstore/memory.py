@@ -35,7 +35,9 @@ from eventlab.engines.eventstore.upcasting import (
     Upcasters,
     check_number,
     decode_row,
+    decode_rows,
     from_state_json,
+    stored_event,
     to_state_json,
 )
 
@@ -181,12 +183,9 @@ class EventStore(ABC):
                 read_as: list[tuple[int, Any]]) -> tuple[StoredEvent, ...]:
         """The appended rows as StoredEvents (read as upcast); then wake live subscribers."""
         stored = tuple(
-            StoredEvent(
-                stream=stream, version=row[2], position=row[0], type=e.type,
-                schema_version=schema, data=MappingProxyType(data), time=e.time,
-                message_id=e.message_id, sender=e.sender, correlation_id=e.correlation_id,
-                causation_id=e.causation_id,
-            )
+            stored_event(stream, row[2], row[0], e.type, schema,
+                         data if type(data) is MappingProxyType else MappingProxyType(data),
+                         e.time, e.message_id, e.sender, e.correlation_id, e.causation_id)
             for row, (e, _), (schema, data) in zip(rows, batch, read_as, strict=True)
         )
         if self._subscriptions:
@@ -242,14 +241,15 @@ class EventStore(ABC):
             raise StreamNotFoundError(
                 f"stream {stream!r} does not exist (strict=True); known streams: {known}"
             )
-        return [self._decode(r) for r in self._rows_of_stream(stream, from_version, to_version)]
+        return decode_rows(self._rows_of_stream(stream, from_version, to_version),
+                           self.upcasters)
 
     def read_all(self, from_position: int = 1, *, limit: int | None = None) -> list[StoredEvent]:
         """Events of every stream in global order, starting at `from_position` (inclusive)."""
         check_number("from_position", from_position, low=1)
         if limit is not None:
             check_number("limit", limit, low=1)
-        return [self._decode(row) for row in self._rows_from(from_position, limit)]
+        return decode_rows(self._rows_from(from_position, limit), self.upcasters)
 
     def iter_all(self, from_position: int = 1, *, batch_size: int = 1000) -> Iterator[StoredEvent]:
         """Catch-up iterator: page through the global log until the head, including new events."""

@@ -10,15 +10,17 @@ follower fetch timers), and the member long-polls (``fetch_min_records=100``,
 ``fetch_max_wait=100``): fetching in batches is what Kafka consumers do. Messages come from a
 pool of 100 made before the clock starts, the same pool for both pipes.
 
-    python -m eventlab.engines.kafka.bench          # ratio, then 10k / 100k / 1M, each in a fresh
-    process
+    python -m eventlab.engines.kafka.bench     # ratio, then 10k / 100k / 1M in fresh processes
 
-Each row of the table runs in its own interpreter (after a 1000-message warm-up of the same
-pipe), so the peak memory shown is that run's own.
+The ratio comes from rounds in which the two pipes take turns (who goes first alternates), so
+both meet the same moments of a machine whose speed drifts. Each row of the table runs each
+pipe in its own interpreter (after a 1000-message warm-up of the same pipe), so the peak
+memory shown is that run's own.
 """
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
@@ -115,18 +117,42 @@ def kafka_pipe(n: int) -> float:
     return elapsed
 
 
-def ratio(n: int = 100_000, repeats: int = 3) -> tuple[float, float, float]:
-    """(bare seconds, kafka seconds, kafka / bare): best of `repeats` alternating runs each."""
-    check_int("repeats", repeats, low=1, high=20)
-    bare = kafka = float("inf")
-    for _ in range(repeats):
-        bare = min(bare, bare_pipe(n))
-        kafka = min(kafka, kafka_pipe(n))
+def rounds(n: int = 100_000, count: int = 5) -> list[tuple[float, float]]:
+    """(bare seconds, kafka seconds) of `count` rounds; the pipes take turns within a round,
+    and which goes first alternates, so both meet the same moments of the machine."""
+    check_int("count", count, low=1, high=50)
+    out = []
+    for r in range(count):
+        if r % 2 == 0:
+            bare = bare_pipe(n)
+            kafka = kafka_pipe(n)
+        else:
+            kafka = kafka_pipe(n)
+            bare = bare_pipe(n)
+        out.append((bare, kafka))
+    return out
+
+
+def ratio(n: int = 100_000, repeats: int = 5) -> tuple[float, float, float]:
+    """(bare seconds, kafka seconds, kafka / bare): the round with the median ratio."""
+    measured = sorted(rounds(n, repeats), key=lambda r: r[1] / r[0])
+    bare, kafka = measured[len(measured) // 2]
     return bare, kafka, kafka / bare
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB (NaN where the platform cannot tell)."""
+    """This process's peak resident memory in MB (NaN where the platform cannot tell).
+
+    On Linux it is VmHWM, the high-water mark of this program's own memory: getrusage's
+    maxrss of a process started by a big parent keeps the parent's size from the fork.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10  # kB
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # Windows
@@ -135,30 +161,90 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
 
 
-def _one(pipe: str, n: int) -> tuple[float, float]:
-    """Run one pipe in a fresh interpreter: (seconds, peak MB of that process)."""
+class GcClock:
+    """Seconds the garbage collector spent in collections while it is installed (a profile of
+    the one cost that grows with everything a long run keeps: records and trace rows)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self._tick)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._tick)
+
+    def _tick(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._start
+
+
+def one(pipe: str, n: int) -> tuple[float, float, float]:
+    """Run one pipe in a fresh interpreter: (seconds, peak MB, seconds of them in the GC)."""
     out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--one", pipe,
-                          str(n)],
-                         capture_output=True, text=True, check=True).stdout.split()
-    return float(out[0]), float(out[1])
+                          str(n)], capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+Scaled = tuple[float, float, float, float, float]  # bare s, bare MB, kafka s, kafka MB, kafka GC s
+
+
+def scaling(sizes: tuple[int, ...] = SIZES, count: int = 3) -> dict[int, list[Scaled]]:
+    """Per size, `count` rounds of (bare s, bare peak MB, kafka s, kafka peak MB, kafka GC s),
+    each pipe in a fresh interpreter, taking turns (which goes first alternates)."""
+    out: dict[int, list[Scaled]] = {n: [] for n in sizes}
+    for r in range(count):
+        for n in sizes:
+            if r % 2 == 0:
+                bare, bare_mb, _ = one("bare", n)
+                kafka, kafka_mb, kafka_gc = one("kafka", n)
+            else:
+                kafka, kafka_mb, kafka_gc = one("kafka", n)
+                bare, bare_mb, _ = one("bare", n)
+            out[n].append((bare, bare_mb, kafka, kafka_mb, kafka_gc))
+    return out
+
+
+def fresh_rounds(n: int = 100_000, count: int = 5) -> list[tuple[float, float]]:
+    """:func:`rounds` in a fresh interpreter that loaded only the Kafka model: what the model
+    costs, not what else a process holds (a bigger heap makes each full garbage collection,
+    and so the side that keeps a million records, slower)."""
+    out = subprocess.run([sys.executable, "-m", "eventlab.engines.kafka.bench", "--rounds",
+                          str(n), str(count)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return [(float(out[i]), float(out[i + 1])) for i in range(0, len(out), 2)]
 
 
 def main(argv: list[str]) -> None:
-    """Print the ratio and the 10k/100k/1M table (``--one PIPE N`` runs a single pipe)."""
+    """Print the ratio and the 10k/100k/1M table (``--one PIPE N`` runs a single pipe,
+    ``--rounds N COUNT`` prints the seconds of each round's bare and kafka pipe)."""
+    if argv[:1] == ["--rounds"]:
+        bare_pipe(WARM_UP)
+        kafka_pipe(WARM_UP)
+        for bare, kafka in rounds(int(argv[1]), int(argv[2])):
+            print(f"{bare:.4f} {kafka:.4f}")
+        return
     if argv[:1] == ["--one"]:
         pipe = {"bare": bare_pipe, "kafka": kafka_pipe}[argv[1]]
         pipe(WARM_UP)  # a fresh interpreter runs its first thousand messages slowly
-        seconds = pipe(int(argv[2]))
-        print(f"{seconds:.4f} {peak_rss_mb():.1f}")
+        with GcClock() as clock:
+            seconds = pipe(int(argv[2]))
+        print(f"{seconds:.4f} {peak_rss_mb():.1f} {clock.seconds:.4f}")
         return
-    bare, kafka, factor = ratio()
-    print(f"100k messages, best of 3: bare SimPy Store {100_000 / bare:,.0f} msgs/s, "
-          f"Kafka model {100_000 / kafka:,.0f} msgs/s, ratio {factor:.2f}x (target <= 3x)")
+    measured = fresh_rounds()
+    factors = sorted(k / b for b, k in measured)
+    print(f"100k messages, {len(measured)} rounds taking turns: Kafka model / bare SimPy Store "
+          f"median {factors[len(factors) // 2]:.2f}x (range {factors[0]:.2f}-{factors[-1]:.2f})")
     print(f"{'messages':>10} {'bare s':>8} {'kafka s':>8} {'ratio':>6} {'kafka msgs/s':>13} "
-          f"{'kafka peak MB':>14}")
-    for n in SIZES:
-        bare_s, _ = _one("bare", n)
-        kafka_s, peak = _one("kafka", n)
+          f"{'kafka peak MB':>14}  (medians of rounds, fresh processes)")
+    for n, runs in scaling().items():
+        bare_s = sorted(r[0] for r in runs)[len(runs) // 2]
+        kafka_s = sorted(r[2] for r in runs)[len(runs) // 2]
+        peak = max(r[3] for r in runs)
         print(f"{n:>10,} {bare_s:>8.2f} {kafka_s:>8.2f} {kafka_s / bare_s:>6.2f} "
               f"{n / kafka_s:>13,.0f} {peak:>14.0f}")
 

@@ -98,8 +98,10 @@ class Partition(Replicas):
         self._min_isr = self.config.min_insync_replicas
         self._compacted = self.config.compacted
         self._leader_name = f"broker-{replicas[0]}"
+        self.place = (self.topic, index)  # (channel, partition) of trace rows
+        self._senders: dict[str, tuple[str, str, str | None]] = {}  # producer -> trace `who`
         self._trace = self.world.trace.record
-        self._log_hop = self.world.trace.log_hop
+        self._log_rows = self.world.trace.log_rows()
         self._env = self.world.env
         cleans = self.config.compacted or self.config.deletes
         self._clean_at = self.cluster.config.cleaner_interval if cleans else float("inf")
@@ -154,16 +156,25 @@ class Partition(Replicas):
         log.records.append(record)
         log.end_offset = offset + 1
         if message is not None:
-            self._log_hop("send", now, request.producer, self._leader_name, message, self.topic,
-                          self.index, offset, size)
+            producer = request.producer
+            who = self._senders.get(producer)
+            if who is None or who[2] is not self._leader_name:  # new producer, or new leader
+                who = self._senders[producer] = ("send", producer, self._leader_name)
+            self._log_rows((now, who, message.trace_columns, self.place, offset))
         else:
             self._trace("send", now, request.producer, target=self._leader_name,
                         channel=self.topic, partition=self.index, offset=offset, size=0,
                         detail=f"tombstone for key {key}")
         if now >= self._clean_at:
             self.clean()
-        if len(self.isr) == 1:
-            self._advance(offset + 1)  # the leader is the whole ISR: committed at once
+        if len(self.isr) == 1:  # the leader is the whole ISR: committed at once
+            if self._acks or self.high_watermark > offset:
+                self._advance(offset + 1)
+            else:
+                # _advance's common case inlined: no acks=all answer waits, the HW moves by 1.
+                self.high_watermark = offset + 1
+                for consumer in self.consumers:
+                    consumer.on_data(1)
         if self._replicated and not self._replicating:
             self._schedule_replication()
         reply = request.reply
