@@ -68,7 +68,7 @@ def test_exercise_5_2_accepts_a_translation_of_every_internal_version():
 def test_exercise_5_3_compares_the_prediction_with_five_mornings_of_each_design():
     table = outbox.across_seeds(outbox.Config(), seeds=5)
     row = f"runs with {outbox.Metric.DUPLICATE_MAILS}"
-    assert RIGHT == (table.loc[row, "outbox_inbox"], table.loc[row, "outbox_mail_key"])
+    assert (table.loc[row, "outbox_inbox"], table.loc[row, "outbox_mail_key"]) == RIGHT
     assert repr(checks.exercise_5_3(RIGHT)) == "✓ Exercise 5.3 passed (2 cases)"
     assert repr(checks.exercise_5_3((2, 0))) == (
         "✗ Exercise 5.3: you said inbox: 2 of 5. Hint: about 100 mails a morning, each with a "
