@@ -30,8 +30,9 @@ MARKS = {"fault": ("x", "#d93025"), "drop": ("x", "#80868b"), "state": ("o", "#1
 
 
 def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> pd.DataFrame:
-    """The steps of the story: one row per delivered message (sender → receiver), fault,
-    lost copy and state change, in the order they happened."""
+    """The steps of the story, in the order they happened: one row per message arrow (sender
+    → receiver; a message through a topic is a publish and a delivery), fault, lost copy,
+    note and state change."""
     if not isinstance(trace, pd.DataFrame):
         raise TypeError(f"trace must be a pandas DataFrame, got {type(trace).__name__}")
     check_int("limit", limit, low=1, high=200)
