@@ -32,8 +32,7 @@ NOTEBOOK = "notebooks/00_start_here.ipynb"
 # The widget path of notebook 00 §4: build the panel, then move one slider the way a learner
 # does; the panel must re-run the scenario once more.
 WIDGET_RERUN = """
-_panel = widgets.explore(fowler.run, config, fields=["pattern", "consumers", "changes"],
-                         view=fowler.view)
+_panel = widgets.explore(fowler.run, config, fields=["pattern", "consumers", "changes"])
 _runs = _panel.runs
 _slider = _panel.controls["consumers"]
 _slider.value = _slider.min if _slider.value != _slider.min else _slider.max
