@@ -222,7 +222,8 @@ def test_the_graph_counts_messages_and_failed_calls_from_the_trace():
     look_ups = result.per_consumer().loc["Insurance", "look-ups"]
     failed = result.per_consumer().loc["Insurance", "failed calls"]
     assert f"GetCustomer ×{callbacks + look_ups} ({failed} failed)" in source
-    transfer = crm.run(replace(crm.Config(), pattern="state_transfer")).graph().source.replace("\\n", " ")
+    transfer = crm.run(replace(crm.Config(), pattern="state_transfer")).graph().source
+    transfer = transfer.replace("\\n", " ")
     assert "GetCustomer" not in transfer
 
 
