@@ -154,7 +154,11 @@ def stop_hub(hub: TestHub, children: list[psutil.Process]) -> None:
             hub.leftovers.append(f"jupyterhub (pid {hub.proc.pid}) ignored SIGTERM for 60 s")
             hub.proc.kill()
             hub.proc.wait(timeout=10)
-    leftovers = [p for p in children if _running(p)] + learner_processes(hub.learners)
+    stopping = [p for p in children if _running(p)] + learner_processes(hub.learners)
+    # A learner's server stops its kernels as it goes down: what is still exiting gets a
+    # moment; what is running after it is a leftover.
+    _, still = psutil.wait_procs(stopping, timeout=10)
+    leftovers = [p for p in still if _running(p)]
     for proc in leftovers:
         with contextlib.suppress(psutil.Error):
             hub.leftovers.append(f"pid {proc.pid}: {' '.join(proc.cmdline())[:120]}")
