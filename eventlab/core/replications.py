@@ -61,7 +61,7 @@ class Replications:
         check_float("confidence", confidence, low=0.5, high=0.999)
         rows = []
         for metric in dict.fromkeys(self.runs["metric"]):
-            low, mean, high, std = _interval(self.values(metric), confidence)
+            low, mean, high, std = mean_interval(self.values(metric), confidence)
             rows.append((metric, len(self.values(metric)), mean, std, low, high))
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("metric")
 
@@ -117,7 +117,7 @@ def difference(a: Replications, b: Replications, metric: str, *,
         raise ConfigError("a and b must be run over the same seeds to be compared seed by "
                           f"seed; got {a.seeds[:3]}... and {b.seeds[:3]}...")
     delta = a.values(metric) - b.values(metric)
-    low, mean, high, _ = _interval(delta, confidence)
+    low, mean, high, _ = mean_interval(delta, confidence)
     verdict = "a higher" if low > 0 else "b higher" if high < 0 else "no clear difference"
     return {"metric": metric, "mean": mean, "low": low, "high": high, "verdict": verdict}
 
@@ -129,7 +129,7 @@ def _metrics(run: Callable[[Any], RunResult], config: Any) -> dict[str, float]:
             if isinstance(value, int | float) and not isinstance(value, bool)}
 
 
-def _interval(values: pd.Series, confidence: float) -> tuple[float, float, float, float]:
+def mean_interval(values: pd.Series, confidence: float) -> tuple[float, float, float, float]:
     """(low, mean, high, std) of the t-interval of the mean; a constant gives a zero width."""
     n = len(values)
     mean = float(values.mean())

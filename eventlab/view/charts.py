@@ -16,7 +16,7 @@ from eventlab.core.errors import check_text
 
 # Scenarios draw their own figures; they take Figure from here so that matplotlib is
 # imported in the view layer only.
-__all__ = ["Chart", "Figure", "lines"]
+__all__ = ["Chart", "Figure", "intervals", "lines"]
 
 
 class Chart:
@@ -58,3 +58,45 @@ def lines(table: pd.DataFrame, *, title: str, ylabel: str, xlabel: str | None = 
     axes.grid(alpha=0.3)
     axes.legend(title=str(table.columns.name or ""), frameon=False)
     return Chart(figure, title, table)
+
+
+INTERVAL_COLUMNS = ("side", "metric", "mean", "low", "high")
+
+
+def intervals(table: pd.DataFrame, *, title: str,
+              labels: dict[str, str] | None = None) -> Chart:
+    """Means with their confidence intervals: one small panel per metric, a bar per side.
+
+    `table` is :meth:`eventlab.core.comparison.Comparison.table` (side, metric, mean, low,
+    high); `labels` renames metrics for the panel titles. Sides keep their order top to bottom,
+    so two sides whose bars do not overlap are told apart at a glance."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    missing = [c for c in INTERVAL_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"table needs the columns {', '.join(INTERVAL_COLUMNS)}; "
+                         f"missing {', '.join(missing)} (pass Comparison.table())")
+    if table.empty:
+        raise ValueError("table has no rows to draw")
+    check_text("title", title)
+    names = labels or {}
+    metrics = list(dict.fromkeys(table["metric"]))
+    sides = list(dict.fromkeys(table["side"]))
+    columns = min(len(metrics), 3)
+    rows = -(-len(metrics) // columns)
+    figure = Figure(figsize=(3.2 * columns, 0.5 + (0.45 * len(sides) + 0.7) * rows),
+                    layout="constrained")
+    for number, metric in enumerate(metrics, start=1):
+        axes = figure.add_subplot(rows, columns, number)
+        part = table[table["metric"] == metric].set_index("side").reindex(sides)
+        y = list(range(len(sides)))[::-1]
+        errors = [part["mean"] - part["low"], part["high"] - part["mean"]]
+        axes.errorbar(part["mean"], y, xerr=errors, fmt="o", capsize=4, color="#1f5f99")
+        axes.set_yticks(y, [str(s) for s in sides] if number % columns == 1 or columns == 1
+                        else [""] * len(sides))
+        axes.set_title(names.get(metric, metric.replace("_", " ")), fontsize=10)
+        axes.grid(axis="x", alpha=0.3)
+        axes.set_ylim(-0.6, len(sides) - 0.4)
+    figure.suptitle(title)
+    shown = table[list(INTERVAL_COLUMNS)].round(3).set_index(["metric", "side"])
+    return Chart(figure, title, shown)
