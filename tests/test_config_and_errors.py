@@ -113,3 +113,14 @@ def test_check_text_rejects_blank_strings_and_non_strings():
         check_text("name", "  ")
     with pytest.raises(TypeError, match="name must be a string"):
         check_text("name", 3)
+
+
+def test_a_learner_names_a_scenario_by_the_module_they_imported_without_its_layer():
+    from eventlab.core.naming import class_as_imported, learner_name
+
+    assert learner_name("eventlab.scenarios.bank.config") == "bank"
+    assert learner_name("eventlab.scenarios.zeebe.jobs") == "zeebe.jobs"
+    assert learner_name("eventlab.domains.crm.config") == "crm"
+    assert learner_name("somewhere.else") == "else"
+    from eventlab.scenarios import bank
+    assert class_as_imported(bank.Config) == "bank.Config"

@@ -7,6 +7,7 @@ import inspect
 import pandas as pd
 import pytest
 
+from eventlab.core.trace import COLUMNS, DTYPES
 from eventlab.engines.kafka.consumer import Consumer
 from eventlab.scenarios import outbox
 from eventlab.view.sequence import sequence, steps
@@ -118,3 +119,27 @@ def test_the_mail_key_story_shows_the_provider_refusing_the_repeated_key():
 def test_a_story_needs_a_crash():
     with pytest.raises(ValueError, match="no crash hit this run"):
         outbox.story(outbox.Config(crash_rate=0.0, commands=5))
+
+
+def _row(seq: int, time: float, kind: str, actor: str, **values: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(COLUMNS)
+    row.update(seq=seq, time=time, kind=kind, actor=actor, correlation_id="c1", **values)
+    return row
+
+
+def test_a_publish_delivered_to_two_subscribers_is_one_arrow_and_equal_notes_stay_two_steps():
+    rows = [
+        _row(1, 1.0, "send", "Shop", target="orders", message_id="m1",
+             message_type="OrderPlaced"),
+        _row(2, 2.0, "deliver", "Payment", target="Shop", message_id="m1",
+             message_type="OrderPlaced", channel="orders"),
+        _row(3, 2.0, "deliver", "Stock", target="Shop", message_id="m1",
+             message_type="OrderPlaced", channel="orders"),
+        _row(4, 3.0, "note", "Payment", detail="retrying"),
+        _row(5, 3.0, "note", "Payment", detail="retrying"),
+    ]
+    trace = pd.DataFrame(rows, columns=list(COLUMNS)).astype(DTYPES)
+    table = steps(trace, case="c1")
+    assert list(zip(table["from"], table["to"], strict=True)) == [
+        ("Shop", "orders"), ("orders", "Payment"), ("orders", "Stock"),
+        ("Payment", "Payment"), ("Payment", "Payment")]

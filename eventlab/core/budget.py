@@ -31,6 +31,7 @@ import simpy
 from simpy.events import URGENT
 
 from eventlab.core.errors import ConfigError, check_float
+from eventlab.core.naming import learner_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +114,7 @@ def _amount(cost: Cost) -> str:
 
 
 def _name(config: Any) -> str:
-    module = type(config).__module__.split(".")  # eventlab.scenarios.outbox.config
-    parts = module[2:] if module[1:2] in (["scenarios"], ["domains"]) else module[-1:]
-    return ".".join(parts[:-1] if parts[-1:] == ["config"] and len(parts) > 1 else parts)
+    return learner_name(type(config).__module__)
 
 
 def _suggest(config: Any, cost: Cost) -> str:

@@ -54,20 +54,6 @@ class MessageCatalogue:
                               f"declared: {', '.join(self._kinds)}")
         return found
 
-    def merged(self, other: MessageCatalogue) -> MessageCatalogue:
-        """One catalogue with the names of both (a name both declare must agree)."""
-        for message_type in other.names:
-            if message_type in self and self.kind(message_type) != other.kind(message_type):
-                raise ConfigError(f"{message_type!r} is a {self.kind(message_type)} in "
-                                  f"{self.name} but a {other.kind(message_type)} in {other.name}")
-        names = [*self.names, *(n for n in other.names if n not in self)]
-        return MessageCatalogue(f"{self.name} + {other.name}",
-                                commands=[n for n in names if self._kind_in(n, other) == "command"],
-                                events=[n for n in names if self._kind_in(n, other) == "event"])
-
-    def _kind_in(self, message_type: str, other: MessageCatalogue) -> str:
-        return self.kind(message_type) if message_type in self else other.kind(message_type)
-
     def make(self, world: World, message_type: str, *, sender: str, key: str | None = None,
              payload: Mapping[str, Any] | None = None, caused_by: Message | None = None,
              correlation_id: str | None = None) -> Command | Event:

@@ -21,6 +21,7 @@ from eventlab.core.errors import (
     check_text,
     describe,
 )
+from eventlab.core.naming import class_as_imported
 
 # Upper bound for any seed: keeps seeds portable between machines and readable in tables.
 MAX_SEED = 2**31 - 1
@@ -132,20 +133,10 @@ def resolve(config_class: type[C], config: object, *, what: str = "config") -> C
         check_before_run(config)
         return config
     if not isinstance(config, config_class):
-        raise TypeError(f"{what} must be {_as_imported(config_class)} (or None for its "
+        raise TypeError(f"{what} must be {class_as_imported(config_class)} (or None for its "
                         f"defaults), got {describe(config)}")
     check_before_run(config)
     return config
-
-
-def _as_imported(config_class: type) -> str:
-    """eventlab.scenarios.bank.config.Config -> "bank.Config", as a learner types it."""
-    parts = config_class.__module__.split(".")
-    if parts[1:2] and parts[1] in ("scenarios", "domains", "engines", "core"):
-        parts = parts[2:]
-    if parts[-1:] == ["config"] and len(parts) > 1:
-        parts = parts[:-1]
-    return ".".join([*parts, config_class.__name__])
 
 
 def _int_or_none(value: float | None) -> int | None:

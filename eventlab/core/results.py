@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from eventlab.core.errors import ConfigError
+from eventlab.core.naming import learner_name
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,9 @@ class RunResult:
 
     def __repr__(self) -> str:
         # eventlab.scenarios.fowler.config -> "fowler": the scenario a learner imported
-        # (a config may live in its domain: eventlab.domains.crm.config -> "crm")
-        parts = type(self.config).__module__.split(".")
-        name = parts[2] if parts[1:2] and parts[1] in LAYERS and len(parts) > 2 else parts[-1]
+        name = learner_name(type(self.config).__module__)
         end = float(self.trace["time"].max()) if len(self.trace) else 0.0
         return f"{type(self).__name__}({name}: {len(self.trace)} trace rows, t=0–{end:g})"
-
-
-LAYERS = ("scenarios", "domains", "engines", "core")
 
 
 def _tidy(value: Any) -> Any:

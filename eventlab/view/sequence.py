@@ -58,6 +58,7 @@ def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> p
         if r["kind"] == "send" and not pd.isna(r["message_id"]):
             sends.setdefault(str(r["message_id"]), []).append(r)
     out: list[tuple[float, int, str, str, str, str]] = []  # time, rank, from, to, what, kind
+    published: set[int] = set()  # sends already drawn as a publish arrow (by identity)
     for r in records:
         kind, actor, time = str(r["kind"]), str(r["actor"]), float(r["time"])
         what = "" if pd.isna(r["message_type"]) else str(r["message_type"])
@@ -71,8 +72,12 @@ def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> p
                 source = "?" if pd.isna(r["target"]) else str(r["target"])
                 out.append((time, 0, source, actor, what, "message"))
             elif via is not None and str(send["target"]) != actor:
-                # Through a broker (a topic): the publish and each delivery are two arrows.
-                out.append((float(send["time"]), 0, str(send["actor"]), via, what, "message"))
+                # Through a broker (a topic): the publish and each delivery are two arrows;
+                # a publish delivered to several subscribers is drawn once.
+                if id(send) not in published:
+                    published.add(id(send))
+                    out.append((float(send["time"]), 0, str(send["actor"]), via, what,
+                                "message"))
                 out.append((time, 0, via, actor, what, "message"))
             else:
                 out.append((time, 0, str(send["actor"]), actor, what, "message"))
@@ -87,9 +92,10 @@ def steps(trace: pd.DataFrame, *, case: str | None = None, limit: int = 40) -> p
             out.append((time, 1, actor, actor, what, "state"))
         elif kind == "note" and not pd.isna(r["detail"]) and not pd.isna(r["correlation_id"]):
             out.append((time, 2, actor, actor, str(r["detail"]), "note"))
-    # At one moment, a message comes before what it caused (a write, a note, a crash); a
-    # publish appears once even when several copies were delivered.
-    ordered = sorted(dict.fromkeys(out), key=lambda step: (step[0], step[1]))
+    # At one moment, a message comes before what it caused (a write, a note, a crash); the
+    # sort is stable, so steps at one moment and rank keep the trace's order, and two equal
+    # steps stay two steps.
+    ordered = sorted(out, key=lambda step: (step[0], step[1]))
     out_rows = [(time, source, target, what, kind)
                 for time, _, source, target, what, kind in ordered]
     table = pd.DataFrame(out_rows[:limit], columns=list(COLUMNS[1:]))
