@@ -63,6 +63,7 @@ def test_without_dot_a_diagram_displays_its_text_and_an_install_hint(monkeypatch
         raise graphviz.ExecutableNotFound(["dot"])
 
     diagram = graphs.diagram([("CRM", "service")], [])
+    monkeypatch.setattr(graphs, "_RENDERED", {})  # nothing drawn before, as in a new kernel
     monkeypatch.setattr(graphs.Diagram, "pipe", missing)
     monkeypatch.setattr(graphviz.Source, "pipe", missing)
     bundle = diagram._repr_mimebundle_()
@@ -152,3 +153,22 @@ def test_a_long_arrow_label_wraps_in_the_picture_and_stays_whole_in_the_text():
                              [("Onboarding", "AddressCheck", label, "command")])
     assert "sends CheckAddress,\nwaits for AddressChecked" in diagram.source.replace("\\n", "\n")
     assert f"Onboarding -> AddressCheck: {label} [command]" in diagram.text()
+
+
+def test_a_picture_shown_again_is_not_laid_out_again_and_the_cache_stays_bounded(monkeypatch):
+    monkeypatch.setattr(graphs, "_RENDERED", {})
+    calls = []
+    real = graphviz.Source.pipe
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(graphviz.Source, "pipe", counting)
+    diagram = graphs.diagram([("CRM", "service"), ("Mail", "service")], [("CRM", "Mail", "x", "event")])
+    first = diagram.svg()
+    assert diagram.svg() == first
+    assert len(calls) == 1
+    for number in range(graphs.RENDER_CACHE + 5):
+        graphs.diagram([(f"S{number}", "service")], []).svg()
+    assert len(graphs._RENDERED) == graphs.RENDER_CACHE

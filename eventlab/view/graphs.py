@@ -179,19 +179,7 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         A picture wider than a notebook can show at full size is laid out top to bottom
         instead, when that is narrower: a notebook shrinks a wide picture to its width, and
         its text with it, while a tall one only scrolls."""
-        source = self.legend_source()
-        try:
-            svg: str = graphviz.Source(source).pipe(format="svg", encoding="utf-8")
-            if svg_width_px(svg) > WIDE_PX and "rankdir=LR" in source:
-                # Two narrower candidates: the columns closer together, or top to bottom.
-                for layout in ("rankdir=LR ranksep=0.25", "rankdir=TB"):
-                    other: str = graphviz.Source(source.replace("rankdir=LR", layout, 1)).pipe(
-                        format="svg", encoding="utf-8")
-                    if svg_width_px(other) < svg_width_px(svg):
-                        svg = other
-            return svg
-        except graphviz.ExecutableNotFound:
-            return None
+        return render_svg(self.legend_source())
 
     def __repr__(self) -> str:
         return self.text()
@@ -204,6 +192,40 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             return {"text/plain": body, "text/html": f"<pre>{html.escape(body)}</pre>"}
         return {"text/html": svg_img(svg, self.text()), "image/svg+xml": svg,
                 "text/plain": self.text()}
+
+
+_RENDERED: dict[str, str] = {}  # DOT source -> SVG, the most recent RENDER_CACHE of them
+RENDER_CACHE = 64
+
+
+def render_svg(source: str) -> str | None:
+    """`source` laid out by ``dot`` (the narrowest of up to three layouts when it is wider
+    than WIDE_PX), or None without ``dot``. Pictures are kept by source: a notebook or a
+    widget shows the same picture again without running ``dot`` again (the same source gives
+    the same SVG); "no dot" is never kept, so installing Graphviz takes effect at once."""
+    if source in _RENDERED:
+        return _RENDERED[source]
+    svg = _layout(source)
+    if svg is not None:
+        if len(_RENDERED) >= RENDER_CACHE:
+            del _RENDERED[next(iter(_RENDERED))]  # the oldest (dicts keep insertion order)
+        _RENDERED[source] = svg
+    return svg
+
+
+def _layout(source: str) -> str | None:
+    try:
+        svg: str = graphviz.Source(source).pipe(format="svg", encoding="utf-8")
+        if svg_width_px(svg) > WIDE_PX and "rankdir=LR" in source:
+            # Two narrower candidates: the columns closer together, or top to bottom.
+            for layout in ("rankdir=LR ranksep=0.25", "rankdir=TB"):
+                other: str = graphviz.Source(source.replace("rankdir=LR", layout, 1)).pipe(
+                    format="svg", encoding="utf-8")
+                if svg_width_px(other) < svg_width_px(svg):
+                    svg = other
+        return svg
+    except graphviz.ExecutableNotFound:
+        return None
 
 
 def svg_img(svg: str, alt: str) -> str:
