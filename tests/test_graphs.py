@@ -165,7 +165,8 @@ def test_a_picture_shown_again_is_not_laid_out_again_and_the_cache_stays_bounded
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(graphviz.Source, "pipe", counting)
-    diagram = graphs.diagram([("CRM", "service"), ("Mail", "service")], [("CRM", "Mail", "x", "event")])
+    diagram = graphs.diagram([("CRM", "service"), ("Mail", "service")],
+                             [("CRM", "Mail", "x", "event")])
     first = diagram.svg()
     assert diagram.svg() == first
     assert len(calls) == 1
