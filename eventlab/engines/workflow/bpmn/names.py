@@ -24,7 +24,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 PREFIXES: dict[str, str] = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI,
                             "zeebe": ZEEBE, "modeler": MODELER, "xsi": XSI}
 # XML ids (xsd:ID) are NCNames: a letter or _ first, then letters, digits, _ - and dots.
-_NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
 def q(namespace: str, local: str) -> str:

@@ -254,8 +254,6 @@ def _element(node: ET.Element, tag: str, scope: str | None,
             fields["message"] = name
             if kind == "receive" and key is not None:
                 fields["correlation_key"] = key
-        if kind == "exclusive" and node.get("default"):
-            fields.pop("name", None) if False else None
         return _make(element_id, kind, fields, where)
     kinds = [_local(d) for d in definitions]
     for d in kinds:
@@ -462,6 +460,10 @@ def _fold_compensations(found: _Found, elements: list[Element], by_id: dict[str,
         element_id, kind = fields.pop("id"), fields.pop("kind")
         elements[i] = _make(element_id, kind, fields, f"bpmn task {task!r}")
         used.add(handler_id or "")
+    compensating = {event.get("id") for _, event in found.compensations}
+    for a in found.associations:
+        if a.get("sourceRef") not in compensating:
+            found.ignored.append(f"bpmn:association {a.get('id', '')}".strip())
     for handler_id in found.handlers:
         if handler_id not in used:
             found.ignored.append(f"compensation handler {handler_id} (no compensation boundary "

@@ -39,7 +39,7 @@ _TAGS = {"start": "startEvent", "end": "endEvent", "throw": "intermediateThrowEv
          "receive": "receiveTask", "exclusive": "exclusiveGateway",
          "parallel": "parallelGateway", "event_based": "eventBasedGateway",
          "subprocess": "subProcess"}
-_UNSAFE = re.compile(r"[^\w.\-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")  # ids in ASCII: every XML reader takes them
 
 for _prefix, _uri in PREFIXES.items():  # the prefixes Camunda Modeler writes
     ET.register_namespace(_prefix, _uri)
