@@ -150,7 +150,8 @@ class TokenRunner(ScopeRunner, EventRunner):
             if work.triggered:  # done (a message that arrived at the same moment still counts)
                 value = work.value
                 if not isinstance(value, Thrown):
-                    self._take(inst, el, value)
+                    if child is None:  # a subprocess's tokens have set their variables
+                        self._take(inst, el, value)
                     return None
                 escaped = yield from self._error(inst, el, scope, value)
                 if escaped is not None:
