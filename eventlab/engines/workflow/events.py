@@ -50,22 +50,22 @@ class EventRunner:
             if target.kind == "timer":
                 options.append((target, self.env.timeout(target.hours or 0.0), None))
                 continue
-            key = (target.message or "", (yield from self._correlation(inst, target)))
+            wait = (target.message or "", str((yield from self._correlation(inst, target))))
             event = self.env.event()
-            self._waits.setdefault(key, []).append((event, inst, token))
-            options.append((target, event, key))
+            self._waits.setdefault(wait, []).append((event, inst, token))
+            options.append((target, event, wait))
         race = simpy.AnyOf(self.env, [event for _, event, _ in options])
         inst.work[token] = race
         try:
             yield race
         finally:
             inst.work.pop(token, None)
-            for _, event, key in options:  # stop waiting for the others (all, if stopped)
-                if key is not None and not event.triggered:
-                    self._forget(event, key)
-        winner, event, key = next(
+            for _, event, pending in options:  # stop waiting for the others (all, if stopped)
+                if pending is not None and not event.triggered:
+                    self._forget(event, pending)
+        winner, won, message_wait = next(
             o for o in options if (o[1].triggered if o[2] is not None else o[1].processed))
-        inst.fired[token] = event.value if key is not None else True
+        inst.fired[token] = won.value if message_wait is not None else True
         return winner.id
 
     def _keep_time(self: Runner, inst: Instance, timer: Element, scope: Scope) -> Steps:

@@ -31,7 +31,7 @@ class JobFailed(Exception):  # noqa: N818  # the name says what happened, like Z
     """Raised by a worker for a technical failure: the engine retries, then raises an incident."""
 
 
-class BpmnError(Exception):  # noqa: N818  # BPMN's own name (Zeebe's "throw error" command)
+class BpmnError(Exception):  # BPMN's own name (Zeebe's "throw error" command)
     """Raised by a worker for a business failure with an error `code` ("CARD_DECLINED"): an
     error boundary event on the task (or on a subprocess around it) catches it; when none
     does, the engine raises an incident. Never retried: the business said no."""

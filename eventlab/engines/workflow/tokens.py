@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from collections import Counter
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -144,7 +144,7 @@ class TokenRunner(ScopeRunner, EventRunner):
                     if watcher.is_alive:
                         watcher.interrupt(f"{el.name} is over")
             if child is not None and child.thrown is not None and child.thrown.triggered:
-                caught, code = child.thrown.value
+                caught, code = cast(tuple[Element, str], child.thrown.value)
                 self._stop(inst, el, work, child)
                 return self._caught(inst, el, caught, code)
             if work.triggered:  # done (a message that arrived at the same moment still counts)

@@ -24,4 +24,4 @@ from eventlab.engines.workflow.bpmn.layout import Box, Layout, Route, layout
 from eventlab.engines.workflow.bpmn.reader import BpmnIgnored, read
 from eventlab.engines.workflow.bpmn.writer import write
 
-__all__ = ["BpmnIgnored", "Box", "Layout", "Route", "hours", "iso", "layout", "read", "write"]
+__all__ = ["Box", "BpmnIgnored", "Layout", "Route", "hours", "iso", "layout", "read", "write"]

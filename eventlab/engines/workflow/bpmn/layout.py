@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eventlab.core.errors import check_float
-from eventlab.engines.workflow.definition import BOUNDARIES, Element, Process
 from eventlab.engines.workflow.bpmn.names import compensation_ids, flow_ids
+from eventlab.engines.workflow.definition import BOUNDARIES, Element, Process
 
 EVENT, GATEWAY = 36.0, 50.0
 TASK_W, TASK_H = 100.0, 80.0
@@ -162,23 +162,37 @@ def label_lines(text: str, width: int = 14) -> list[str]:
     return lines or [""]
 
 
+def flow_label_width(route: Route) -> int:
+    """Characters per line of a flow's label: as wide as its first segment allows."""
+    (x1, _), (x2, _) = route.points[0], route.points[1]
+    return 16 if x1 == x2 else max(6, min(16, int(abs(x2 - x1) / 6.5)))
+
+
 def _labels(found: Layout) -> dict[str, Box]:
-    """Boxes for the names drawn outside shapes: under events and gateways, beside a
-    conditional flow's first segment."""
+    """Boxes for the names drawn outside shapes: under events, above gateways (their
+    branches leave and join below), beside a conditional flow's first segment."""
     labels: dict[str, Box] = {}
     for e in found.process.elements:
         if e.kind in (*_EVENTS, *_GATEWAYS) and e.name != e.id:
             box = found.boxes[e.id]
             lines = len(label_lines(e.name))
-            labels[e.id] = Box(box.cx - LABEL_W / 2, box.bottom + 4, LABEL_W, lines * LINE_H)
+            if e.kind in _GATEWAYS:
+                labels[e.id] = Box(box.cx - LABEL_W / 2, box.y - 4 - lines * LINE_H, LABEL_W,
+                                   lines * LINE_H)
+            elif e.kind in BOUNDARIES:  # right of the flow that leaves it downwards
+                labels[e.id] = Box(box.right, box.bottom - 6, LABEL_W, lines * LINE_H)
+            else:
+                labels[e.id] = Box(box.cx - LABEL_W / 2, box.bottom + 4, LABEL_W,
+                                   lines * LINE_H)
     for route in found.routes:
         if route.label:
             (x1, y1), (x2, y2) = route.points[0], route.points[1]
-            lines = len(label_lines(route.label, 16))
+            width = flow_label_width(route)
+            lines = len(label_lines(route.label, width))
             if x1 == x2:  # vertical first: the label to the right of it
-                labels[route.id] = Box(x1 + 4, min(y1, y2) + 2, LABEL_W + 10, lines * LINE_H)
-            else:
-                labels[route.id] = Box(min(x1, x2) + 4, y1 - 4 - lines * LINE_H, LABEL_W + 10,
+                labels[route.id] = Box(x1 + 4, min(y1, y2) + 2, width * 6.5, lines * LINE_H)
+            else:  # above it, as wide as the segment
+                labels[route.id] = Box(min(x1, x2) + 4, y1 - 4 - lines * LINE_H, width * 6.5,
                                        lines * LINE_H)
     return labels
 
@@ -263,7 +277,7 @@ class _Scope:
         column = self._columns(order, back)
         lane = self._lanes(order, column, sizes, back)
         boxes, bands = self._grid(order, column, lane, sizes, max_width)
-        for n_id, (kids, routes, _, _) in inner.items():
+        for n_id, (kids, _, _, _) in inner.items():
             origin = boxes[n_id]
             for k, b in kids.items():
                 boxes[k] = b.moved(origin.x + PAD, origin.y + HEADER)
@@ -330,7 +344,7 @@ class _Scope:
         column, the top and bottom of its row."""
         handler_of = {c.handler: task for task, c in self.compensations.items() if task in lane}
         where = {n: column[n] for n in order} | {h: column[t] for h, t in handler_of.items()}
-        size_of = dict(sizes) | {h: (TASK_W, TASK_H) for h in handler_of}
+        size_of = dict(sizes) | dict.fromkeys(handler_of, (TASK_W, TASK_H))
         columns = max(column.values()) + 1
         widths = [max((size_of[n][0] for n, c in where.items() if c == i), default=0.0)
                   for i in range(columns)]
@@ -381,9 +395,8 @@ class _Scope:
                 boxes[event] = Box(cx - EVENT / 2, box.bottom - EVENT / 2, EVENT, EVENT)
             comp = self.compensations.get(task)
             if comp is not None:  # the handler right under its compensation event
-                handler = boxes[comp.handler]
-                event = boxes[comp.event]
-                boxes[comp.handler] = Box(event.cx - TASK_W / 2, handler.y, TASK_W, TASK_H)
+                under, marker = boxes[comp.handler], boxes[comp.event]
+                boxes[comp.handler] = Box(marker.cx - TASK_W / 2, under.y, TASK_W, TASK_H)
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -444,8 +457,8 @@ def _orthogonal(s: Box, t: Box, from_gateway: bool, to_gateway: bool) -> list[Po
         return [(s.right, s.cy), (t.x, t.cy)]
     if from_gateway:  # leave the diamond by its top or bottom corner, then go right
         return [(s.cx, s.bottom if t.cy > s.cy else s.y), (s.cx, t.cy), (t.x, t.cy)]
-    if to_gateway:  # come in by the diamond's top or bottom corner
-        return [(s.right, s.cy), (t.cx, s.cy), (t.cx, t.y if s.cy < t.cy else t.bottom)]
+    del to_gateway  # a join is entered by its left corner too: the gap between columns
+    # is free of shapes, the column under a join may not be
     middle = (s.right + t.x) / 2
     return [(s.right, s.cy), (middle, s.cy), (middle, t.cy), (t.x, t.cy)]
 

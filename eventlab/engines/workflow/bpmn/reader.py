@@ -264,8 +264,8 @@ def _element(node: ET.Element, tag: str, scope: str | None,
         if node.get("cancelActivity") == "false":
             fields["interrupting"] = False
     kind = _event_kind(tag, kinds, where)
-    for d in definitions:
-        _definition(d, _local(d), tag, fields, messages, errors, where)
+    for definition in definitions:
+        _definition(definition, _local(definition), tag, fields, messages, errors, where)
     if kind == "start" and fields.get("correlation_key") is not None:
         fields.pop("correlation_key")  # a message start event opens a new instance: no key
     return _make(element_id, kind, fields, where)
