@@ -235,3 +235,10 @@ def test_durations_read_iso_8601_and_refuse_calendar_units():
 @given(st.floats(1e-6, 1e7, allow_nan=False))
 def test_every_duration_written_reads_back_as_the_same_hours(h):
     assert bpmn.hours("t", bpmn.iso(h)) == h
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_shipped_files_carry_the_layout_the_package_computes(name):
+    shipped = resource(name).read_text(encoding="utf-8")
+    assert shipped == bpmn.write(bpmn.read(shipped)), \
+        f"{name} differs from the computed layout: run python tools/relayout_bpmn.py"

@@ -107,8 +107,10 @@ class _Writer:
         for i, f in enumerate(self.process.flows):
             if self.process.by_id[f.source].parent != scope:
                 continue
-            flow = ET.SubElement(parent, q(BPMN, "sequenceFlow"), {
-                "id": self.layout.flow_id(i), "sourceRef": f.source, "targetRef": f.target})
+            attrs = {"id": self.layout.flow_id(i), "sourceRef": f.source, "targetRef": f.target}
+            if f.when is not None:  # the name is what modelers show beside the flow
+                attrs["name"] = f.label
+            flow = ET.SubElement(parent, q(BPMN, "sequenceFlow"), attrs)
             if f.when is not None:
                 where = f"flow {f.source} -> {f.target}"
                 text = feel.condition(f.when, where)
@@ -211,6 +213,8 @@ class _Writer:
             attrs = {"id": f"{shape_id}_di", "bpmnElement": shape_id}
             if kinds.get(shape_id) == "subprocess":
                 attrs["isExpanded"] = "true"
+            if kinds.get(shape_id) == "exclusive":  # bpmn-js draws the × only when asked
+                attrs["isMarkerVisible"] = "true"
             shape = ET.SubElement(plane, q(BPMNDI, "BPMNShape"), attrs)
             _bounds(shape, box)
             if shape_id in self.layout.labels:
