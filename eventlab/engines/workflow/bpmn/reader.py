@@ -39,7 +39,7 @@ _DEFINITIONS = ("messageEventDefinition", "timerEventDefinition", "errorEventDef
                 "compensateEventDefinition", "terminateEventDefinition")
 # Diagram decoration and documentation: not executed, listed in the warning.
 _DECORATION = ("textAnnotation", "group", "category", "laneSet", "dataObject",
-               "dataObjectReference", "dataStoreReference", "documentation")
+               "dataObjectReference", "dataStoreReference")
 # What the engine cannot execute, with what to use instead.
 _UNSUPPORTED = {
     "task": "give it a type (service, user, send or receive task)",
@@ -50,7 +50,6 @@ _UNSUPPORTED = {
     "complexGateway": "use exclusive and parallel gateways",
     "transaction": "use an embedded subprocess with compensation",
     "adHocSubProcess": "use an embedded subprocess",
-    "intermediateThrowEvent": "", "choreographyTask": "", "implicitThrowEvent": "",
 }
 
 
@@ -104,8 +103,8 @@ def read(source: str | Path | bytes, *, process_id: str | None = None) -> Proces
 # -- the document ---------------------------------------------------------------------------
 
 def _root(source: str | Path | bytes) -> ET.Element:
-    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip()
-                                    .startswith("<")):
+    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip(
+            "\ufeff \t\r\n").startswith("<")):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"no BPMN file at {str(path)!r}")
@@ -180,7 +179,7 @@ def _scope(parent: ET.Element, scope: str | None, messages: dict[str, tuple[str,
             raise ConfigError(f"element {tag!r} (id {node.get('id')!r}) is in namespace "
                               f"{ns or 'none'!r}, which is not BPMN 2.0's: the engine cannot "
                               "execute it")
-        if tag in ("extensionElements", "incoming", "outgoing"):
+        if tag in ("extensionElements", "incoming", "outgoing", "documentation"):
             if tag == "extensionElements":
                 _extensions(node, "process" if scope is None else scope, found)
             continue
@@ -287,8 +286,11 @@ def _event_kind(tag: str, kinds: list[str], where: str) -> str:
     permitted, kind = allowed[tag]
     odd = [k for k in kinds if k not in permitted]
     if odd:
-        raise ConfigError(f"{where}: a bpmn:{tag} with a {odd[0]} cannot be executed by the "
-                          "engine")
+        raise ConfigError(f"{where}: a bpmn:{tag} with {odd[0]} cannot be executed by the "
+                          "engine (an error start event needs an event subprocess, which it "
+                          "does not run)" if odd[0] == "errorEventDefinition" and
+                          tag == "startEvent" else f"{where}: a bpmn:{tag} with {odd[0]} "
+                          "cannot be executed by the engine")
     several = has - {"terminateEventDefinition"} if tag == "endEvent" else has
     if len(several) > 1 and has != {"compensateEventDefinition", "terminateEventDefinition"}:
         raise ConfigError(f"{where} has several event definitions ({', '.join(kinds)}); the "
