@@ -25,7 +25,8 @@ from eventlab.view.graphs import Diagram, node_id
 
 _FINAL = ("completed", "compensated")
 _ICON = {"service": "⚙ ", "send": "✉→ ", "receive": "✉ ", "throw": "✉→ ", "timer": "◷ ",
-         "boundary": "◷ "}
+         "boundary": "◷ ", "user": "👤 ", "catch": "✉ ", "error_boundary": "⚡ ",
+         "subprocess": "▣ "}
 _TASK = {"shape": "box", "style": "rounded,filled", "fillcolor": "#e8f0fe"}
 _EVENT = {"shape": "circle", "style": "filled", "fillcolor": "#ffffff", "width": "0.9",
           "fontsize": "9"}
@@ -39,7 +40,13 @@ _STYLE: dict[str, dict[str, str]] = {
                   "fontsize": "9"},
     "parallel": {"shape": "diamond", "style": "filled", "fillcolor": "#fef7e0",
                  "fontsize": "9"},
-    "service": _TASK, "send": _TASK, "receive": _TASK,
+    "service": _TASK, "send": _TASK, "receive": _TASK, "user": _TASK,
+    "catch": {**_EVENT, "shape": "doublecircle"},
+    "error_boundary": {**_EVENT, "shape": "doublecircle", "fillcolor": "#fce8e6",
+                       "width": "0.7"},
+    "event_based": {"shape": "diamond", "style": "filled", "fillcolor": "#fef7e0",
+                    "fontsize": "9"},
+    "subprocess": {**_TASK, "style": "rounded,filled,bold"},
 }
 
 
@@ -58,8 +65,10 @@ def _label(el: Element) -> str:
         return f"×\n{el.name}" if el.name != el.id else "×"
     if el.kind == "parallel":
         return f"+\n{el.name}" if el.name != el.id else "+"
+    if el.kind == "event_based":
+        return f"⬠\n{el.name}" if el.name != el.id else "⬠"
     text = f"{_ICON.get(el.kind, '')}{el.name}"
-    if el.message and el.kind in ("start", "receive", "send", "throw", "end"):
+    if el.message and el.kind in ("start", "receive", "send", "throw", "end", "catch"):
         text += f"\n[{el.message}]"
     if el.kind in ("timer", "boundary") and el.hours is not None and f"{el.hours:g}" not in \
             el.name and duration(el.hours) not in el.name:
@@ -96,8 +105,11 @@ def diagram(process: Process, counts: Mapping[str, tuple[int, int]] | None = Non
             picture.add_edge(el.id, undo, "compensation", kind="query", style="dotted",
                              arrowhead="none")
     for el in process.elements:
-        if el.kind == "boundary" and el.attached_to:
+        if el.kind in ("boundary", "error_boundary") and el.attached_to:
             picture.add_edge(el.attached_to, el.id, "", kind="query", arrowhead="none")
+        if el.parent is not None:  # what runs inside a subprocess hangs on it
+            picture.add_edge(el.parent, el.id, "", kind="query", style="dotted",
+                             arrowhead="none")
     for flow in process.flows:
         picture.add_edge(flow.source, flow.target, flow.label, kind="plain")
     return picture

@@ -1,36 +1,42 @@
-"""The companion code's processes as data (flowing-retail, 2019; times in hours).
+"""The companion code's processes (flowing-retail, 2019; times in hours), as BPMN files.
+
+The order, tracking and payment flows ship as BPMN 2.0 files in ``eventlab/resources/``
+(open them in Camunda Modeler, or with :func:`eventlab.engines.workflow.bpmn.read`); the
+functions below read them and set their timers:
 
 * :func:`order_process`: ``order.bpmn``: retrieve payment (20 days), fetch goods (12 h), ship
   goods (24 h), each a send task and a receive task with an interrupting boundary timer; a
   timeout ends the order and compensates "refund payment" if the payment was received. The
-  change-request variants fetch goods in parallel with the payment (for VIP customers only,
-  or for everyone); then a fetched pick is compensated too ("return goods").
+  change-request variants (``order-vip-fetch-first.bpmn``, ``order-fetch-first.bpmn``) fetch
+  goods in parallel with the payment (for VIP customers only, or for everyone); then a
+  fetched pick is compensated too ("return goods").
 * :func:`payment_process`: ``payment.bpmn``: deduct customer credit (compensated by
   "restore customer credit"), charge the card for the rest, and when the card is declined
-  ask the customer to update it and wait up to 7 days. The BPMN uses an error boundary
-  event for the declined card; here a gateway reads the worker's ``card_ok``.
-* :func:`tracking_process`: ``zeebe-track``'s listen-only model: the same receives as the
-  order, with SLA timers that end the tracking instance as "overdue" (nothing is undone).
+  ask the customer to update it and wait up to 7 days. The companion's BPMN uses an error
+  boundary event for the declined card; here a gateway reads the worker's ``card_ok``.
+* :func:`tracking_process`: ``zeebe-track``'s listen-only model (``order-tracking*.bpmn``):
+  the same receives as the order, with SLA timers that end the tracking instance as
+  "overdue" (nothing is undone).
 * :func:`onboarding_process`: the InfoWorld article's on-boarding, optionally with the
   criminal records check (names reconstructed, see talk notes §7).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import cache
+
 from eventlab.core.errors import check_bool, check_choice, check_float
+from eventlab.core.resources import resource
+from eventlab.engines.workflow import bpmn
 from eventlab.engines.workflow.definition import (
     Element,
     FlowLike,
     Process,
-    boundary,
     end,
-    exclusive,
-    parallel,
     receive,
     send,
-    service,
     start,
-    throw,
 )
 
 DAY = 24.0
@@ -38,16 +44,8 @@ VARIANTS: tuple[str, ...] = ("baseline", "vip_fetch_first", "fetch_first")
 OUTCOMES: tuple[str, ...] = ("Order delivered", "Order canceled", "Goods not fetched in time",
                              "Goods not shipped in time")
 TRACKED_OK = "Order completed"
-
-# (step, send name, command, receive name, event, end name, overdue name, compensation)
-_STEPS = {
-    "pay": ("Retrieve payment", "RetrievePaymentCommand", "Payment received",
-            "PaymentReceivedEvent", "Order canceled", "Payment overdue", "refund-payment"),
-    "fetch": ("Fetch goods", "FetchGoodsCommand", "Goods fetched", "GoodsFetchedEvent",
-              "Goods not fetched in time", "Fetching goods overdue", "return-goods"),
-    "ship": ("Ship goods", "ShipGoodsCommand", "Goods shipped", "GoodsShippedEvent",
-             "Goods not shipped in time", "Shipping overdue", None),
-}
+# The file of each variant: order.bpmn, order-vip-fetch-first.bpmn, ...
+_SUFFIX = {"baseline": "", "vip_fetch_first": "-vip-fetch-first", "fetch_first": "-fetch-first"}
 
 
 def duration(hours: float) -> str:
@@ -55,48 +53,27 @@ def duration(hours: float) -> str:
     return f"{hours / DAY:g} days" if hours >= 2 * DAY else f"{hours:g} hours"
 
 
-class _Builder:
-    def __init__(self, track: bool, hours: dict[str, float], undo_fetch: str | None) -> None:
-        self.track, self.hours = track, hours
-        self.undo_fetch = undo_fetch  # prefix of the steps whose pick is undone ("": all)
-        self.elements: list[Element] = []
-        self.flows: list[FlowLike] = []
+@cache
+def load(name: str) -> Process:
+    """The process in the package's BPMN file `name` (read once, then shared: a Process
+    cannot change)."""
+    return bpmn.read(resource(name))
 
-    def step(self, step: str, prefix: str = "") -> tuple[str, str]:
-        """Append one step (send + receive + boundary timer + end); return (first, last) ids."""
-        send_name, command, recv_name, event, end_name, overdue, undo = _STEPS[step]
-        if step == "fetch" and (self.undo_fetch is None or not prefix.startswith(self.undo_fetch)):
-            undo = None
-        p = prefix + step
-        if not self.track:
-            self.elements.append(send(f"{p}_send", send_name, message=command))
-        recv = receive(f"{p}_received", recv_name, message=event,
-                       compensation=None if self.track else undo)
-        stop = end(f"{p}_overdue", overdue, terminate=True) if self.track else \
-            end(f"{p}_failed", end_name, compensate=True)
-        self.elements += [recv, boundary(f"{p}_timeout", duration(self.hours[step]),
-                                         attached_to=recv.id, hours=self.hours[step]), stop]
-        self.flows.append((f"{p}_timeout", stop.id))
-        if self.track:
-            return recv.id, recv.id
-        self.flows.append((f"{p}_send", recv.id))
-        return f"{p}_send", recv.id
 
-    def chain(self, source: str, steps: list[str], prefix: str = "") -> str:
-        for step in steps:
-            first, last = self.step(step, prefix)
-            self.flows.append((source, first))
-            source = last
-        return source
+def with_timers(process: Process, hours: dict[str, float]) -> Process:
+    """`process` with its boundary timers set: `hours` maps a step (the timer's id without
+    ``_timeout`` and any variant prefix: ``pay``, ``fetch``, ``ship``, ``update``) to hours;
+    each timer is named after its duration (``20 days``)."""
+    def timed(e: Element) -> Element:
+        step = e.id.removesuffix("_timeout").rsplit("_", 1)[-1]
+        if e.kind != "boundary" or step not in hours or hours[step] == e.hours:
+            return e
+        return replace(e, hours=hours[step], name=duration(hours[step]))
 
-    def fork(self, source: str, prefix: str, when: tuple[str, bool] | None = None) -> str:
-        """Payment and fetching in parallel; returns the join."""
-        fork, join = parallel(f"{prefix}fork"), parallel(f"{prefix}join")
-        self.elements += [fork, join]
-        self.flows.append((source, fork.id) if when is None else (source, fork.id, when))
-        for step in ("pay", "fetch"):
-            self.flows.append((self.chain(fork.id, [step], prefix), join.id))
-        return join.id
+    elements = [timed(e) for e in process.elements]
+    if elements == list(process.elements):
+        return process
+    return Process(process.id, process.name, elements, process.flows)
 
 
 def _hours(payment_hours: float, fetch_hours: float, ship_hours: float) -> dict[str, float]:
@@ -105,68 +82,26 @@ def _hours(payment_hours: float, fetch_hours: float, ship_hours: float) -> dict[
             "ship": check_float("ship_hours", ship_hours, low=0.0, low_open=True)}
 
 
-def _order(variant: str, hours: dict[str, float], track: bool) -> Process:
-    check_choice("variant", variant, VARIANTS)
-    undo = {"baseline": None, "fetch_first": "", "vip_fetch_first": "vip_"}[variant]
-    b = _Builder(track, hours, undo_fetch=undo)
-    b.elements.append(start("placed", "Order placed", message="OrderPlacedEvent"))
-    if variant == "baseline":
-        before_ship = b.chain("placed", ["pay", "fetch"])
-    elif variant == "fetch_first":
-        before_ship = b.fork("placed", "")
-    else:
-        vip, merge = exclusive("vip", "VIP customer?"), exclusive("merge")
-        b.elements += [vip, merge]
-        b.flows.append(("placed", vip.id))
-        b.flows.append((b.fork(vip.id, "vip_", ("vip", True)), merge.id))
-        b.flows.append((b.chain(vip.id, ["pay", "fetch"]), merge.id))
-        before_ship = merge.id
-    last = b.chain(before_ship, ["ship"])
-    ok = end("completed", TRACKED_OK, terminate=True) if track else \
-        end("delivered", "Order delivered", message="OrderCompletedEvent")
-    b.elements.append(ok)
-    b.flows.append((last, ok.id))
-    if track:
-        return Process("order-tracking", "Order tracking", b.elements, b.flows)
-    return Process("order", "Order", b.elements, b.flows)
-
-
 def order_process(variant: str = "baseline", *, payment_hours: float = 20 * DAY,
                   fetch_hours: float = 12.0, ship_hours: float = 24.0) -> Process:
     """The order fulfilment flow of ``order.bpmn`` (or a change-request variant)."""
-    return _order(variant, _hours(payment_hours, fetch_hours, ship_hours), track=False)
+    check_choice("variant", variant, VARIANTS)
+    hours = _hours(payment_hours, fetch_hours, ship_hours)
+    return with_timers(load(f"order{_SUFFIX[variant]}.bpmn"), hours)
 
 
 def tracking_process(variant: str = "baseline", *, payment_hours: float = 20 * DAY,
                      fetch_hours: float = 12.0, ship_hours: float = 24.0) -> Process:
     """Process tracking in listen-only mode: the order's receives with SLA timers."""
-    return _order(variant, _hours(payment_hours, fetch_hours, ship_hours), track=True)
+    check_choice("variant", variant, VARIANTS)
+    hours = _hours(payment_hours, fetch_hours, ship_hours)
+    return with_timers(load(f"order-tracking{_SUFFIX[variant]}.bpmn"), hours)
 
 
 def payment_process(*, card_update_hours: float = 7 * DAY) -> Process:
     """Payment's local long-running flow (``payment.bpmn``)."""
     hours = check_float("card_update_hours", card_update_hours, low=0.0, low_open=True)
-    return Process("payment", "Payment", [
-        start("requested", "Payment retrieval requested"),
-        service("deduct", "Deduct existing customer credit", job="deduct-credit",
-                compensation="restore-credit"),
-        throw("credit_used", "Customer credit used", message="CustomerCreditUsedEvent"),
-        exclusive("complete", "Payment complete?"),
-        service("charge", "Charge credit card", job="charge-card"),
-        exclusive("charged", "Card charged?"),
-        throw("card_charged", "Credit card charged", message="CreditCardChargedEvent"),
-        exclusive("paid"),
-        end("received", "Payment received", message="PaymentReceivedEvent"),
-        send("ask", "Ask customer to update credit card", message="UpdateCreditCardCommand"),
-        receive("updated", "Wait for customer to update credit card",
-                message="CreditCardUpdated"),
-        boundary("update_timeout", duration(hours), attached_to="updated", hours=hours),
-        end("failed", "Payment failed", compensate=True),
-    ], [("requested", "deduct"), ("deduct", "credit_used"), ("credit_used", "complete"),
-        ("complete", "paid", ("paid_in_full", True)), ("complete", "charge"),
-        ("charge", "charged"), ("charged", "card_charged", ("card_ok", True)),
-        ("charged", "ask"), ("card_charged", "paid"), ("paid", "received"), ("ask", "updated"),
-        ("updated", "charge"), ("update_timeout", "failed")])
+    return with_timers(load("payment.bpmn"), {"update": hours})
 
 
 def onboarding_process(*, criminal_check: bool = False) -> Process:

@@ -29,28 +29,38 @@ from typing import Any
 
 from eventlab.core.errors import ConfigError, check_text
 from eventlab.engines.workflow.elements import (
+    ACTIVITIES,
+    BOUNDARIES,
     GATEWAYS,
     KINDS,
     TASKS,
+    USER_JOB,
     Element,
     Flow,
     FlowLike,
     boundary,
+    catch,
     end,
+    error_boundary,
+    event_based,
     exclusive,
     parallel,
     receive,
     send,
     service,
     start,
+    subprocess,
     throw,
     timer,
+    user,
 )
 from eventlab.engines.workflow.validation import validate
 
 # The palette is re-exported: a definition reads ``from ...definition import Process, start``.
-__all__ = ["GATEWAYS", "KINDS", "TASKS", "Element", "Flow", "FlowLike", "Process", "boundary",
-           "end", "exclusive", "parallel", "receive", "send", "service", "start", "throw", "timer"]
+__all__ = ["ACTIVITIES", "BOUNDARIES", "GATEWAYS", "KINDS", "TASKS", "USER_JOB", "Element", "Flow",
+           "FlowLike", "Process", "boundary", "catch", "end", "error_boundary", "event_based",
+           "exclusive", "parallel", "receive", "send", "service", "start", "subprocess", "throw",
+           "timer", "user"]
 
 
 @dataclass(frozen=True, init=False)
@@ -66,8 +76,9 @@ class Process:
                  flows: Iterable[FlowLike] = ()) -> None:
         object.__setattr__(self, "id", check_text("process id", process_id))
         object.__setattr__(self, "name", check_text("process name", name))
-        object.__setattr__(self, "elements", tuple(_as_elements(elements)))
-        object.__setattr__(self, "flows", tuple(_as_flow(f) for f in flows))
+        elements_, flows_ = _in_scope_order(_as_elements(elements), [_as_flow(f) for f in flows])
+        object.__setattr__(self, "elements", elements_)
+        object.__setattr__(self, "flows", flows_)
         validate(self)
 
     @cached_property
@@ -88,6 +99,16 @@ class Process:
         return {e.id: tuple(b for b in self.elements if b.attached_to == e.id)
                 for e in self.elements}
 
+    @cached_property
+    def _children(self) -> dict[str | None, tuple[Element, ...]]:
+        scopes: dict[str | None, list[Element]] = {None: []}
+        for e in self.elements:
+            if e.kind == "subprocess":
+                scopes.setdefault(e.id, [])
+        for e in self.elements:
+            scopes.setdefault(e.parent, []).append(e)
+        return {scope: tuple(found) for scope, found in scopes.items()}
+
     def element(self, element_id: str) -> Element:
         """The element with this id (ValueError listing the ids if there is none)."""
         found = self.by_id.get(element_id)
@@ -105,18 +126,27 @@ class Process:
         return self._in[element_id]
 
     def boundaries(self, element_id: str) -> tuple[Element, ...]:
-        """Boundary timers attached to the element."""
+        """Boundary events (timers and errors) attached to the element."""
         return self._boundaries[element_id]
+
+    def children(self, scope: str | None = None) -> tuple[Element, ...]:
+        """The elements directly inside embedded subprocess `scope` (None: the process's own)."""
+        return self._children.get(scope, ())
+
+    def scope_start(self, scope: str | None = None) -> Element:
+        """The start event of a scope: the process (None) or an embedded subprocess."""
+        return next(e for e in self.children(scope) if e.kind == "start")
 
     @property
     def start_event(self) -> Element:
-        """The (single) start event."""
-        return next(e for e in self.elements if e.kind == "start")
+        """The (single) start event of the process itself."""
+        return self.scope_start(None)
 
     def jobs(self) -> set[str]:
-        """Every worker type the process needs: service jobs and compensations."""
+        """Every worker type the process needs: service jobs, user tasks and compensations."""
         return ({e.job for e in self.elements if e.job}
-                | {e.compensation for e in self.elements if e.compensation})
+                | {e.compensation for e in self.elements if e.compensation}
+                | ({USER_JOB} if any(e.kind == "user" for e in self.elements) else set()))
 
 
 def _as_elements(elements: Iterable[Element]) -> list[Element]:
@@ -128,6 +158,40 @@ def _as_elements(elements: Iterable[Element]) -> list[Element]:
             raise TypeError(f"elements must be Element objects (use start(), service(), ...), "
                             f"got {type(e).__name__} {e!r}")
     return out
+
+
+def _in_scope_order(elements: list[Element],
+                    flows: list[Flow]) -> tuple[tuple[Element, ...], tuple[Flow, ...]]:
+    """Elements with each subprocess's contents right after it, flows grouped by scope in
+    the same order; the order inside a scope is kept (it gives gateways their priorities).
+
+    One order for one model, however it was listed, so a process read back from BPMN (where
+    a subprocess nests its contents) equals the one written. A process without subprocesses
+    keeps the order it was given.
+    """
+    if all(e.parent is None for e in elements):
+        return tuple(elements), tuple(flows)
+    inside: dict[str | None, list[Element]] = {}
+    for e in elements:
+        inside.setdefault(e.parent, []).append(e)
+    ordered: list[Element] = []
+    scopes: list[str | None] = [None]
+
+    def visit(scope: str | None) -> None:
+        for e in inside.pop(scope, []):
+            ordered.append(e)
+            if e.kind == "subprocess":
+                scopes.append(e.id)
+                visit(e.id)
+
+    visit(None)
+    for rest in inside.values():  # parents that are no subprocess: validation names them
+        ordered.extend(rest)
+    scope_of = {e.id: e.parent for e in elements}
+    rank = {scope: i for i, scope in enumerate(scopes)}
+    by_scope = sorted(range(len(flows)),
+                      key=lambda i: (rank.get(scope_of.get(flows[i].source), len(rank)), i))
+    return tuple(ordered), tuple(flows[i] for i in by_scope)
 
 
 def _as_flow(flow: Any) -> Flow:

@@ -17,15 +17,21 @@ failure": the engine retries after `retry_backoff` hours and raises an incident 
 element's retries are used up (``on_incident`` is told); ``resolve(instance)`` gives it
 more tries.
 
-A compensating end event stops the instance's other tokens, then runs the compensation of
-every completed compensable task once, in reverse order of completion; a terminating end
-only stops the other tokens.
+A compensating end event stops the other tokens of its scope, then runs the compensation of
+every completed compensable task once, in reverse order of completion (Zeebe's compensation
+end event leaves the other tokens running; eventlab's models use it where the order is over,
+so it ends the scope as a terminate end event does); a compensation throw event compensates
+and goes on; a terminating end only stops the other tokens. Embedded subprocesses, BPMN
+errors (:class:`BpmnError`, error end and boundary events) and compensation scopes are in
+:mod:`~eventlab.engines.workflow.scopes`; event-based gateways, correlation keys and
+non-interrupting boundary timers in :mod:`~eventlab.engines.workflow.events`. A timer start
+event starts an instance `hours` after :meth:`Engine.deploy` (and again, `repeat` times).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -35,7 +41,14 @@ from eventlab.core.errors import ConfigError, check_float, check_int, check_text
 from eventlab.core.messages import Message
 from eventlab.core.world import World
 from eventlab.engines.workflow.definition import Element, Process
-from eventlab.engines.workflow.instance import Handler, Instance, Job, JobFailed, Sender
+from eventlab.engines.workflow.instance import (
+    BpmnError,
+    Handler,
+    Instance,
+    Job,
+    JobFailed,
+    Sender,
+)
 from eventlab.engines.workflow.tokens import TokenRunner
 
 
@@ -67,6 +80,8 @@ class Engine(TokenRunner):
         if not isinstance(process, Process):
             raise TypeError(f"process must be a Process, got {type(process).__name__}")
         self.processes[process.id] = process
+        if process.start_event.hours is not None:
+            self.env.process(self._timer_starts(process))
 
     def worker(self, job: str, handler: Handler) -> None:
         """Register the `handler` that does every job of type `job`."""
@@ -89,7 +104,7 @@ class Engine(TokenRunner):
         if missing:
             raise ConfigError(f"{self.name} has no worker for job type(s) {missing} of process "
                               f"{process_id!r}; register them with engine.worker(...)")
-        if self.sender is None and any(e.message for e in process.elements
+        if self.sender is None and any(e.message and e.job is None for e in process.elements
                                        if e.kind in ("send", "throw", "end")):
             raise ConfigError(f"process {process_id!r} sends messages: give {self.name} a "
                               "sender=... that publishes them")
@@ -138,6 +153,16 @@ class Engine(TokenRunner):
         for wake in list(instance.open_incidents):
             wake.succeed(retries)
 
+    def _timer_starts(self, process: Process) -> Generator[simpy.Event, Any, None]:
+        """A timer start event: a new instance every `hours` after deployment, `repeat`
+        times; each gets a counter correlation id (``<process>-timer-0001``)."""
+        first = process.start_event
+        for _ in range(first.repeat or 1):
+            yield self.env.timeout(first.hours or 0.0)
+            if self.processes.get(process.id) is not process:
+                return  # a newer version was deployed: its own timer takes over
+            self.start(process.id, correlation_id=self.world.new_id(f"{process.id}-timer"))
+
     # -- reading --------------------------------------------------------------------------
 
     def table(self) -> pd.DataFrame:
@@ -164,4 +189,4 @@ class Engine(TokenRunner):
         return {e.id: (self._passed[(process_id, e.id)], here[e.id]) for e in process.elements}
 
 
-__all__ = ["Engine", "Handler", "Instance", "Job", "JobFailed", "Sender"]
+__all__ = ["BpmnError", "Engine", "Handler", "Instance", "Job", "JobFailed", "Sender"]

@@ -1,4 +1,5 @@
-"""What the engine keeps per running process: instances, jobs, and the failure a worker raises."""
+"""What the engine keeps per running process: instances, their scopes, jobs, and the two ways a
+worker can fail (a technical :class:`JobFailed`, a business :class:`BpmnError`)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,42 @@ class JobFailed(Exception):  # noqa: N818  # the name says what happened, like Z
     """Raised by a worker for a technical failure: the engine retries, then raises an incident."""
 
 
+class BpmnError(Exception):  # BPMN's own name (Zeebe's "throw error" command)
+    """Raised by a worker for a business failure with an error `code` ("CARD_DECLINED"): an
+    error boundary event on the task (or on a subprocess around it) catches it; when none
+    does, the engine raises an incident. Never retried: the business said no."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        if not isinstance(code, str) or not code.strip():
+            raise TypeError(f"a BpmnError needs an error code (a non-empty string), got {code!r}")
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Thrown:
+    """What a job that raised :class:`BpmnError` ends with (the engine looks for a catcher)."""
+
+    code: str
+    detail: str
+
+
+@dataclass(eq=False)
+class Scope:
+    """Where tokens run: the instance itself (`element` None) or one activation of an embedded
+    subprocess. A scope ends when its last token reaches an end event (or a terminating one
+    does); `ended` then tells the token that waits on the subprocess, and `thrown` tells it
+    that an error inside wants one of its error boundary events."""
+
+    element: str | None
+    parent: Scope | None
+    ended: simpy.Event | None = field(default=None, repr=False)  # None for the instance
+    thrown: simpy.Event | None = field(default=None, repr=False)
+    tokens: dict[int, None] = field(default_factory=dict, repr=False)  # ordered set of tokens
+    joins: Counter[str] = field(default_factory=Counter, repr=False)
+    finishing: bool = field(default=False, repr=False)
+
+
 @dataclass(eq=False)
 class Instance:
     """One run of a process for one business case (its `correlation_id`, e.g. the traceId)."""
@@ -48,11 +85,21 @@ class Instance:
     compensated: list[str] = field(default_factory=list)  # in the order they were undone
     incidents: int = 0  # incidents raised so far (resolved or not)
     open_incidents: list[simpy.Event] = field(default_factory=list, repr=False)
-    tokens: dict[int, simpy.Process] = field(default_factory=dict, repr=False)
+    tokens: dict[int, simpy.Process] = field(default_factory=dict, repr=False)  # every scope's
     positions: dict[int, str] = field(default_factory=dict, repr=False)
-    joins: Counter[str] = field(default_factory=Counter, repr=False)
     work: dict[int, simpy.Event] = field(default_factory=dict, repr=False)
-    finishing: bool = field(default=False, repr=False)
+    root: Scope = field(default_factory=lambda: Scope(None, None), repr=False)
+    fired: dict[int, Any] = field(default_factory=dict, repr=False)  # event-based gateway wins
+
+    @property
+    def joins(self) -> Counter[str]:
+        """Tokens waiting in each parallel join of the process's own scope."""
+        return self.root.joins
+
+    @property
+    def finishing(self) -> bool:
+        """Whether an end event is closing the instance (no token may start another end)."""
+        return self.root.finishing
 
     @property
     def status(self) -> str:
@@ -76,11 +123,15 @@ class Job:
     element: Element
     attempt: int
     compensation: bool
+    local: dict[str, Any] = field(default_factory=dict)  # the task's input mappings
 
     @property
     def variables(self) -> dict[str, Any]:
-        """The instance's variables (a worker returns a dict to add to them)."""
-        return self.instance.variables
+        """The instance's variables, with the task's input mappings on top (a worker returns a
+        dict to add to them)."""
+        if not self.local:
+            return self.instance.variables
+        return {**self.instance.variables, **self.local}
 
 
 Handler = Callable[[Job], Any]  # a worker: returns a dict of variables, or a generator first

@@ -1,7 +1,11 @@
 """How tokens move: the part of the :class:`~eventlab.engines.workflow.engine.Engine` that runs.
 
-Every token is a SimPy process walking the elements of its instance's process; see the
-engine's module text for what each element does and which trace rows it writes.
+Every token is a SimPy process walking the elements of its instance's process, inside a
+:class:`~eventlab.engines.workflow.instance.Scope` (the instance, or an embedded subprocess);
+see the engine's module text for what each element does and which trace rows it writes.
+Embedded subprocesses and BPMN errors are in :mod:`~eventlab.engines.workflow.scopes`, the
+event-based gateway, message waits and non-interrupting timers in
+:mod:`~eventlab.engines.workflow.events`.
 """
 
 from __future__ import annotations
@@ -9,20 +13,33 @@ from __future__ import annotations
 import inspect
 from collections import Counter
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
 from eventlab.core.messages import Message
 from eventlab.core.recording import record
 from eventlab.core.world import World
-from eventlab.engines.workflow.definition import Element
-from eventlab.engines.workflow.instance import Handler, Instance, Job, JobFailed, Sender
+from eventlab.engines.workflow.definition import USER_JOB, Element
+from eventlab.engines.workflow.elements import lookup, variable_path
+from eventlab.engines.workflow.events import EventRunner
+from eventlab.engines.workflow.instance import (
+    BpmnError,
+    Handler,
+    Instance,
+    Job,
+    JobFailed,
+    Scope,
+    Sender,
+    Thrown,
+)
+from eventlab.engines.workflow.scopes import ScopeRunner
 
 Steps = Generator[simpy.Event, Any, Any]
+_JOBS = ("service", "user")  # tasks a worker does (send/throw/end too when they have a job)
 
 
-class TokenRunner:
+class TokenRunner(ScopeRunner, EventRunner):
     """Token execution; :class:`~eventlab.engines.workflow.engine.Engine` sets these attributes."""
 
     world: World
@@ -36,11 +53,14 @@ class TokenRunner:
     _passed: Counter[tuple[str, str]]
     _tokens: int
 
-    def _spawn(self, inst: Instance, element_id: str) -> None:
+    def _spawn(self, inst: Instance, element_id: str, scope: Scope | None = None) -> None:
         self._tokens += 1
-        inst.tokens[self._tokens] = self.env.process(self._run(inst, element_id, self._tokens))
+        where = scope or inst.root
+        where.tokens[self._tokens] = None
+        inst.tokens[self._tokens] = self.env.process(
+            self._run(inst, element_id, self._tokens, where))
 
-    def _run(self, inst: Instance, element_id: str, token: int) -> Steps:
+    def _run(self, inst: Instance, element_id: str, token: int, scope: Scope) -> Steps:
         current: str | None = element_id
         try:
             while current is not None:
@@ -48,90 +68,153 @@ class TokenRunner:
                 inst.positions[token] = element.id
                 self._passed[(inst.process.id, element.id)] += 1
                 self._rec("state", inst, element.id, f"token at {element.name}")
-                current = yield from self._step(inst, element, token)
+                current = yield from self._step(inst, element, token, scope)
         except simpy.Interrupt as stop:
             self._rec("state", inst, "cancelled", f"token stopped: {stop.cause}")
         finally:
             inst.tokens.pop(token, None)
             inst.positions.pop(token, None)
+            scope.tokens.pop(token, None)
+            inst.fired.pop(token, None)
 
-    def _step(self, inst: Instance, el: Element, token: int) -> Steps:
+    def _step(self, inst: Instance, el: Element, token: int, scope: Scope) -> Steps:
         kind = el.kind
         if kind == "end":
-            yield from self._end(inst, el, token)
+            yield from self._end(inst, el, token, scope)
             return None
         if kind == "exclusive":
             return (yield from self._choose(inst, el))
         if kind == "parallel":
-            return (yield from self._gateway(inst, el, token))
-        if kind in ("send", "throw"):
-            self._emit(inst, el)
+            return (yield from self._gateway(inst, el, token, scope))
+        if kind == "event_based":
+            return (yield from self._race(inst, el, token))
+        if kind in ("send", "throw") and el.job is None:
+            if el.compensate:
+                yield from self._compensate(inst, scope)
+            else:
+                self._emit(inst, el)
         elif kind == "timer":
-            yield self.env.timeout(el.hours or 0.0)
+            if inst.fired.pop(token, None) is None:  # not already fired at an event gateway
+                yield self.env.timeout(el.hours or 0.0)
             self._rec("timer", inst, el.id, f"timer '{el.name}' fired")
-        elif kind in ("service", "receive"):
-            escaped = yield from self._task(inst, el, token)
+        elif kind in ("service", "receive", "user", "catch", "subprocess", "send", "throw"):
+            escaped = yield from self._task(inst, el, token, scope)
             if escaped is not None:
-                return escaped
+                return escaped or None  # "" : the error left the scope, this token is done
         if el.compensation is not None:
             inst.completed.append(el.id)
         return inst.process.outgoing(el.id)[0].target
 
-    def _task(self, inst: Instance, el: Element, token: int) -> Steps:
-        """Run a service task or wait for a message; a boundary timer may cut it short."""
-        if el.kind == "service":
-            work: simpy.Event = self.env.process(self._job(inst, el, el.job or "", False))
-        else:
-            work = self.env.event()
-            key = (el.message or "", inst.correlation_id)
-            self._waits.setdefault(key, []).append((work, inst, token))
-        inst.work[token] = work
-        timers = [(b, self.env.timeout(b.hours or 0.0)) for b in inst.process.boundaries(el.id)]
-        try:
-            yield simpy.AnyOf(self.env, [work, *(t for _, t in timers)]) if timers else work
-        except simpy.Interrupt:
-            self._stop(inst, el, work)
-            raise
-        finally:
-            inst.work.pop(token, None)
-        if work.triggered:  # done (a message that arrived at the same moment still counts)
-            value = work.value
-            inst.variables.update(value.payload if isinstance(value, Message) else value or {})
-            return None
-        fired = next(b for b, t in timers if t.processed)
-        self._rec("timer", inst, fired.id, f"boundary timer '{fired.name}' on '{el.name}' fired")
-        self._stop(inst, el, work)
-        return fired.id
+    def _task(self, inst: Instance, el: Element, token: int, scope: Scope) -> Steps:
+        """Run a job, wait for a message or run a subprocess; a boundary event may cut it
+        short. Returns None when done, else the boundary event the token leaves by ("" when
+        an error escaped to a subprocess around it)."""
+        while True:
+            if el.kind == "catch" and token in inst.fired:  # won at an event-based gateway
+                self._take(inst, el, inst.fired.pop(token))
+                return None
+            child: Scope | None = None
+            key: tuple[str, str] | None = None
+            if el.kind in (*_JOBS, "send", "throw"):
+                work: simpy.Event = self.env.process(self._job(inst, el, _job_type(el), False))
+            elif el.kind == "subprocess":
+                child = self._enter(inst, el, scope)
+                work = child.ended or self.env.event()
+            else:
+                key = (el.message or "", (yield from self._correlation(inst, el)))
+                work = self.env.event()
+                self._waits.setdefault(key, []).append((work, inst, token))
+            inst.work[token] = work
+            boundaries = inst.process.boundaries(el.id)
+            timers = [(b, self.env.timeout(b.hours or 0.0)) for b in boundaries
+                      if b.kind == "boundary" and b.interrupting]
+            watchers = [self.env.process(self._keep_time(inst, b, scope)) for b in boundaries
+                        if b.kind == "boundary" and not b.interrupting]
+            waits = [work, *(t for _, t in timers)]
+            if child is not None and child.thrown is not None:
+                waits.append(child.thrown)
+            try:
+                yield simpy.AnyOf(self.env, waits) if len(waits) > 1 else work
+            except simpy.Interrupt:
+                self._stop(inst, el, work, child, key)
+                raise
+            finally:
+                inst.work.pop(token, None)
+                for watcher in watchers:
+                    if watcher.is_alive:
+                        watcher.interrupt(f"{el.name} is over")
+            if child is not None and child.thrown is not None and child.thrown.triggered:
+                caught, code = cast(tuple[Element, str], child.thrown.value)
+                self._stop(inst, el, work, child)
+                return self._caught(inst, el, caught, code)
+            if work.triggered:  # done (a message that arrived at the same moment still counts)
+                value = work.value
+                if not isinstance(value, Thrown):
+                    if child is None:  # a subprocess's tokens have set their variables
+                        self._take(inst, el, value)
+                    return None
+                escaped = yield from self._error(inst, el, scope, value)
+                if escaped is not None:
+                    return escaped
+                continue  # the incident was resolved: do the job again
+            fired = next(b for b, t in timers if t.processed)
+            self._rec("timer", inst, fired.id,
+                      f"boundary timer '{fired.name}' on '{el.name}' fired")
+            self._stop(inst, el, work, child, key)
+            return fired.id
 
-    def _stop(self, inst: Instance, el: Element, work: simpy.Event) -> None:
-        if isinstance(work, simpy.Process):
+    def _take(self, inst: Instance, el: Element, value: Any) -> None:
+        """Keep what a job returned or a message carried (through the output mappings)."""
+        found = value.payload if isinstance(value, Message) else value or {}
+        if not el.outputs:
+            inst.variables.update(found)
+            return
+        for source, target in el.outputs:
+            inst.variables[target] = lookup(found, variable_path("output", source))
+
+    def _stop(self, inst: Instance, el: Element, work: simpy.Event,
+              child: Scope | None = None, key: tuple[str, str] | None = None) -> None:
+        if child is not None:
+            self._stop_scope(inst, child, f"left {el.name}")
+        elif isinstance(work, simpy.Process):
             if work.is_alive:
                 work.interrupt(f"left {el.name}")
-        else:
-            waits = self._waits.get((el.message or "", inst.correlation_id), [])
-            waits[:] = [w for w in waits if w[0] is not work]
+        elif key is not None:
+            self._forget(work, key)
 
     def _job(self, inst: Instance, el: Element, job: str, compensation: bool) -> Steps:
-        """Call the worker until it succeeds; incident when the retries are used up."""
+        """Call the worker until it succeeds; incident when the retries are used up. A
+        BpmnError ends the job with :class:`Thrown` (the token looks for a catcher)."""
         handler, retries, attempt = self._workers[job], el.retries, 0
+        local = {} if compensation else \
+            {target: lookup(inst.variables, variable_path("input", source))
+             for source, target in el.inputs}
         try:
             while True:
                 attempt += 1
                 try:
-                    out = handler(Job(self, inst, el, attempt, compensation))
+                    out = handler(Job(self, inst, el, attempt, compensation, local))
                     if inspect.isgenerator(out):
                         out = yield from out
                     return dict(out or {})
+                except BpmnError as err:
+                    if not compensation:
+                        return Thrown(err.code, str(err))
+                    retries = yield from self._failed(inst, el, job, attempt, retries, err)
                 except JobFailed as err:
-                    retries -= 1
-                    self._rec("fault", inst, el.id, f"{job} failed (attempt {attempt}): {err}; "
-                              f"{retries} retries left")
-                    if retries > 0:
-                        yield self.env.timeout(self.retry_backoff)
-                    else:
-                        retries = yield from self._incident(inst, el, f"{job}: {err}")
+                    retries = yield from self._failed(inst, el, job, attempt, retries, err)
         except simpy.Interrupt:
             return None
+
+    def _failed(self, inst: Instance, el: Element, job: str, attempt: int, retries: int,
+                err: Exception) -> Steps:
+        retries -= 1
+        self._rec("fault", inst, el.id, f"{job} failed (attempt {attempt}): {err}; "
+                  f"{retries} retries left")
+        if retries > 0:
+            yield self.env.timeout(self.retry_backoff)
+            return retries
+        return (yield from self._incident(inst, el, f"{job}: {err}"))
 
     def _incident(self, inst: Instance, el: Element, reason: str) -> Steps:
         inst.incidents += 1
@@ -157,46 +240,46 @@ class TokenRunner:
                 return chosen.target
             yield from self._incident(inst, el, "no condition matched and no default flow")
 
-    def _gateway(self, inst: Instance, el: Element, token: int) -> Steps:
+    def _gateway(self, inst: Instance, el: Element, token: int, scope: Scope) -> Steps:
         incoming = len(inst.process.incoming(el.id))
         if incoming > 1:
-            inst.joins[el.id] += 1
-            if inst.joins[el.id] < incoming:
-                if len(inst.tokens) > 1:
+            scope.joins[el.id] += 1
+            if scope.joins[el.id] < incoming:
+                if len(scope.tokens) > 1:
                     return None  # this token waits in the join; another one will carry on
                 yield from self._incident(inst, el, "join can never complete: no other token")
-            inst.joins[el.id] = 0
+            scope.joins[el.id] = 0
         flows = inst.process.outgoing(el.id)
         for flow in flows[1:]:
-            self._spawn(inst, flow.target)
+            self._spawn(inst, flow.target, scope)
         return flows[0].target
 
-    def _end(self, inst: Instance, el: Element, token: int) -> Steps:
-        if inst.finishing:
+    def _end(self, inst: Instance, el: Element, token: int, scope: Scope) -> Steps:
+        if scope.finishing:
             return
-        if el.message:
+        if el.job is not None:
+            yield from self._job(inst, el, el.job, False)
+        elif el.message:
             self._emit(inst, el)
+        if el.error is not None:
+            yield from self._throw_from_end(inst, el, scope)
+            return
         if el.compensate or el.terminate:
-            inst.finishing = True
-            for other, proc in list(inst.tokens.items()):
-                if other != token and proc.is_alive:
-                    proc.interrupt(f"instance ends at {el.name}")
+            scope.finishing = True
+            self._stop_others(inst, scope, token, f"instance ends at {el.name}"
+                              if scope is inst.root else f"subprocess ends at {el.name}")
             if el.compensate:
-                yield from self._compensate(inst)
-            self._close(inst, el, "compensated" if el.compensate else "completed")
-        elif len(inst.tokens) <= 1:
-            inst.finishing = True
-            self._close(inst, el, "completed")
+                yield from self._compensate(inst, scope)
+            self._finish(inst, scope, el, "compensated" if el.compensate else "completed")
+        elif len(scope.tokens) <= 1:
+            scope.finishing = True
+            self._finish(inst, scope, el, "completed")
 
-    def _compensate(self, inst: Instance) -> Steps:
-        for element_id in reversed(list(inst.completed)):
-            if element_id in inst.compensated:
-                continue
-            el = inst.process.by_id[element_id]
-            self._rec("state", inst, f"undo {el.id}",
-                      f"compensating '{el.name}' with {el.compensation}")
-            yield from self._job(inst, el, el.compensation or "", True)
-            inst.compensated.append(element_id)
+    def _finish(self, inst: Instance, scope: Scope, el: Element, how: str) -> None:
+        if scope is inst.root:
+            self._close(inst, el, how)
+        elif scope.ended is not None:
+            scope.ended.succeed(how)
 
     def _close(self, inst: Instance, el: Element, how: str) -> None:
         inst.finished_as, inst.outcome, inst.ended = how, el.name, self.world.now
@@ -214,3 +297,7 @@ class TokenRunner:
              entity: str | None = None) -> None:
         record(self.world, kind, self.name, case=inst.correlation_id, key=inst.key,
                entity=entity or inst.id, value=value, detail=detail)
+
+
+def _job_type(el: Element) -> str:
+    return USER_JOB if el.kind == "user" else el.job or ""

@@ -3,8 +3,10 @@ built.
 
 Each check raises :class:`~eventlab.core.errors.ConfigError` naming the process, the element and
 what to do: unknown flow ends, dangling elements, several starts or no end, splits outside
-gateways, conditions outside exclusive gateways, boundary timers on non-tasks, elements no
-token can reach, and elements from which no path leads to an end (a token would be stuck).
+gateways, conditions outside exclusive gateways, boundary events on non-activities, flows
+between different subprocesses, elements no token can reach, and elements from which no
+path leads to an end (a token would be stuck). An embedded subprocess is checked like a
+process of its own: one plain start event, at least one end, everything reachable.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from eventlab.core.errors import ConfigError
-from eventlab.engines.workflow.elements import GATEWAYS, TASKS, Element, Flow
+from eventlab.engines.workflow.elements import ACTIVITIES, BOUNDARIES, GATEWAYS, Element, Flow
 
 
 class Process(Protocol):
@@ -34,6 +36,7 @@ class Process(Protocol):
     def outgoing(self, element_id: str) -> tuple[Flow, ...]: ...
     def incoming(self, element_id: str) -> tuple[Flow, ...]: ...
     def boundaries(self, element_id: str) -> tuple[Element, ...]: ...
+    def children(self, scope: str | None = None) -> tuple[Element, ...]: ...
 
 
 def validate(process: Process) -> None:
@@ -43,26 +46,47 @@ def validate(process: Process) -> None:
     if dupes:
         raise ConfigError(f"process {process.id!r}: duplicate element id(s) {dupes}")
     known = set(ids)
+    for e in process.elements:
+        if e.parent is not None and (e.parent not in known
+                                     or process.by_id[e.parent].kind != "subprocess"):
+            raise ConfigError(f"process {process.id!r}: element {e.id!r} has parent="
+                              f"{e.parent!r}, which is no subprocess of this process")
     for f in process.flows:
         for side, name in (("source", f.source), ("target", f.target)):
             if name not in known:
                 raise ConfigError(f"process {process.id!r}: flow {f.source} -> {f.target} has "
                                   f"unknown {side} {name!r}; elements: {', '.join(ids)}")
-    kinds = [e.kind for e in process.elements]
-    if kinds.count("start") != 1:
-        raise ConfigError(f"process {process.id!r} needs exactly one start event, "
-                          f"found {kinds.count('start')}")
-    if "end" not in kinds:
-        raise ConfigError(f"process {process.id!r} needs at least one end event")
+        if process.by_id[f.source].parent != process.by_id[f.target].parent:
+            raise ConfigError(f"process {process.id!r}: flow {f.source} -> {f.target} crosses "
+                              "the border of a subprocess; a flow joins elements of one scope")
+    for scope in [None, *(e.id for e in process.elements if e.kind == "subprocess")]:
+        _check_scope(process, scope)
     for e in process.elements:
         _check_element(process, e, known)
-    _check_reachable(process)
+    for scope in [None, *(e.id for e in process.elements if e.kind == "subprocess")]:
+        _check_reachable(process, scope)
+
+
+def _check_scope(process: Process, scope: str | None) -> None:
+    inside = process.children(scope)
+    kinds = [e.kind for e in inside]
+    where = f"process {process.id!r}" if scope is None else \
+        f"process {process.id!r}: subprocess {scope!r}"
+    if kinds.count("start") != 1:
+        raise ConfigError(f"{where} needs exactly one start event, found {kinds.count('start')}")
+    if "end" not in kinds:
+        raise ConfigError(f"{where} needs at least one end event")
+    if scope is not None:
+        first = next(e for e in inside if e.kind == "start")
+        if first.message is not None or first.hours is not None:
+            raise ConfigError(f"{where}: its start event {first.id!r} must be a plain one (no "
+                              "message, no timer): the subprocess starts when a token enters")
 
 
 def _check_element(process: Process, e: Element, known: set[str]) -> None:
     out, inc = process.outgoing(e.id), process.incoming(e.id)
     where = f"process {process.id!r}: {e.kind} {e.id!r}"
-    if e.kind in ("start", "boundary") and inc:
+    if e.kind in ("start", *BOUNDARIES) and inc:
         raise ConfigError(f"{where} cannot have incoming flows (from {inc[0].source!r})")
     if e.kind == "end" and out:
         raise ConfigError(f"{where} cannot have outgoing flows (to {out[0].target!r})")
@@ -78,30 +102,43 @@ def _check_element(process: Process, e: Element, known: set[str]) -> None:
                           f"conditions ({conditional[0].label!r})")
     if e.kind == "exclusive" and len(out) - len(conditional) > 1:
         raise ConfigError(f"{where} has more than one default flow (flows without condition)")
-    if e.kind == "boundary":
+    if e.kind == "event_based":
+        if len(out) < 2:
+            raise ConfigError(f"{where} needs at least two outgoing flows (it waits for "
+                              "whichever event comes first)")
+        for f in out:
+            target = process.by_id[f.target]
+            if target.kind not in ("catch", "timer") or len(process.incoming(target.id)) != 1:
+                raise ConfigError(f"{where}: flow to {f.target!r} must lead to a message catch "
+                                  "or timer event that no other flow enters")
+    if e.kind in BOUNDARIES:
         host = process.by_id.get(e.attached_to or "")
-        if e.attached_to not in known or host is None or host.kind not in TASKS:
-            raise ConfigError(f"{where} must be attached to a task ({', '.join(TASKS)}) of "
-                              f"this process, got attached_to={e.attached_to!r}")
-
+        if e.attached_to not in known or host is None or host.kind not in ACTIVITIES:
+            raise ConfigError(f"{where} must be attached to a task ({', '.join(ACTIVITIES)}) "
+                              f"of this process, got attached_to={e.attached_to!r}")
+        if host.parent != e.parent:
+            raise ConfigError(f"{where} must be in the same scope as {host.id!r} "
+                              f"(parent={host.parent!r})")
 
 def _successors(process: Process, element_id: str) -> list[str]:
     nxt = [f.target for f in process.outgoing(element_id)]
     return nxt + [b.id for b in process.boundaries(element_id)]
 
 
-def _check_reachable(process: Process) -> None:
-    seen = _closure([process.start_event.id], lambda i: _successors(process, i))
-    unreachable = [e.id for e in process.elements if e.id not in seen]
+def _check_reachable(process: Process, scope: str | None) -> None:
+    inside = process.children(scope)
+    first = next(e for e in inside if e.kind == "start")
+    seen = _closure([first.id], lambda i: _successors(process, i))
+    unreachable = [e.id for e in inside if e.id not in seen]
     if unreachable:
         raise ConfigError(f"process {process.id!r}: no token can reach {unreachable}; connect "
                           "them to the flow or remove them")
-    preds: dict[str, list[str]] = {e.id: [] for e in process.elements}
-    for e in process.elements:
+    preds: dict[str, list[str]] = {e.id: [] for e in inside}
+    for e in inside:
         for s in _successors(process, e.id):
             preds[s].append(e.id)
-    live = _closure([e.id for e in process.elements if e.kind == "end"], lambda i: preds[i])
-    stuck = [e.id for e in process.elements if e.id not in live]
+    live = _closure([e.id for e in inside if e.kind == "end"], lambda i: preds[i])
+    stuck = [e.id for e in inside if e.id not in live]
     if stuck:
         raise ConfigError(f"process {process.id!r}: from {stuck} no path leads to an end "
                           "event; a token there would be stuck forever")

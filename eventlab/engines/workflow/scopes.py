@@ -1,0 +1,114 @@
+"""Embedded subprocesses, BPMN errors and compensation: how tokens live in scopes.
+
+* Entering a subprocess opens a :class:`~eventlab.engines.workflow.instance.Scope` with a
+  token at its start event; the token that entered waits until the scope's last token ends
+  (or a terminating end event ends it), then leaves by the subprocess's outgoing flow.
+  Stopping the subprocess (a boundary event fired, the instance terminated) stops every token
+  inside it, nested subprocesses included.
+* A BPMN error (an error end event, or a worker raising
+  :class:`~eventlab.engines.workflow.instance.BpmnError`) is caught by the nearest error
+  boundary event whose code matches (a specific code before a catch-all): on the task
+  itself, else on the subprocesses around it, innermost first; the activity it sits on is
+  stopped and the token leaves by the boundary event. An error nothing catches is an
+  incident (as in Zeebe); resolving it throws the error again (or, for a job, runs it again).
+* Compensation (a compensation end or throw event) calls the compensation of every task of
+  its scope that completed, newest first, each once; a task that never completed (it was
+  interrupted, or never reached) is not compensated.
+"""
+
+from __future__ import annotations
+
+from eventlab.engines.workflow.definition import Element, Process
+from eventlab.engines.workflow.instance import Instance, Scope, Thrown
+from eventlab.engines.workflow.runner import Runner, Steps
+
+
+def catcher(process: Process, host: Element, code: str) -> Element | None:
+    """The error boundary event of `host` that catches `code` (an exact code first)."""
+    catchers = [b for b in process.boundaries(host.id) if b.kind == "error_boundary"]
+    return next((b for b in catchers if b.error == code), None) or \
+        next((b for b in catchers if b.error is None), None)
+
+
+def inside(process: Process, element_id: str, scope: Scope) -> bool:
+    """Whether the element lies in `scope` (at any depth of subprocesses)."""
+    if scope.element is None:
+        return True
+    parent = process.by_id[element_id].parent
+    while parent is not None:
+        if parent == scope.element:
+            return True
+        parent = process.by_id[parent].parent
+    return False
+
+
+class ScopeRunner:
+    """Subprocess scopes, error propagation and compensation (mixed into the token runner)."""
+
+    def _enter(self: Runner, inst: Instance, el: Element, scope: Scope) -> Scope:
+        """Open the subprocess `el` below `scope` and put a token at its start event."""
+        child = Scope(el.id, scope, ended=self.env.event(), thrown=self.env.event())
+        self._spawn(inst, inst.process.scope_start(el.id).id, child)
+        return child
+
+    def _stop_scope(self: Runner, inst: Instance, scope: Scope, cause: str) -> None:
+        """Stop every token of `scope` (their own subprocesses stop with them)."""
+        scope.finishing = True
+        for token in list(scope.tokens):
+            proc = inst.tokens.get(token)
+            if proc is not None and proc.is_alive and proc is not self.env.active_process:
+                proc.interrupt(cause)
+
+    def _stop_others(self: Runner, inst: Instance, scope: Scope, token: int,
+                     cause: str) -> None:
+        for other in list(scope.tokens):
+            proc = inst.tokens.get(other)
+            if other != token and proc is not None and proc.is_alive:
+                proc.interrupt(cause)
+
+    def _caught(self: Runner, inst: Instance, host: Element, catcher: Element,
+                code: str) -> str:
+        self._rec("fault", inst, catcher.id,
+                  f"error '{code}' caught by '{catcher.name}' on '{host.name}'")
+        return catcher.id
+
+    def _escalate(self: Runner, inst: Instance, scope: Scope, code: str) -> bool:
+        """Hand the error to the innermost subprocess around `scope` that catches it."""
+        while scope.element is not None:
+            found = catcher(inst.process, inst.process.by_id[scope.element], code)
+            if found is not None and scope.thrown is not None and not scope.thrown.triggered:
+                scope.thrown.succeed((found, code))
+                return True
+            if scope.parent is None:
+                break
+            scope = scope.parent
+        return False
+
+    def _error(self: Runner, inst: Instance, el: Element, scope: Scope,
+               thrown: Thrown) -> Steps:
+        """A job of `el` threw a BPMN error: the boundary event to leave by, "" when a
+        subprocess around it caught it, None after an incident (run the job again)."""
+        own = catcher(inst.process, el, thrown.code)
+        if own is not None:
+            return self._caught(inst, el, own, thrown.code)
+        if self._escalate(inst, scope, thrown.code):
+            return ""
+        yield from self._incident(inst, el, f"error '{thrown.code}' is not caught "
+                                            f"({thrown.detail})")
+        return None
+
+    def _throw_from_end(self: Runner, inst: Instance, el: Element, scope: Scope) -> Steps:
+        code = el.error or ""
+        while not self._escalate(inst, scope, code):
+            yield from self._incident(inst, el, f"error '{code}' thrown at '{el.name}' is "
+                                                "not caught")
+
+    def _compensate(self: Runner, inst: Instance, scope: Scope) -> Steps:
+        for element_id in reversed(list(inst.completed)):
+            if element_id in inst.compensated or not inside(inst.process, element_id, scope):
+                continue
+            el = inst.process.by_id[element_id]
+            self._rec("state", inst, f"undo {el.id}",
+                      f"compensating '{el.name}' with {el.compensation}")
+            yield from self._job(inst, el, el.compensation or "", True)
+            inst.compensated.append(element_id)
