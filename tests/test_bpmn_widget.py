@@ -126,3 +126,18 @@ def test_an_edit_in_the_modeler_comes_back_as_xml(browser):
     edited = tab.evaluate("model.get('xml_edited')")
     assert 'id="sla"' in edited  # the rest of the model came back too
     assert problems == []
+
+
+def test_the_playback_benchmark_runs_on_a_tiny_size():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bpmn_playback_bench", ROOT / "benchmarks" / "bpmn_playback_bench.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    xml, frames, paths = bench.setup(orders=5)
+    steps = bench.kernel_steps(xml, frames, paths)
+    assert len(steps) == len(frames) - 1
+    assert all(ms >= 0 for ms in steps)

@@ -58,8 +58,12 @@ function render({ model, el }) {
       const result = await bpmn.importXML(model.get("xml"));
       model.set("import_warnings", result.warnings.map((x) => String(x.message || x)));
       model.set("import_error", "");
-      canvas.zoom("fit-viewport");
-      if (model.get("editable")) canvas.scroll({ dx: 120, dy: 0 });  // room for the palette
+      canvas.zoom("fit-viewport", "auto");
+      // a margin for the count badges above the top row (and the modeler's palette)
+      const box = canvas.viewbox();
+      const left = model.get("editable") ? 140 : 24;
+      canvas.viewbox({ x: box.x - left, y: box.y - 28, width: box.width + left + 24,
+                       height: box.height + 40 });
       status.textContent = "";
     } catch (err) {
       model.set("import_error", String((err && err.message) || err));
