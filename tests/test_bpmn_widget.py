@@ -27,7 +27,7 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu"]
 def test_the_vendored_bpmn_js_files_are_the_ones_its_readme_lists():
     readme = resource("bpmn_js/README.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| (\S+) \| [^|]+ \| ([0-9a-f]{64}) \|$", readme, flags=re.M)
-    assert len(listed) == 6
+    assert len(listed) == 12
     for name, digest in listed:
         assert hashlib.sha256(resource(f"bpmn_js/{name}").read_bytes()).hexdigest() == digest
     assert "bpmn.io" in resource("bpmn_js/LICENSE").read_text(encoding="utf-8")
@@ -125,7 +125,25 @@ def test_an_edit_in_the_modeler_comes_back_as_xml(browser):
                           timeout=5_000)
     edited = tab.evaluate("model.get('xml_edited')")
     assert 'id="sla"' in edited  # the rest of the model came back too
+    tab.evaluate("""() => {
+        const bpmn = document.getElementById('root').bpmnjs;
+        bpmn.get('selection').select(bpmn.get('elementRegistry').get('sla'));
+    }""")
+    tab.wait_for_selector(".bio-properties-panel-header", timeout=5_000)
+    assert "Timer" in tab.inner_text(".eventlab-bpmn-panel")  # Zeebe's timer properties
     assert problems == []
+
+
+def test_the_modeler_keeps_the_last_model_that_runs_when_an_edit_cannot_run():
+    modeler = BpmnModeler(CHARGE)
+    first = modeler.process()
+    assert modeler.last_good == first
+    modeler.xml_edited = CHARGE.replace("<bpmn:timeDuration>PT2H</bpmn:timeDuration>",
+                                        "<bpmn:timeDuration>two hours</bpmn:timeDuration>")
+    with pytest.raises(ValueError, match="sla"):
+        modeler.process()
+    assert modeler.last_good == first
+    assert modeler.message.startswith("not loaded:")
 
 
 def test_the_playback_benchmark_runs_on_a_tiny_size():

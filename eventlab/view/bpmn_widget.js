@@ -15,8 +15,26 @@ function render({ model, el }) {
   box.style.height = model.get("height") + "px";
   const status = document.createElement("div");
   status.className = "eventlab-bpmn-status";
-  el.append(box, status);
-  const bpmn = new BpmnJS({ container: box });
+  const options = { container: box };
+  const panels = globalThis.BpmnJSPropertiesPanel;
+  if (model.get("editable") && panels) {
+    // The modeler with Camunda's properties panel and Zeebe's properties (job types, timers,
+    // correlation keys), as Camunda Modeler shows them.
+    const row = document.createElement("div");
+    row.className = "eventlab-bpmn-row";
+    const side = document.createElement("div");
+    side.className = "eventlab-bpmn-panel";
+    side.style.height = model.get("height") + "px";
+    row.append(box, side);
+    el.append(row, status);
+    options.propertiesPanel = { parent: side };
+    options.additionalModules = [panels.BpmnPropertiesPanelModule,
+      panels.BpmnPropertiesProviderModule, panels.ZeebePropertiesProviderModule];
+    options.moddleExtensions = { zeebe: globalThis.EventlabZeebeModdle };
+  } else {
+    el.append(box, status);
+  }
+  const bpmn = new BpmnJS(options);
   el.bpmnjs = bpmn;  // for the browser tests and the curious: the bpmn-js instance
   const canvas = bpmn.get("canvas");
   const overlays = bpmn.get("overlays");

@@ -19,6 +19,7 @@ of the same model instead; these widgets need a running kernel.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -32,12 +33,17 @@ import traitlets
 
 from eventlab.core.errors import ConfigError, check_int, check_text
 from eventlab.core.resources import resource
+from eventlab.engines.workflow import bpmn
+from eventlab.engines.workflow.definition import Process
 from eventlab.engines.workflow.replay import ReplayFrame
 from eventlab.view.playback import BASE_INTERVAL_MS, SPEEDS
 
-VIEWER_JS = "bpmn_js/bpmn-navigated-viewer.production.min.js"
-MODELER_JS = "bpmn_js/bpmn-modeler.production.min.js"
-CSS_FILES = ("bpmn_js/diagram-js.css", "bpmn_js/bpmn-js.css", "bpmn_js/bpmn-embedded.css")
+VIEWER_JS = ("bpmn_js/bpmn-navigated-viewer.production.min.js",)
+MODELER_JS = ("bpmn_js/bpmn-modeler.production.min.js",
+              "bpmn_js/bpmn-js-properties-panel.umd.js")
+ZEEBE_MODDLE = "bpmn_js/zeebe.json"
+CSS_FILES = ("bpmn_js/diagram-js.css", "bpmn_js/bpmn-js.css", "bpmn_js/bpmn-embedded.css",
+             "bpmn_js/properties-panel.css")
 
 # The part of the front end that is ours (bpmn_widget.js next to this file): render the XML,
 # paint counts and the highlighted path, and (in the modeler) send edits back. `BpmnJS` is the
@@ -45,10 +51,14 @@ CSS_FILES = ("bpmn_js/diagram-js.css", "bpmn_js/bpmn-js.css", "bpmn_js/bpmn-embe
 # globalThis.
 HERE = Path(__file__).resolve().parent
 @functools.cache
-def _bundle(name: str) -> str:
-    """A vendored bundle with our front-end code after it (read once per kernel)."""
-    ours = (HERE / "bpmn_widget.js").read_text(encoding="utf-8")
-    return resource(name).read_text(encoding="utf-8") + "\n" + ours
+def _bundle(names: tuple[str, ...]) -> str:
+    """The vendored bundles, Zeebe's moddle schema and our front-end code after them, as one
+    module (read once per kernel)."""
+    parts = [resource(name).read_text(encoding="utf-8") for name in names]
+    zeebe = json.loads(resource(ZEEBE_MODDLE).read_text(encoding="utf-8"))
+    parts.append(f"globalThis.EventlabZeebeModdle = {json.dumps(zeebe)};")
+    parts.append((HERE / "bpmn_widget.js").read_text(encoding="utf-8"))
+    return "\n".join(parts)
 
 
 @functools.cache
@@ -92,7 +102,9 @@ class BpmnViewer(_BpmnWidget):
 
 
 class BpmnModeler(_BpmnWidget):
-    """The bpmn-js modeler: the learner edits the model; ``xml_edited`` follows every edit."""
+    """The bpmn-js modeler with Camunda's properties panel (Zeebe properties: job types,
+    timers, correlation keys): the learner edits the model; ``xml_edited`` follows every
+    edit, and :meth:`process` reads it for the engine."""
 
     _esm = traitlets.Unicode(_bundle(MODELER_JS)).tag(sync=True)
     _css = traitlets.Unicode(_css()).tag(sync=True)
@@ -100,11 +112,27 @@ class BpmnModeler(_BpmnWidget):
 
     def __init__(self, xml: str, *, height: int = 480, **kwargs: Any) -> None:
         super().__init__(xml, height=height, editable=True, **kwargs)
+        self.last_good: Process | None = None
+        with contextlib.suppress(ValueError):  # a model the engine cannot run may be edited
+            self.last_good = bpmn.read(xml)
 
     @property
     def edited(self) -> str:
         """The model as the learner left it (the XML it started with until the first edit)."""
         return self.xml_edited or self.xml
+
+    def process(self) -> Process:
+        """The learner's model as the engine runs it. A model the engine cannot run raises
+        the reader's ValueError (naming the element and the problem), shows it under the
+        modeler, and leaves :attr:`last_good` (the last model that could run) as it was."""
+        try:
+            process = bpmn.read(self.edited)
+        except ValueError as err:
+            self.message = f"not loaded: {err} (the previous model stays loaded)"
+            raise
+        self.message = ""
+        self.last_good = process
+        return process
 
 
 class BpmnPlayback:
