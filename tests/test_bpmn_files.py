@@ -242,3 +242,25 @@ def test_the_shipped_files_carry_the_layout_the_package_computes(name):
     shipped = resource(name).read_text(encoding="utf-8")
     assert shipped == bpmn.write(bpmn.read(shipped)), \
         f"{name} differs from the computed layout: run python tools/relayout_bpmn.py"
+
+
+def test_a_send_task_with_only_a_zeebe_job_type_sends_the_message_that_type_names():
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="x">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:sendTask id="ask" name="Check criminal record">
+      <bpmn:extensionElements><zeebe:taskDefinition type="CheckCriminalRecord" />
+      </bpmn:extensionElements>
+    </bpmn:sendTask>
+    <bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask" />
+    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    process = bpmn.read(xml)
+    ask = process.element("ask")
+    assert ask.kind == "send"
+    assert ask.message == "CheckCriminalRecord"
+    assert bpmn.read(bpmn.write(process)) == process
