@@ -76,12 +76,20 @@ function render({ model, el }) {
       const result = await bpmn.importXML(model.get("xml"));
       model.set("import_warnings", result.warnings.map((x) => String(x.message || x)));
       model.set("import_error", "");
+      // The whole model, never enlarged past its own size, with a margin for the count
+      // badges above the top row (and, in the modeler, for the palette on the left).
       canvas.zoom("fit-viewport", "auto");
-      // a margin for the count badges above the top row (and the modeler's palette)
-      const box = canvas.viewbox();
       const left = model.get("editable") ? 140 : 24;
-      canvas.viewbox({ x: box.x - left, y: box.y - 28, width: box.width + left + 24,
-                       height: box.height + 40 });
+      if (canvas.zoom() > 1) {
+        canvas.zoom(1, "auto");
+        const box = canvas.viewbox();
+        canvas.viewbox({ x: Math.min(box.x, box.inner.x - left), y: box.y,
+                         width: box.width, height: box.height });
+      } else {
+        const box = canvas.viewbox();
+        canvas.viewbox({ x: box.x - left, y: box.y - 28, width: box.width + left + 24,
+                         height: box.height + 40 });
+      }
       status.textContent = "";
     } catch (err) {
       model.set("import_error", String((err && err.message) || err));

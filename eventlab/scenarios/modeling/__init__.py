@@ -16,5 +16,6 @@ model did, and the checkers compare them with what the task asked.
 """
 
 from eventlab.scenarios.modeling import onboarding, sla
+from eventlab.scenarios.modeling.model import as_process, modeler, playback, shipped
 
-__all__ = ["onboarding", "sla"]
+__all__ = ["as_process", "modeler", "onboarding", "playback", "shipped", "sla"]

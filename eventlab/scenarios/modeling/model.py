@@ -1,10 +1,16 @@
-"""The learner's model, in whichever form it comes: a Process, BPMN XML, or a file name."""
+"""The learner's model in whichever form it comes, the shipped models, and the widgets that
+show a model (the bpmn-js modeler, a run played back on a model)."""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from eventlab.core.errors import check_int
 from eventlab.core.resources import resource
 from eventlab.engines.workflow import bpmn
 from eventlab.engines.workflow.definition import Process
+from eventlab.engines.workflow.replay import instances, path, replay
+from eventlab.view.bpmn_widget import BpmnModeler, BpmnPlayback, bpmn_playback
 
 
 def shipped(name: str) -> str:
@@ -21,3 +27,19 @@ def as_process(model: Process | str, *, what: str = "process") -> Process:
         return bpmn.read(model)
     raise TypeError(f"{what} must be a Process or BPMN XML text (e.g. modeler.edited), got "
                     f"{type(model).__name__}")
+
+
+def modeler(name: str, *, height: int = 480) -> BpmnModeler:
+    """The bpmn-js modeler on a shipped model (``"charge-card.bpmn"``, ``"onboarding.bpmn"``)."""
+    return BpmnModeler(shipped(name), height=height)
+
+
+def playback(process: Process, trace: pd.DataFrame, *, engine: str, paths: int = 40,
+             height: int = 420) -> BpmnPlayback:
+    """A recorded run played on `process` in bpmn-js: per-element counts over simulated time,
+    and the path of any of the first `paths` instances on choice."""
+    check_int("paths", paths, low=0, high=1000)
+    frames = replay(process, trace, engine=engine)
+    chosen = instances(trace, engine=engine)[:paths]
+    return bpmn_playback(bpmn.write(process), frames,
+                         paths={i: path(trace, i) for i in chosen}, height=height)
