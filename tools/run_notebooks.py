@@ -52,16 +52,21 @@ WIDGET_NOTE = "Interactive panel: run this cell in JupyterLab to use it."
 
 
 def _placeholder_widgets(nb: nbformat.NotebookNode) -> None:
-    """Replace saved widget views by a note.
+    """Replace saved widget views by a note, or by the still picture a widget offers.
 
     Widget views point at random model ids and their state is not saved, so a stored view
-    could never be shown; a note keeps the file stable and tells a reader what to do.
+    could never be shown; a note keeps the file stable and tells a reader what to do. A
+    widget that draws a model (the BPMN viewer and modeler) also offers the model as a
+    picture (``text/html``), which is kept: the reader sees the model before running.
     """
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data:
+                still = data.get("text/html")
                 output["data"] = {"text/plain": WIDGET_NOTE}
+                if still is not None:
+                    output["data"]["text/html"] = still
 
 
 def _short_tracebacks(nb: nbformat.NotebookNode) -> None:

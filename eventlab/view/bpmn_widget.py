@@ -36,6 +36,8 @@ from eventlab.core.resources import resource
 from eventlab.engines.workflow import bpmn
 from eventlab.engines.workflow.definition import Process
 from eventlab.engines.workflow.replay import ReplayFrame
+from eventlab.view.bpmn_svg import BpmnPicture, picture
+from eventlab.view.graphs import svg_img
 from eventlab.view.playback import BASE_INTERVAL_MS, SPEEDS
 
 VIEWER_JS = ("bpmn_js/bpmn-navigated-viewer.production.min.js",)
@@ -67,6 +69,15 @@ def _css() -> str:
     return "\n".join(resource(n).read_text(encoding="utf-8") for n in [*CSS_FILES]) + ours
 
 
+def with_still(bundle: Any, still: BpmnPicture | None) -> Any:
+    """A widget's display data plus the model as a picture (``text/html``): the widget where
+    a kernel runs, the picture where none does (a stored notebook opened without running)."""
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    if still is not None and isinstance(data, dict):
+        data["text/html"] = svg_img(still.svg(), still.text())
+    return bundle
+
+
 class _BpmnWidget(anywidget.AnyWidget):
     xml = traitlets.Unicode("").tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
@@ -86,6 +97,17 @@ class _BpmnWidget(anywidget.AnyWidget):
         check_text("xml", xml)
         check_int("height", height, low=120, high=2000)
         super().__init__(xml=xml, height=height, **kwargs)
+
+    def still(self) -> BpmnPicture | None:
+        """The model as a static picture in BPMN notation (None if the engine cannot read it):
+        what a notebook shows in place of the widget when it is opened without a kernel."""
+        try:
+            return picture(bpmn.read(self.xml))
+        except ValueError:
+            return None
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_still(super()._repr_mimebundle_(**kwargs), self.still())
 
     def show_frame(self, frame: ReplayFrame) -> None:
         """Paint one replay frame's counts."""
@@ -194,7 +216,7 @@ class BpmnPlayback:
         self.play.interval = int(BASE_INTERVAL_MS / SPEEDS[change["new"]])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return with_still(self.widget._repr_mimebundle_(**kwargs), self.viewer.still())
 
 
 def page(widget: BpmnViewer | BpmnModeler) -> str:
