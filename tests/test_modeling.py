@@ -193,3 +193,15 @@ def test_the_criminal_check_checker_rejects(misconception, answer):
 @pytest.mark.parametrize(("approach", "answer"), CRIMINAL_VALID, ids=ids(CRIMINAL_VALID))
 def test_the_criminal_check_checker_accepts(approach, answer):
     assert_accepted(CRIMINAL, answer)
+
+
+def test_the_replay_sentence_states_the_counts_of_the_run_it_reads():
+    from eventlab.engines.workflow.replay import instances, replay
+    from eventlab.scenarios import modeling
+    from eventlab.scenarios.retail import orchestration as workflow
+
+    order, run = workflow.order_process(), workflow.run(workflow.Config(orders=30))
+    text = repr(modeling.replay_sentence(order, run.trace, engine="Order"))
+    last = replay(order, run.trace, engine="Order")[-1].counts
+    assert text.startswith(f"- {len(instances(run.trace, engine='Order'))} instances started")
+    assert f"{last['delivered'].instances} at *Order delivered*" in text

@@ -16,6 +16,14 @@ model did, and the checkers compare them with what the task asked.
 """
 
 from eventlab.scenarios.modeling import onboarding, sla
-from eventlab.scenarios.modeling.model import as_process, modeler, playback, shipped
+from eventlab.scenarios.modeling.model import (
+    as_process,
+    modeler,
+    picture,
+    playback,
+    replay_sentence,
+    shipped,
+)
 
-__all__ = ["as_process", "modeler", "onboarding", "playback", "shipped", "sla"]
+__all__ = ["as_process", "modeler", "onboarding", "picture", "playback", "replay_sentence",
+           "shipped", "sla"]

@@ -10,7 +10,11 @@ from eventlab.core.resources import resource
 from eventlab.engines.workflow import bpmn
 from eventlab.engines.workflow.definition import Process
 from eventlab.engines.workflow.replay import instances, path, replay
+from eventlab.view.bpmn_svg import picture
 from eventlab.view.bpmn_widget import BpmnModeler, BpmnPlayback, bpmn_playback
+from eventlab.view.stated import Stated, stated
+
+__all__ = ["as_process", "modeler", "picture", "playback", "replay_sentence", "shipped"]
 
 
 def shipped(name: str) -> str:
@@ -43,3 +47,18 @@ def playback(process: Process, trace: pd.DataFrame, *, engine: str, paths: int =
     chosen = instances(trace, engine=engine)[:paths]
     return bpmn_playback(bpmn.write(process), frames,
                          paths={i: path(trace, i) for i in chosen}, height=height)
+
+
+def replay_sentence(process: Process, trace: pd.DataFrame, *, engine: str) -> Stated:
+    """What the run's last frame says, per element that ended an instance or canceled
+    tokens: rendered from the counts, never typed."""
+    last = replay(process, trace, engine=engine)[-1].counts
+    started = len(instances(trace, engine=engine))
+    names = {e.id: e.name for e in process.elements}
+    ends = [f"{last[e.id].instances} at *{names[e.id]}*" for e in process.elements
+            if e.kind == "end" and e.id in last]
+    canceled = [f"{c.canceled} in *{names[e]}*" for e, c in last.items() if c.canceled]
+    lines = [f"{started} instances started; they ended: {', '.join(ends) or 'nowhere yet'}."]
+    if canceled:
+        lines.append(f"Tokens canceled by a boundary timer: {', '.join(canceled)}.")
+    return stated(*lines)
