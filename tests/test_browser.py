@@ -290,6 +290,10 @@ def test_every_notebook_runs_in_jupyterlab_without_errors(lab, browser, path):
             move_a_slider_and_see_the_output_change(page)
         if uses(path, "playback.playback("):
             step_and_play_a_playback(page)
+        if uses(path, "modeling.playback("):
+            bpmn_js_draws_the_model_and_the_playback_scrubs(page)
+        if uses(path, "modeling.sla.run(process=modeler.process())"):
+            an_edit_in_the_modeler_changes_the_next_run(page)
         if stored_diagrams(path):
             saved_diagrams_are_pictures_without_trust(page, lab.workbook / relative)
     finally:
@@ -350,3 +354,71 @@ def step_and_play_a_playback(page) -> None:
     expect(caption).to_contain_text("frame 2/", timeout=30_000)
     box.locator(".widget-play button").first.click()
     expect(caption).to_contain_text(re.compile(r"frame ([4-9]|\d{2,})/"), timeout=30_000)
+
+
+def bpmn_js_draws_the_model_and_the_playback_scrubs(page) -> None:
+    """The bpmn-js viewer draws the model without import warnings, and scrubbing the playback
+    paints the counts of the frame shown."""
+    box = page.locator(".widget-vbox:has(.eventlab-bpmn)").first
+    box.wait_for(state="attached")
+    box.scroll_into_view_if_needed()
+    shapes = box.locator(".eventlab-bpmn .djs-element")
+    expect(shapes.first).to_be_attached(timeout=30_000)
+    assert shapes.count() > 10
+    assert box.locator(".eventlab-bpmn-status").inner_text() == ""  # no import error
+    caption = box.locator(".widget-html-content", has_text="frame ").first
+    expect(caption).to_contain_text("frame 1/", timeout=30_000)
+    handle = box.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    handle.press("End")  # the last frame: every order has passed somewhere
+    expect(caption).not_to_contain_text("frame 1/", timeout=30_000)
+    expect(box.locator(".eventlab-badge", has_text="✓").first).to_be_attached(timeout=30_000)
+
+
+EDIT_THE_CHARGE = """() => {
+    const el = [...document.querySelectorAll('.eventlab-bpmn-row')]
+        .map((row) => row.parentElement)
+        .find((parent) => parent.bpmnjs && parent.bpmnjs.get('elementRegistry').get('charge'));
+    const b = el.bpmnjs;
+    const reg = b.get('elementRegistry'), modeling = b.get('modeling');
+    const task = reg.get('charge');
+    const timer = b.get('elementFactory').createShape(
+        { type: 'bpmn:BoundaryEvent', eventDefinitionType: 'bpmn:TimerEventDefinition' });
+    timer.businessObject.cancelActivity = false;
+    const boundary = modeling.createShape(
+        timer, { x: task.x + 60, y: task.y + task.height }, task, { attach: true });
+    boundary.businessObject.eventDefinitions[0].timeDuration =
+        b.get('moddle').create('bpmn:FormalExpression', { body: 'PT1H' });
+    modeling.appendShape(boundary, { type: 'bpmn:EndEvent' },
+                         { x: boundary.x + 150, y: boundary.y + 100 });
+}"""
+
+RUN_THE_CELL = """async (text) => {
+    const notebook = window.jupyterapp.shell.currentWidget.content;
+    const index = notebook.widgets.findIndex(
+        (cell) => cell.model.sharedModel.getSource().includes(text));
+    notebook.activeCellIndex = index;
+    await window.jupyterapp.commands.execute('notebook:run-cell');
+    return index;
+}"""
+
+
+def an_edit_in_the_modeler_changes_the_next_run(page) -> None:
+    """A learner's edit in the bpmn-js modeler reaches the kernel: the cell that runs the
+    edited model shows the charges its new timer escalated."""
+    run_cell = "modeling.sla.run(process=modeler.process())"
+    panel = page.locator(".eventlab-bpmn-panel").first
+    panel.wait_for(state="attached", timeout=30_000)
+    panel.scroll_into_view_if_needed()
+    expect(page.locator(".eventlab-bpmn-row .djs-element").first).to_be_attached(
+        timeout=30_000)
+    output = page.locator(".jp-CodeCell", has_text=run_cell).locator(".jp-OutputArea")
+    before = output.inner_text()
+    assert "charges escalated" in before
+    page.evaluate(EDIT_THE_CHARGE)
+    page.wait_for_timeout(1500)  # the modeler saves its XML a moment after the last edit
+    page.evaluate(RUN_THE_CELL, run_cell)
+    page.wait_for_function(
+        "([el, old]) => el.innerText.includes('charges escalated') && el.innerText !== old",
+        arg=[output.element_handle(), before], timeout=60_000)
+    assert output.inner_text() != before
