@@ -512,3 +512,55 @@ def among(comparison: Comparison, options: Sequence[str]) -> Comparison:
     for option in options:
         check_choice("option", option, tuple(comparison.sides))
     return Comparison(comparison.field, {o: comparison.sides[o] for o in options})
+
+
+# What each fault's detection time is compared on: the options that notice it at all.
+NOTICING: dict[Measure, tuple[str, ...]] = {
+    Measure.HOURS_STUCK: ("monitor", "mining", "tracking"),
+    Measure.HOURS_SLOW: ("tracing", "mining", "tracking"),
+    Measure.HOURS_DUPLICATE: ("mining", "tracking"),
+}
+
+
+def _noticing(comparison: Comparison, measure: Measure) -> list[str]:
+    """The options of `comparison` that noticed the fault of `measure` in every seed."""
+    out = []
+    for option in NOTICING[measure]:
+        runs = comparison.sides[option].runs if option in comparison.sides else None
+        if runs is not None and (runs["metric"] == str(measure)).sum() == \
+                len(comparison.sides[option].seeds):
+            out.append(option)
+    return out
+
+
+def detection_times(comparison: Comparison) -> pd.DataFrame:
+    """Hours from each fault to its first alarm, per option that noticed it in every seed:
+    the tidy table (side, metric, n, mean, low, high) that ``charts.intervals`` draws."""
+    if not isinstance(comparison, Comparison):
+        raise TypeError(f"comparison must come from compare_options, got "
+                        f"{type(comparison).__name__}")
+    parts = [among(comparison, found).table([str(measure)])
+             for measure in TIMES if (found := _noticing(comparison, measure))]
+    if not parts:
+        raise ConfigError("no option noticed any fault in every seed; inject a fault "
+                          "(stuck_order, slow_order or duplicate_order above 0)")
+    table = pd.concat(parts, ignore_index=True)
+    order = table["side"].map({o: i for i, o in enumerate(OPTIONS)})
+    return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)  # options' order
+
+
+def verdicts(comparison: Comparison, *, against: str = "tracking") -> list[str]:
+    """For each fault, the sentence the runs allow about `against` and the fastest other
+    option that noticed it (``Comparison.verdict``: "fewer" only when the paired interval
+    excludes zero)."""
+    check_choice("against", against, OPTIONS)
+    sentences = []
+    for measure in TIMES:
+        found = _noticing(comparison, measure)
+        others = [o for o in found if o != against]
+        if against not in found or not others:
+            continue
+        fastest = min(others, key=lambda o: comparison.interval(o, str(measure)).mean)
+        sentences.append(among(comparison, [against, fastest]).verdict(
+            str(measure), against, fastest, label=str(measure)))
+    return sentences
