@@ -182,7 +182,6 @@ def exercise_9_3(overdue: Callable[..., Any] | None) -> Feedback:
 
 
 # ---- 9.4: which option notices an order stuck at Payment first? -------------------------------
-STUCK_AT_PAYMENT = {"stuck_at": "payment"}
 HOURS_TOLERANCE = 2.0  # hours: a check runs every hour, so "about 48" is right
 
 
@@ -190,7 +189,7 @@ HOURS_TOLERANCE = 2.0  # hours: a check runs every hour, so "about 48" is right
 def measured_first_alarm() -> tuple[tuple[str, ...], float]:
     """The options whose alarm about the order stuck at Payment came first, and after how
     many hours (the default run of the side-by-side, the order stuck at Payment)."""
-    result = monitoring.run_options(monitoring.OptionsConfig(**STUCK_AT_PAYMENT))
+    result = monitoring.run_options(monitoring.OptionsConfig(stuck_at="payment"))
     found = result.first_alarms()
     stuck = found[found["fault"] == "stuck order"].dropna(subset=["hours to detect"])
     best = float(stuck["hours to detect"].min())
