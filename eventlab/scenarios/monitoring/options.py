@@ -76,12 +76,8 @@ NOTICED_BY: dict[str, tuple[str, ...]] = {
     "slow step": ("quiet", "overdue", "slow"),
     "duplicate": ("unexpected", "repeated"),
 }
-KNOWS_THE_FLOW: dict[str, str] = {
-    "tracing": "no: spans per service, no expected flow",
-    "monitor": "no: every message per order, no expected flow",
-    "mining": "no: discovers the flow from the log, afterwards",
-    "tracking": "yes: the expected flow and its SLA timers",
-}
+KNOWS_THE_FLOW: dict[str, str] = {"tracing": "no", "monitor": "no", "mining": "no",
+                                  "tracking": "yes"}
 EPSILON = 1e-6  # hours: a timer that fires exactly at the limit is not early
 
 
@@ -220,12 +216,31 @@ class OptionsResult(RunResult):
     detections: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     log: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
+    def rules(self) -> pd.DataFrame:
+        """One row per option: what it sees, whether it knows the flow, what it alarms on,
+        and the limits per step it uses (this run's thresholds)."""
+        c = self.config
+        limits = f"{c.payment_sla:g} / {c.fetch_sla:g} / {c.ship_sla:g} h"
+        rows = [
+            ("tracing", "a span per handled message, when it ends", "no",
+             "a span over its step's limit", limits),
+            ("monitor", "every message, as it arrives", "no",
+             f"open and quiet {c.idle_hours:g} h, checked every {c.check_every:g} h", "—"),
+            ("mining", f"the exported log, every {c.mining_every:g} h", "no",
+             f"quiet {c.idle_hours:g} h; step over limit; activity twice", limits),
+            ("tracking", "every message, as it arrives", "yes",
+             "an SLA timer fires; a milestone not awaited now", limits),
+        ]
+        return pd.DataFrame(rows, columns=["option", "sees", "knows the flow", "alarms on",
+                                           "limits: payment / fetch / ship"]
+                            ).set_index("option")
+
     def table(self) -> pd.DataFrame:
-        """One row per option: does it know the flow, what it noticed of each fault and how
-        many hours after it, its false alarms, and what it costs the services."""
+        """One row per option: what it noticed of each fault and how many hours after it,
+        its false alarms, and what it costs the services."""
         rows = []
         for option in OPTIONS:
-            row: dict[str, Any] = {"option": option, "knows the flow": KNOWS_THE_FLOW[option]}
+            row: dict[str, Any] = {"option": option}
             for fault in FAULTS:
                 row[fault] = _noticed(self.detections, option, fault)
             for measure in (Measure.FALSE_ALARMS, *COSTS):
@@ -284,7 +299,7 @@ def _noticed(detections: pd.DataFrame, option: str, fault: str) -> str:
         return "not injected"
     hours = rows["hours to detect"].dropna()
     if hours.empty:
-        return f"never (0 of {len(rows)})"
+        return "never" if len(rows) == 1 else f"never (0 of {len(rows)})"
     share = "" if len(rows) == 1 else f"{len(hours)} of {len(rows)}, "
     return f"{share}after {hours.mean():.1f} h"
 
