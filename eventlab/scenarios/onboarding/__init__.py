@@ -66,9 +66,9 @@ __all__ = ["CATALOGUE", "KINDS", "ONBOARDING", "SEMANTICS", "STEPS", "STEP_FIELD
            "TALK_ANSWER", "TRANSPORTS", "CatalogueError", "Config", "Dependency", "Metric",
            "NotifyConfig", "NotifyMetric", "NotifyResult", "OnboardingResult", "Step",
            "TransportConfig", "TransportMetric", "TransportResult", "Verdict", "channels",
-           "classify", "classify_all", "classify_catalogue", "dependencies", "failures", "interactions",
-           "load_catalogue", "parse_catalogue", "responsibility", "responsible", "run",
-           "run_notify", "run_transports", "transport_grid"]
+           "classify", "classify_all", "classify_catalogue", "dependencies", "failures",
+           "interactions", "load_catalogue", "parse_catalogue", "responsibility", "responsible",
+           "run", "run_notify", "run_transports", "transport_grid"]
 
 
 @dataclass(frozen=True, repr=False)
