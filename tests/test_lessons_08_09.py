@@ -22,9 +22,9 @@ NOTEBOOKS = [ROOT / "notebooks" / f"{name}.ipynb" for name in
              ("08_commands_vs_events", "09_event_chains_and_monitoring")]
 NUMBER = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)(?![\w])")
 PROSE_NUMBER = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)( ?%)?(?![\w])")
-# Numbers that are names, not results: exercise and section numbers, notebook numbers, years,
-# and the "95 %" of every interval.
-NAMES = re.compile(r"(Exercise \d+\.\d+|^#+ \d+\.|notebooks? \d+(?: and \d+)?|\d\d_\w+|"
+# Numbers that are names, not results: code in backticks, exercise and section numbers,
+# notebook numbers, years, and the "95 %" of every interval.
+NAMES = re.compile(r"(`[^`]*`|Exercise \d+\.\d+|^#+ \d+\.|notebooks? \d+(?: and \d+)?|\d\d_\w+|"
                    r"\b(?:19|20)\d\d\b|95 %|trace-\d+|order-\d+|seed\d+|customer-\d+)",
                    re.MULTILINE)
 
