@@ -319,3 +319,40 @@ def test_spans_refuse_handlers_that_are_not_service_and_message_pairs():
         spans(trace, ["Inventory"])
     with pytest.raises(ValueError, match="at least one"):
         spans(trace, [])
+
+
+# ---- what notebook 09 says about the default run and the 20 seeds ------------------------------
+def test_the_default_run_tells_section_7_s_story():
+    result = options.run()
+    found = result.detections.groupby(["option", "fault"])["hours to detect"]
+    noticed = found.apply(lambda h: h.notna().all()).unstack()
+    assert not noticed.loc["tracing", "stuck order"]
+    assert not noticed.loc["tracing", "duplicate"]
+    assert noticed.loc["tracing", "slow step"]
+    assert not noticed.loc["monitor", "slow step"]
+    assert not noticed.loc["monitor", "duplicate"]
+    assert noticed.loc["mining"].all()
+    assert noticed.loc["tracking"].all()
+    hours = found.mean().unstack()
+    assert hours.loc["tracking", "stuck order"] == pytest.approx(12.0, abs=1e-3)
+    assert hours.loc["tracking", "slow step"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_over_20_seeds_tracking_notices_each_planted_fault_first():
+    sentences = options.verdicts(options.compare_options(n_jobs=1))
+    assert len(sentences) == 3
+    assert all(s.startswith("**tracking** has fewer hours") for s in sentences)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000))
+def test_false_alarms_are_customers_who_wait_for_a_card_update_or_were_declined_again(seed):
+    result = options.run(options.Config(seed=seed))
+    log = result.log
+    done = set(log.loc[log["message_type"] == "OrderCompletedEvent", "correlation_id"])
+    late = set(result.steps.loc[result.steps["over limit"], "trace_id"])
+    false = result.alarms[result.alarms["case"].isin(done) & ~result.alarms["case"].isin(late)
+                          & ~result.alarms["case"].isin(set(result.faults["case"]))]
+    assert set(false["option"]) <= {"monitor", "mining"}
+    card = {"UpdateCreditCardCommand", "CreditCardUpdated", "CreditCardChargedEvent"}
+    assert set(false["about"]) <= card  # quiet after asking for a card, or a card step again
