@@ -94,15 +94,15 @@ def exercise_8_3(predicted: Any) -> Feedback:
                              f"got {show(predicted)}")
     if any(p is None or p is Ellipsis for p in pair):
         return not_attempted("8.3")
-    numbers = [as_number(p) for p in pair]
-    if None in numbers:
+    first, second = as_number(pair[0]), as_number(pair[1])
+    if first is None or second is None:
         return failed("8.3", f"write two numbers, got {show(predicted)}")
     pseudo, send = measured_waits()
-    said = f"({numbers[0]:g}, {numbers[1]:g})"
-    if numbers[1] != send.mean:
+    said = f"({first:g}, {second:g})"
+    if second != send.mean:
         return wrong_prediction("8.3", said, "does a sender of the stable SendMessage ever "
                                              "wait for a change of Notification?")
-    if abs(float(numbers[0]) - pseudo.mean) > TOLERANCE * pseudo.mean:
+    if abs(first - pseudo.mean) > TOLERANCE * pseudo.mean:
         return wrong_prediction("8.3", said, "how many days does each sender's first requests "
                                              "wait, and how many requests is that a day?")
     return passed("8.3", 2)
