@@ -1,6 +1,7 @@
 """Notebook 08's checkers accept the reference, reject typical mistakes, and never raise."""
 
 from eventlab import checks
+from eventlab.checks import nb08
 
 
 def responsible_team(style, sender, receiver):
@@ -39,12 +40,15 @@ def test_exercise_8_2_checks_every_catalogue_name_with_an_expected_kind():
         "✗ Exercise 8.2: for 'CheckAddress' expected 'command', got 'event'")
 
 
-def test_exercise_8_3_compares_both_predictions_with_real_runs():
-    assert repr(checks.exercise_8_3((6, 0))) == "✓ Exercise 8.3 passed (2 cases)"
-    assert repr(checks.exercise_8_3((6, 6))).startswith("✗ Exercise 8.3: you said (6, 6). Hint: ")
-    assert repr(checks.exercise_8_3((6, 6))) == (
-        "✗ Exercise 8.3: you said (6, 6); the runs: 6 changes with pseudo-events, 0 with "
-        "SendMessage")
+def test_exercise_8_3_compares_both_predictions_with_20_seeds_of_runs():
+    pseudo, send = nb08.measured_waits()
+    assert send.mean == send.low == send.high == 0.0
+    assert 6 * 14 * 2 * 0.9 < pseudo.mean < 6 * 14 * 2 * 1.1  # senders x days x a day
+    assert repr(checks.exercise_8_3((168, 0))) == "✓ Exercise 8.3 passed (2 cases)"
+    assert repr(checks.exercise_8_3((168, 168))).startswith(
+        "✗ Exercise 8.3: you said (168, 168). Hint: ")
+    assert repr(checks.exercise_8_3((168, 168))).startswith(
+        "✗ Exercise 8.3: you said (168, 168); the runs: ")
     assert repr(checks.exercise_8_3(6)).startswith("✗ Exercise 8.3: write two numbers")
 
 

@@ -123,18 +123,20 @@ def test_exercise_8_2_accepts(approach, answer):
     assert_accepted(checks.exercise_8_2, answer)
 
 
-# ---- 8.3: predict the changes to Notification --------------------------------------------------
+# ---- 8.3: predict the requests that wait for Notification -------------------------------------
 WRONG_8_3 = [
-    ("the command needs one change per sender too", (6, 6)),
-    ("pseudo-events need no change", (0, 0)),
-    ("swapped", (0, 6)),
-    ("one change for all pseudo-events", (1, 0)),
-    ("one new command, once", (6, 1)),
-    ("a single number", 6),
-    ("text", ("six", "zero")),
+    ("counts the changes, not the requests", (6, 0)),
+    ("SendMessage requests wait too", (168, 168)),
+    ("a durable topic means nothing waits", (0, 0)),
+    ("one message a day, as in section 6", (84, 0)),
+    ("one sender only", (28, 0)),
+    ("the eight senders of section 6", (113, 0)),
+    ("every request of the whole run waits", (1440, 0)),
+    ("a single number", 168),
+    ("text", ("many", "none")),
 ]
-RIGHT_8_3 = [("a tuple", (6, 0)), ("a list of floats", [6.0, 0.0]),
-             ("numpy", np.array([6, 0]))]
+RIGHT_8_3 = [("senders x days x requests a day", (168, 0)), ("a list of floats", [175.5, 0.0]),
+             ("numpy", np.array([160, 0]))]
 
 
 @pytest.mark.parametrize(("misconception", "answer"), WRONG_8_3, ids=ids(WRONG_8_3))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pytest
 from checktable import assert_accepted, assert_rejected, ids, never_returns
@@ -207,3 +208,35 @@ def test_exercise_9_3_rejects(misconception, answer):
 @pytest.mark.parametrize(("approach", "answer"), RIGHT_9_3, ids=ids(RIGHT_9_3))
 def test_exercise_9_3_accepts(approach, answer):
     assert_accepted(checks.exercise_9_3, answer)
+
+
+# ---- 9.4: which option notices an order stuck at Payment first? -----------------------------
+WRONG_9_4 = [
+    ("tracking is always first", ("tracking", 12)),
+    ("the payment timer decides", ("tracking", 480)),
+    ("tracing sees every order", ("tracing", 0)),
+    ("a daily mining job sees it at once", ("mining", 48)),
+    ("the right option, its check forgotten", ("monitor", 24)),
+    ("the right option, a day too late", ("monitor", 72)),
+    ("the option alone, no hours", "monitor"),
+    ("hours as words", ("monitor", "two days")),
+]
+RIGHT_9_4 = [("a tuple", ("monitor", 48)), ("a list with the hours of one check later",
+                                             ["monitor", 49.0]),
+             ("capitalised, numpy hours", ("Monitor", np.float64(48.5)))]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_9_4, ids=ids(WRONG_9_4))
+def test_exercise_9_4_rejects(misconception, answer):
+    assert_rejected(checks.exercise_9_4, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_9_4, ids=ids(RIGHT_9_4))
+def test_exercise_9_4_accepts(approach, answer):
+    assert_accepted(checks.exercise_9_4, answer)
+
+
+def test_exercise_9_4_answers_a_first_wrong_option_with_a_hint_not_the_run():
+    feedback = assert_rejected(checks.exercise_9_4, ("tracking", 480))
+    assert "Hint" in repr(feedback)
+    assert "48." not in repr(feedback)

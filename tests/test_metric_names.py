@@ -32,6 +32,7 @@ from eventlab.scenarios.kafka_transport import (
     ordering,
     routing,
 )
+from eventlab.scenarios.monitoring import options
 from eventlab.scenarios.retail import choreography, orchestration
 from eventlab.scenarios.zeebe import (
     backpressure,
@@ -85,6 +86,12 @@ def test_onboarding_measures_its_totals_then_three_counts_per_step():
     assert list(onboarding.run().metrics) == names
 
 
+def test_the_monitoring_options_measure_their_totals_then_each_option_s_measures():
+    names = [m.value for m in options.Metric]
+    names += [f"{o}: {m}" for o in options.OPTIONS for m in options.Measure]
+    assert list(options.run().metrics) == names
+
+
 def test_the_orchestrated_order_measures_its_side_effects_only_when_it_has_them():
     side = (orchestration.Metric.CUSTOMERS_NOTIFIED, orchestration.Metric.LOYALTY_POINTS_ADDED)
     names = [m.value for m in orchestration.Metric]
@@ -114,7 +121,9 @@ def test_metric_values_are_plain_strings_that_print_as_themselves():
 
 
 def _declared_names() -> set[str]:
-    return {m.value for _, _, metric in SCENARIOS for m in metric}
+    names = {m.value for _, _, metric in SCENARIOS for m in metric}
+    return names | {m.value for m in options.Metric} | {
+        f"{o}: {m}" for o in options.OPTIONS for m in options.Measure}
 
 
 def _string_lookups(path: Path, names: set[str]) -> list[str]:

@@ -25,6 +25,19 @@ def test_every_transport_gives_every_customer_exactly_one_letter(seed, customers
 
 
 @small
+@given(seeds, st.integers(1, 40), st.floats(0.0, 0.5))
+def test_every_transport_meets_the_same_faults_and_only_recovers_at_its_own_pace(
+        seed, customers, failure):
+    config = onboarding.TransportConfig(customers=customers, failure=failure, seed=seed)
+    table = onboarding.run_transports(config).table()
+    for column in ("deliveries", "redeliveries", "duplicates ignored", "letters sent"):
+        assert table[column].nunique() == 1, column
+    for transport in onboarding.TRANSPORTS:  # one lane alone is the same lane
+        alone = onboarding.run_transports(replace(config, transport=transport)).table()
+        assert alone.loc[transport].equals(table.loc[transport])
+
+
+@small
 @given(seeds, st.floats(0.05, 0.5))
 def test_a_command_and_an_event_fail_and_recover_the_same_way_on_each_transport(seed, failure):
     grid = onboarding.transport_grid(onboarding.TransportConfig(failure=failure, seed=seed))
@@ -72,13 +85,32 @@ def test_every_new_sender_of_a_pseudo_event_costs_notification_a_change(seed, se
     assert stable[NotifyMetric.MESSAGES_LOST] == 0
     assert stable[NotifyMetric.MESSAGES_SENT] == stable[NotifyMetric.MESSAGES_ASKED_FOR] \
         == pseudo[NotifyMetric.MESSAGES_ASKED_FOR]
-    assert pseudo[NotifyMetric.MESSAGES_SENT] + pseudo[NotifyMetric.MESSAGES_LOST] == \
-        pseudo[NotifyMetric.MESSAGES_ASKED_FOR]
+    assert pseudo[NotifyMetric.MESSAGES_LOST] == 0  # the topic keeps what nobody reads yet
+    table = onboarding.run_notify(config).senders()
+    assert (table["sent"] + table["still waiting at the end"] == table["asked"]).all()
+
+
+@small
+@given(seeds, st.integers(1, 8), st.floats(0.0, 60.0))
+def test_on_a_durable_topic_a_pseudo_event_is_late_not_lost_and_waits_at_most_the_lead_time(
+        seed, senders, lead):
+    config = onboarding.NotifyConfig(senders=senders, seed=seed, lead_time=lead)
+    durable = onboarding.run_notify(config)
+    fleeting = onboarding.run_notify(replace(config, durable=False))
+    d, f = durable.metrics, fleeting.metrics
+    assert d[NotifyMetric.MESSAGES_ASKED_FOR] == f[NotifyMetric.MESSAGES_ASKED_FOR]
+    assert f[NotifyMetric.MESSAGES_THAT_WAITED] == 0
+    late = durable.senders()
+    assert (late["waited"] + late["still waiting at the end"] ==
+            fleeting.senders()["lost"]).all()  # the same messages: late here, lost there
+    assert d[NotifyMetric.MEAN_DAYS_WAITED] <= lead + 1e-9
 
 
 def test_without_a_lead_time_no_message_waits_but_the_changes_remain():
-    metrics = onboarding.run_notify(onboarding.NotifyConfig(lead_time=0.0)).metrics
+    metrics = onboarding.run_notify(onboarding.NotifyConfig(lead_time=0.0,
+                                                            durable=False)).metrics
     assert metrics[NotifyMetric.MESSAGES_LOST] == 0
+    assert metrics[NotifyMetric.MESSAGES_THAT_WAITED] == 0
     assert metrics[NotifyMetric.CHANGES_TO_NOTIFICATION] == 4
 
 

@@ -17,7 +17,8 @@ from eventlab.checks._core import (
     not_attempted,
     passed,
 )
-from eventlab.checks._shapes import as_int, as_items, as_mapping
+from eventlab.checks._predict import revealer, wrong_prediction
+from eventlab.checks._shapes import as_int, as_items, as_mapping, as_number, show
 from eventlab.core.resources import resource
 from eventlab.scenarios import monitoring
 from eventlab.scenarios.retail import choreography
@@ -178,3 +179,55 @@ def exercise_9_3(overdue: Callable[..., Any] | None) -> Feedback:
             cases.append(Case(f"{name} at now={now:g}", (log.copy(), now),
                               overdue_reference(log, now)))
     return check_function("9.3", overdue, cases, shape=_cases)
+
+
+# ---- 9.4: which option notices an order stuck at Payment first? -------------------------------
+HOURS_TOLERANCE = 2.0  # hours: a check runs every hour, so "about 48" is right
+
+
+@cache
+def measured_first_alarm() -> tuple[tuple[str, ...], float]:
+    """The options whose alarm about the order stuck at Payment came first, and after how
+    many hours (the default run of the side-by-side, the order stuck at Payment)."""
+    result = monitoring.run_options(monitoring.OptionsConfig(stuck_at="payment"))
+    found = result.first_alarms()
+    stuck = found[found["fault"] == "stuck order"].dropna(subset=["hours to detect"])
+    best = float(stuck["hours to detect"].min())
+    first = tuple(str(o) for o in stuck.loc[stuck["hours to detect"] <= best + 1e-9, "option"])
+    return first, best
+
+
+@revealer("9.4")
+def _reveal_9_4() -> str:
+    first, hours = measured_first_alarm()
+    return f"the run: {' and '.join(first)} first, {hours:.1f} h after the order got stuck"
+
+
+@never_raises("9.4")
+def exercise_9_4(predicted: Any) -> Feedback:
+    """Exercise 9.4: the option that notices an order stuck at Payment first, and when."""
+    if predicted is None or predicted is Ellipsis:
+        return not_attempted("9.4")
+    pair = as_items(predicted)
+    if isinstance(predicted, dict | set | str) or pair is None or len(pair) != 2:
+        return failed("9.4", "write a pair (option, hours), e.g. ('mining', 30), got "
+                             f"{show(predicted)}")
+    if any(p is None or p is Ellipsis for p in pair):
+        return not_attempted("9.4")
+    option = pair[0].strip().lower() if isinstance(pair[0], str) else None
+    if option not in monitoring.OPTIONS:
+        return failed("9.4", f"the option must be one of {', '.join(monitoring.OPTIONS)}; got "
+                             f"{show(pair[0])}")
+    hours = as_number(pair[1])
+    if hours is None:
+        return failed("9.4", f"the hours must be a number, got {show(pair[1])}")
+    first, measured = measured_first_alarm()
+    if option not in first:
+        return wrong_prediction("9.4", repr(option),
+                                "for an order nobody pays, which fires first: a payment "
+                                "timer, a quiet rule, a daily job or a span alert?")
+    if abs(hours - measured) > HOURS_TOLERANCE:
+        return wrong_prediction("9.4", f"{option!r} after {hours:g} h",
+                                f"the option is right; after how many hours of quiet does "
+                                f"{option} speak up, and how often does it look?")
+    return passed("9.4", 2)

@@ -5,7 +5,9 @@ the tracker sends nothing and changes nothing; it starts a tracking instance on 
 ``OrderPlacedEvent``, correlates the later events by traceId, and its SLA timers (goods
 fetched within 12 hours, shipped within 24 hours, ...) end an instance as *overdue* the moment
 an order stops moving. That is the first baby step towards orchestration: the flow is
-visible, and a stuck order is detected, but still nobody acts on it. Times are hours.
+visible, and a stuck order is detected, but still nobody acts on it. Because its model knows
+what comes next, it also notices a milestone that arrives when its order's instance does not
+wait for it (a duplicate, a step out of order): :meth:`Tracker.unexpected`. Times are hours.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from eventlab.core.world import World
 from eventlab.domains.retail.processes import TRACKED_OK, tracking_process
 from eventlab.engines.workflow.definition import Process
 from eventlab.engines.workflow.engine import Engine
+from eventlab.engines.workflow.instance import Instance
 
 
 class Tracker:
@@ -36,12 +39,32 @@ class Tracker:
             raise TypeError(f"process must be a Process, got {type(self.process).__name__}")
         self.engine = Engine(world, self.name, record_discards=False)
         self.engine.deploy(self.process)
+        self.world = world
+        # the milestones the model waits for: only these can arrive "unexpectedly"
+        self.milestones = frozenset(str(e.message) for e in self.process.elements
+                                    if e.kind in ("start", "receive") and e.message)
+        self._open: dict[str, Instance] = {}  # case -> its tracking instance
+        self._unexpected: list[tuple[float, str, str]] = []
         world.env.process(self._listen(bus.subscribe(self.name)))
 
     def _listen(self, inbox: simpy.Store) -> Generator[simpy.Event, Any, None]:
         while True:
             message: Message = yield inbox.get()
-            self.engine.deliver(message)
+            handled = self.engine.deliver(message)
+            case = str(message.correlation_id)
+            if handled == "started":
+                self._open[case] = self.engine.instances[-1]
+            elif handled == "discarded" and message.type in self.milestones:
+                inst = self._open.get(case)
+                if inst is not None and inst.finished_as is None:  # it waits for another one
+                    self._unexpected.append((self.world.now, case, message.type))
+                    self.world.trace.record("note", self.world.now, self.name,
+                                            message=message, value="unexpected",
+                                            detail=f"{message.type} not expected now")
+
+    def unexpected(self) -> pd.DataFrame:
+        """Milestones that arrived while their order's instance waited for another one."""
+        return pd.DataFrame(self._unexpected, columns=["time", "traceId", "message type"])
 
     def table(self) -> pd.DataFrame:
         """One row per tracked case: outcome, and when (if ever) it was detected as overdue."""

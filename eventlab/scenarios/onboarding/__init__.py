@@ -3,8 +3,10 @@
 * :func:`run` on-boards customers with one toggle per interaction (command or event) and
   returns the dependency graph (arrows start where the coupling is), the table of who is
   responsible if a step does not happen, and what a silently failing service costs;
-* :func:`run_transports` / :func:`transport_grid`: the same command or event over Kafka,
-  REST, a workflow job and a webhook, each failing and recovering in its own way;
+* :func:`run_transports`: the same command or event over Kafka, REST, a workflow job and a
+  webhook, each meeting the same faults and recovering in its own way; :func:`channels`: who
+  owns the channel under each semantics (:func:`transport_grid` shows that the semantics
+  change no delivery, which the model guarantees by construction);
 * :func:`load_catalogue` / :func:`classify`: commands in disguise;
 * :func:`run_notify`: a Notification service with one pseudo-event per sender, or one
   stable ``SendMessage`` command.
@@ -53,6 +55,7 @@ from eventlab.scenarios.onboarding.transports import (
     TRANSPORTS,
     TransportConfig,
     TransportResult,
+    channels,
     run_transports,
 )
 from eventlab.scenarios.onboarding.transports import Metric as TransportMetric
@@ -62,10 +65,10 @@ from eventlab.view import graphs, playback
 __all__ = ["CATALOGUE", "KINDS", "ONBOARDING", "SEMANTICS", "STEPS", "STEP_FIELDS", "STYLES",
            "TALK_ANSWER", "TRANSPORTS", "CatalogueError", "Config", "Dependency", "Metric",
            "NotifyConfig", "NotifyMetric", "NotifyResult", "OnboardingResult", "Step",
-           "TransportConfig", "TransportMetric", "TransportResult", "Verdict", "classify",
-           "classify_all", "classify_catalogue", "dependencies", "failures", "interactions",
-           "load_catalogue", "parse_catalogue", "responsibility", "responsible", "run",
-           "run_notify", "run_transports", "transport_grid"]
+           "TransportConfig", "TransportMetric", "TransportResult", "Verdict", "channels",
+           "classify", "classify_all", "classify_catalogue", "dependencies", "failures",
+           "interactions", "load_catalogue", "parse_catalogue", "responsibility", "responsible",
+           "run", "run_notify", "run_transports", "transport_grid"]
 
 
 @dataclass(frozen=True, repr=False)

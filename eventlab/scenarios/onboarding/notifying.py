@@ -7,7 +7,10 @@ other. Two designs:
   disguise, such as ``CustomerNeedsToBeSentAMessageToConfirmAddressChange``). Notification
   must subscribe to each one and map it to a message: a change of Notification for every
   new sender, shipped `lead_time` days after the sender asks. Until then the sender's
-  requests go unheard;
+  requests wait: on a ``durable`` channel (a Kafka topic that keeps its records) Notification
+  reads them once its change is live, late; on a channel that keeps nothing for a subscriber
+  that does not exist yet (``durable=False``) they are lost, which is that channel's doing,
+  not the pseudo-events';
 * ``send_message``: Notification offers one stable command, ``SendMessage``. A new sender
   calls it from its first day; Notification does not change.
 
@@ -58,6 +61,8 @@ class NotifyConfig(Scenario):
                              help="days the Notification team needs to ship one change")
     messages_per_day: float = param(1.0, low=0.1, high=10.0, step=0.1,
                                     help="messages each sender needs per day")
+    durable: bool = param(True, help="the channel keeps messages until Notification reads "
+                                     "them (a Kafka topic); off: unheard messages are lost")
     seed: int = seed_param()
 
 
@@ -113,6 +118,8 @@ class Metric(StrEnum):
     MESSAGE_TYPES_NOTIFICATION_MUST_KNOW = "message types Notification must know"
     MESSAGES_ASKED_FOR = "messages asked for"
     MESSAGES_SENT = "messages sent"
+    MESSAGES_THAT_WAITED = "messages that waited for a change of Notification"
+    MEAN_DAYS_WAITED = "mean days those messages waited"
     MESSAGES_LOST = "messages lost waiting for Notification"
 
 
@@ -128,7 +135,9 @@ class _Model:
                       for i, (name, _) in enumerate(self.senders)}
         self.live: dict[str, float] = {}  # sender -> the day Notification understands it
         self.changes = 0
-        self.counts = {name: {"asked": 0, "sent": 0, "lost": 0} for name, _ in self.senders}
+        self.counts = {name: {"asked": 0, "sent": 0, "waited": 0, "lost": 0}
+                       for name, _ in self.senders}
+        self.waits: list[float] = []  # days each late message waited
         world.env.process(self.notification(self.channel.subscribe(NOTIFICATION)))
         for name, event in self.senders:
             world.env.process(self.sender(name, event))
@@ -161,19 +170,37 @@ class _Model:
             message = yield inbox.get()
             counts = self.counts[message.sender]
             if world.now < self.live[message.sender]:  # not subscribed yet: nobody listens
+                if self.config.durable:  # the topic keeps it; read once the change is live
+                    world.env.process(self._late(message))
+                    continue
                 counts["lost"] += 1
                 world.trace.record("drop", world.now, NOTIFICATION, target=message.sender,
                                    message=message, detail="no subscription yet")
                 continue
-            counts["sent"] += 1
-            world.trace.state(world.now, NOTIFICATION, f"{message.sender} messages",
-                              counts["sent"])
+            self._send(message)
+
+    def _late(self, message: Message) -> Generator[simpy.Event, Any, None]:
+        """A message kept on the topic until Notification's change for its sender is live."""
+        world = self.world
+        yield world.env.timeout(self.live[message.sender] - world.now)
+        self.counts[message.sender]["waited"] += 1
+        self.waits.append(world.now - message.time)
+        self._send(message)
+
+    def _send(self, message: Message) -> None:
+        counts = self.counts[message.sender]
+        counts["sent"] += 1
+        self.world.trace.state(self.world.now, NOTIFICATION, f"{message.sender} messages",
+                               counts["sent"])
 
     def table(self) -> pd.DataFrame:
         rows = [{"sender": name, "message": event if self.pseudo else "SendMessage",
                  "needs messages from day": round(self.start[name], 1),
                  "Notification understands it from day": round(self.live[name], 1),
-                 **self.counts[name]} for name, event in self.senders]
+                 **self.counts[name],
+                 "still waiting at the end": self.counts[name]["asked"]
+                 - self.counts[name]["sent"] - self.counts[name]["lost"]}
+                for name, event in self.senders]
         return pd.DataFrame(rows).set_index("sender")
 
     def metrics(self) -> dict[str, Any]:
@@ -186,5 +213,8 @@ class _Model:
             Metric.MESSAGE_TYPES_NOTIFICATION_MUST_KNOW: len(self.senders) if self.pseudo else 1,
             Metric.MESSAGES_ASKED_FOR: asked,
             Metric.MESSAGES_SENT: sum(c["sent"] for c in self.counts.values()),
+            Metric.MESSAGES_THAT_WAITED: len(self.waits),
+            Metric.MEAN_DAYS_WAITED: round(sum(self.waits) / len(self.waits), 3)
+            if self.waits else 0.0,
             Metric.MESSAGES_LOST: lost,
         }
