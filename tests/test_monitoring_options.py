@@ -108,6 +108,10 @@ def test_the_monitor_reports_every_order_quiet_for_its_idle_hours_within_one_che
 @small
 @given(configs())
 def test_tracking_notices_the_stuck_order_exactly_one_limit_after_it_was_dropped(config):
+    # Only the planted drop: a random drop could lose the same order at an earlier step,
+    # whose limit is another one.
+    config = dataclasses.replace(config, drop_payment=0.0, drop_inventory=0.0,
+                                 drop_shipping=0.0)
     result = options.run(config)
     stuck = result.detections[(result.detections["fault"] == "stuck order")
                               & (result.detections["option"] == "tracking")]
