@@ -85,8 +85,8 @@ def test_a_row_written_back_without_a_version_check_loses_the_updates_it_overwro
     result = clerks.run(replace(BUSY, storage="row", clerks=n, expected="any",
                                 overdraft=overdraft, seed=seed))
     metrics = result.metrics
-    row, history = result.row_tables()
-    paid = [int(round(float(a.replace(",", "").replace(" $", "")) * -100))
+    _row, history = result.row_tables()
+    paid = [round(float(a.replace(",", "").replace(" $", "")) * -100)
             for a, t in zip(history["amount"], history["type"], strict=True)
             if t == "CashWithdrawn"]
     assert len(paid) == metrics[clerks.Metric.PAYOUTS_MADE]  # every payout has its history line

@@ -19,7 +19,12 @@ from eventlab.checks._core import (
 from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import CENT, as_items, as_number, show
 from eventlab.domains.account import INITIAL, cents, dollars, evolve
-from eventlab.engines.eventstore.memory import ANY, InMemoryEventStore, fold
+from eventlab.engines.eventstore.memory import (
+    ANY,
+    ConcurrencyError,
+    InMemoryEventStore,
+    fold,
+)
 from eventlab.engines.eventstore.projections import Projector
 from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
 from eventlab.scenarios import bank
@@ -247,6 +252,29 @@ _RACES = (
 )
 
 
+class UncaughtConflictError(Exception):
+    """The learner's function let a ConcurrencyError escape (said in a short line)."""
+
+
+class UncaughtRefusalError(Exception):
+    """The learner's function let the overdraft rule's refusal escape."""
+
+
+def _guarded(pay_out: Any) -> Any:
+    """The learner's function, with the two errors it should catch named briefly (the
+    store's own messages are longer than a verdict line)."""
+    def call(counter: Any, state: Any, version: int) -> Any:
+        try:
+            return pay_out(counter, state, version)
+        except ConcurrencyError:
+            raise UncaughtConflictError("catch clerks.ConcurrencyError, reload and decide "
+                                        "again") from None
+        except clerks.Refused:
+            raise UncaughtRefusalError("catch clerks.Refused: the overdraft rule said no, "
+                                       "return 'refused'") from None
+    return call
+
+
 def _served(description: str, watched: _WatchedCounter, outcome: Any, store: Any,
             before: int, limit: int) -> None:
     """Raise _Wrong if one payout was served wrongly (the learner's function has returned)."""
@@ -280,6 +308,8 @@ def _served(description: str, watched: _WatchedCounter, outcome: Any, store: Any
 def exercise_2_4(pay_out: Any) -> Feedback:
     """Exercise 2.4: the clerk's write step (decide, append with the version read, on a
     conflict reload and decide again), run for every payout of real races."""
+    guarded = _guarded(pay_out)
+
     def body(call: Caller) -> Feedback:
         for description, config in _RACES:
             def hook(counter: Any, state: dict[str, Any], version: int,
@@ -288,7 +318,7 @@ def exercise_2_4(pay_out: Any) -> Feedback:
                 watched = _WatchedCounter(counter)
                 store = counter.store
                 before = store.version(bank.STREAM)
-                outcome = call(description, watched, state, version)
+                outcome = call.within(description, guarded, watched, state, version)
                 _served(description, watched, outcome, store, before, limit)
                 return str(outcome)
 

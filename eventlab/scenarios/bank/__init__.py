@@ -74,7 +74,8 @@ class BankResult(results.RunResult):
     store: InMemoryEventStore = field(default_factory=InMemoryEventStore, repr=False)
     row: AccountRow = field(default_factory=AccountRow, repr=False)
     projector: Projector[dict[str, int]] | None = field(default=None, repr=False)
-    loads: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    # (minutes, stream version, events read without / with snapshots) of every load
+    load_rows: list[tuple[float, int, int, int]] = field(default_factory=list, repr=False)
     transaction_ids: dict[int, int] = field(default_factory=dict, repr=False)
     end: float = 0.0
 
@@ -107,11 +108,11 @@ class BankResult(results.RunResult):
         lines = sum(1 for t, _ in self.row.history_balances() if t <= minutes)
         return pd.DataFrame(
             [("log (append only)", dollars(balance_of(known)),
-              f"the fold of the {len(known)} events up to {when(minutes)}"),
+              f"fold of its {len(known)} events up to then"),
              ("row's history table", dollars(self.row.sum_of_transactions(minutes)),
-              f"the sum of its {lines} history lines up to {when(minutes)}"),
+              f"sum of its {lines} lines up to then"),
              ("row alone (updated in place)", dollars(self.row.balance),
-              f"only its last update, {updated}")],
+              f"its last update, {updated}")],
             columns=["model", f"balance as of {when(minutes)}", "how it knows"],
         ).set_index("model")
 
@@ -120,9 +121,9 @@ class BankResult(results.RunResult):
         lines = len(self.row.transactions())
         return pd.DataFrame(
             [("row model", "accounts + transactions", f"1 row + {lines} history lines",
-              "the balance (stored) and its history (kept in step by every write path)"),
+              "a stored balance, and a history kept in step"),
              ("event log", "events", f"{len(self.events())} events",
-              "the facts; the balance is their fold")],
+              "the facts (the balance is their fold)")],
             columns=["model", "tables", "records", "what is the truth"],
         ).set_index("model")
 
@@ -202,11 +203,13 @@ class BankResult(results.RunResult):
     # -- snapshots ----------------------------------------------------------------------------
     def snapshot_reads(self) -> pd.DataFrame:
         """Events read by each load of the account's state, without and with snapshots."""
-        return self.loads
+        return pd.DataFrame([(when(t), *rest) for t, *rest in self.load_rows],
+                            columns=["when", "stream version", "read without snapshots",
+                                     "read with snapshots"])
 
     def snapshot_chart(self) -> Chart:
         """Events read per load as the stream grows: all of them, or only the tail."""
-        loads = self.loads
+        loads = self.snapshot_reads()
         figure, axes = pictures.figure()
         axes.plot(loads["stream version"], loads["read without snapshots"],
                   label="without snapshots: the whole stream")
@@ -236,9 +239,7 @@ def run(config: Config | None = None) -> BankResult:
     model.final_poll()
     return BankResult(config, model.world.trace.to_frame(), model.metrics(), store=model.store,
                       row=model.row, projector=model.projector,
-                      loads=pd.DataFrame(model.loads, columns=[
-                          "when", "stream version", "read without snapshots",
-                          "read with snapshots"]),
+                      load_rows=model.loads,
                       transaction_ids=model.transaction_ids, end=model.end)
 
 

@@ -142,6 +142,12 @@ class ClerksResult(results.RunResult):
     store: EventStore | None = field(default=None, repr=False)
     row: AccountRow | None = field(default=None, repr=False)
 
+    def summary(self) -> pd.DataFrame:
+        """The measured numbers as a two-column table (counts stay whole numbers)."""
+        rows = [(name, round(value, 2) if isinstance(value, float) else value)
+                for name, value in self.metrics.items()]
+        return pd.DataFrame(rows, columns=["metric", "value"], dtype=object).set_index("metric")
+
     def events(self) -> list[StoredEvent]:
         """The account's stream after the race (storage='log')."""
         if self.store is None:

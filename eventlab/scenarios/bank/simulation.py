@@ -27,7 +27,6 @@ from eventlab.domains.account import (
     dollars,
     evolve,
     monthly_spending,
-    when,
 )
 from eventlab.domains.account_row import AccountRow
 from eventlab.engines.eventstore.memory import InMemoryEventStore
@@ -82,7 +81,9 @@ class Model:
             self.store, "monthly spending", monthly_spending, {})
         # days=0: only the opening day, 11:00 to midnight (the talk's three facts).
         self.end = config.days * MINUTES_PER_DAY or OPENING_DAY_END
-        self.loads: list[tuple[str, int, int, int]] = []
+        # (minutes, stream version, events read without / with snapshots) of every load;
+        # the minutes become dates only when the table is shown (formatting costs)
+        self.loads: list[tuple[float, int, int, int]] = []
         self.transaction_ids: dict[int, int] = {}
         self.counts = {"commands": 0, "refused": 0, "snapshots": 0, "polls": 0, "catch-ups": 0,
                        "interest": 0, "history lines": 0}
@@ -161,7 +162,7 @@ class Model:
 
         state, version = load_state(self.store, STREAM, counting, dict(INITIAL))
         if version:
-            self.loads.append((when(now), version, version, read[0]))
+            self.loads.append((now, version, version, read[0]))
         try:
             events = decide(state, command)
         except CommandRejectedError as refused:
