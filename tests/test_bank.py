@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.domains import account
+from eventlab.domains import account, account_row
 from eventlab.domains.account import (
     Command,
     CommandRejectedError,
@@ -94,13 +94,73 @@ def test_time_travel_gives_the_balance_right_after_the_last_fact_before_the_mome
     assert result.as_of(result.end).iloc[0, 0] == dollars(result.balance())
 
 
-def test_the_row_can_only_tell_the_present_while_the_log_tells_any_moment():
+def test_the_rows_history_tells_any_moment_like_the_log_and_the_row_alone_only_the_present():
     result = bank.run()
     table = result.as_of("2019-05-01 12:00")
-    assert table.index.tolist() == ["log (append only)", "row (updated in place)"]
-    assert table.iloc[1, 0] == dollars(result.row.balance)
+    assert table.index.tolist() == ["log (append only)", "row's history table",
+                                    "row alone (updated in place)"]
+    assert table.iloc[2, 0] == dollars(result.row.balance)
     assert table.iloc[0, 0] == dollars(account.balance_as_of(result.events(), "2019-05-01 12:00"))
-    assert table.iloc[0, 0] != table.iloc[1, 0]
+    assert table.iloc[1, 0] == table.iloc[0, 0]
+    assert table.iloc[0, 0] != table.iloc[2, 0]
+
+
+@small
+@given(seeds, st.integers(0, 120), st.floats(0.0, 120 * 1440.0))
+def test_while_every_write_path_books_history_the_history_is_the_log_at_every_moment(seed, days,
+                                                                                      moment):
+    result = bank.run(bank.Config(days=days, seed=seed))
+    assert result.row.drift() == 0
+    assert result.metrics[bank.Metric.ROW_MINUS_HISTORY] == 0.0
+    assert result.metrics[bank.Metric.WRITES_WITHOUT_HISTORY] == 0
+    assert result.row.sum_of_transactions(moment) == \
+        account.balance_as_of(result.events(), moment)
+
+
+@small
+@given(seeds, st.integers(0, 120), st.sampled_from([0.5, 1.0, 5.0]))
+def test_an_interest_job_that_forgets_its_history_line_makes_the_row_drift_by_its_credits(
+        seed, days, rate):
+    result = bank.run(bank.Config(days=days, seed=seed, interest_rate=rate,
+                                  interest_job="forgets_history"))
+    credits = [e for e in result.events() if e.type == "InterestCredited"]
+    # the balance is still right (row and log agree); the history cannot explain it
+    assert result.row.balance == result.balance()
+    assert result.row.drift() == sum(int(e.data["amount"]) for e in credits)
+    assert result.metrics[bank.Metric.WRITES_WITHOUT_HISTORY] == len(credits)
+    assert result.metrics[bank.Metric.INTEREST_CREDITED] == len(credits)
+    # a month-end falls in every run longer than a month
+    if days >= 46:
+        assert credits
+        assert result.row.drift() > 0
+
+
+def test_the_interest_job_credits_a_month_of_interest_at_2300_on_the_last_day():
+    result = bank.run(bank.Config(days=80, interest_rate=12.0))
+    credits = [e for e in result.events() if e.type == "InterestCredited"]
+    assert [when(e.time) for e in credits] == ["2019-04-30 23:00", "2019-05-31 23:00",
+                                               "2019-06-30 23:00"]
+    for credit in credits:
+        before = account.balance_as_of([e for e in result.events() if e.version < credit.version],
+                                       credit.time)
+        assert credit.data["amount"] == round(before * 0.12 / 12)
+
+
+def test_a_row_transaction_that_fails_halfway_leaves_neither_the_row_nor_the_history_changed():
+    row = account_row.AccountRow()
+    row.record(account.new_event("AccountOpened", 0.0, account="12345", overdraft=0))
+    row.record(account.new_event("MoneyTransferReceived", 0.0, amount=500, **{"from": "x"}))
+
+    def half_done():
+        with row._transaction() as db:
+            db.execute(account_row.HISTORY_INSERT_SQL,
+                       ("12345", 1.0, "CardPaymentMade", -100, "y"))
+            raise RuntimeError("the second statement never runs")
+
+    with pytest.raises(RuntimeError):
+        half_done()
+    assert row.balance == row.sum_of_transactions() == 500
+    assert len(row.transactions()) == 1
 
 
 @small
@@ -234,9 +294,15 @@ def test_the_graph_counts_commands_appends_updates_and_polls():
     result = bank.run()
     text = result.graph().text()
     metrics = result.metrics
-    assert f"Customer -> Account #12345: commands ×{metrics[bank.Metric.COMMANDS]}" in text
+    interest = metrics[bank.Metric.INTEREST_CREDITED]
+    assert f"Customer -> Account #12345: commands ×{metrics[bank.Metric.COMMANDS] - interest}" \
+        in text
+    assert f"Interest job -> Account #12345: CreditInterest ×{interest}" in text
     assert f"append ×{metrics[bank.Metric.EVENTS_IN_LOG]}" in text
-    assert f"UPDATE in place ×{metrics[bank.Metric.EVENTS_IN_LOG]}" in text
+    lines = metrics[bank.Metric.EVENTS_IN_LOG] - 1  # the opening inserts the row, no line
+    assert f"write row ×{metrics[bank.Metric.EVENTS_IN_LOG]}, history line ×{lines}" in text
+    forgetful = bank.run(bank.Config(interest_job="forgets_history")).graph().text()
+    assert f"history line ×{lines - interest}" in forgetful
     assert f"catch up ×{metrics[bank.Metric.POLLS_THAT_FOUND_NEW_EVENTS]}" in text
     assert f"snapshot ×{metrics[bank.Metric.SNAPSHOTS_TAKEN]}" in text
 
@@ -298,7 +364,7 @@ def test_bad_input_to_helpers_names_the_parameter():
 
 
 def test_the_row_model_is_a_real_sql_row_updated_in_place():
-    row = account.AccountRow()
+    row = account_row.AccountRow()
     store = InMemoryEventStore()
     for event in store.append(bank.STREAM, [
             account.new_event("AccountOpened", 0.0, account="12345", overdraft=0),

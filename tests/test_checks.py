@@ -38,8 +38,9 @@ def which_pattern(m):
         return "notification"
     if m[fowler.Metric.EVENTS_TO_OTHER_SERVICES]:
         return "state_transfer"
+    event_sourced = m[fowler.Metric.REPLAY_EQUALS_LIVE_STATE] != "—"
     if m[fowler.Metric.STALE_READS] != "—":
-        return "cqrs"
+        return "cqrs_event_sourced" if event_sourced else "cqrs"
     return "event_sourcing"
 
 

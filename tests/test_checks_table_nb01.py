@@ -173,7 +173,7 @@ def _stale_reads_positive(m):
         return "notification"
     if m["events to other services"]:
         return "state_transfer"
-    return "cqrs" if m["reads of the read model"] != "—" and m["stale reads"] > 10 \
+    return "cqrs" if m["queries to the read model"] != "—" and m["stale reads"] > 10 \
         else "event_sourcing"
 
 
@@ -183,8 +183,23 @@ def _events_mean_state_transfer(m):
     return "cqrs" if m["stale reads"] != "—" else "event_sourcing"
 
 
-def _copies(m):
-    return {1: "event_sourcing", 2: "cqrs"}.get(m["copies of the address"], "notification")
+def _versions_kept(m):
+    if m["callbacks to the CRM"]:
+        return "notification"
+    if m["events to other services"]:
+        return "state_transfer"
+    logged = m["address versions the CRM keeps"] > 1  # a log of one move looks like a row
+    if m["stale reads"] == "—":
+        return "event_sourcing"
+    return "cqrs_event_sourced" if logged else "cqrs"
+
+
+def _cqrs_means_event_sourcing(m):
+    if m["callbacks to the CRM"]:
+        return "notification"
+    if m["events to other services"]:
+        return "state_transfer"
+    return "cqrs_event_sourced" if m["stale reads"] != "—" else "event_sourcing"
 
 
 WRONG_1_3 = [
@@ -192,7 +207,8 @@ WRONG_1_3 = [
     ("latency alone tells notification apart", _latency_only),
     ("CQRS only when there are many stale reads", _stale_reads_positive),
     ("any event to other services means state transfer", _events_mean_state_transfer),
-    ("count the copies of the address", _copies),
+    ("more than one address version kept means a log", _versions_kept),
+    ("CQRS always means an event-sourced write side", _cqrs_means_event_sourcing),
     ("always the first pattern", lambda m: "notification"),
     ("never returns", never_returns),
 ]
@@ -203,15 +219,17 @@ def _solution(m):
         return "notification"
     if m["events to other services"] > 0:
         return "state_transfer"
+    replayed = m["replay equals live state"] != "—"
     if m["stale reads"] != "—":
-        return "cqrs"
+        return "cqrs_event_sourced" if replayed else "cqrs"
     return "event_sourcing"
 
 
 def _by_replay_and_reads(m):
+    read_side = m["queries to the read model"] != "—"
     if m["replay equals live state"] != "—":
-        return "event_sourcing"
-    if m["reads of the read model"] != "—":
+        return "cqrs_event_sourced" if read_side else "event_sourcing"
+    if read_side:
         return "cqrs"
     return "notification" if m["callbacks to the CRM"] else "state_transfer"
 

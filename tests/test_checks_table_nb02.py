@@ -1,4 +1,4 @@
-"""Answer tables for exercises 2.1 to 2.3: wrong answers get ✗, valid ones get ✓."""
+"""Answer tables for exercises 2.1 to 2.4: wrong answers get ✗, valid ones get ✓."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from checktable import assert_accepted, assert_rejected, ids, never_returns
+from checktable import (
+    assert_accepted,
+    assert_not_attempted,
+    assert_rejected,
+    ids,
+    never_returns,
+)
 
 from eventlab import checks
 from eventlab.checks._predict import forget_tries
 from eventlab.scenarios import bank
+from eventlab.scenarios.bank import clerks
 
 
 # ---- 2.1: extend the fold with FeeCharged --------------------------------------------------
@@ -216,3 +223,174 @@ def test_exercise_2_3_shows_the_runs_only_on_the_second_wrong_try():
     assert "Hint:" in first
     assert "514.99" not in first
     assert second.endswith("the runs end with -514.99 $ (any) and 485.01 $ (exact)")
+
+
+# ---- 2.4: the clerk's write step, run in real races ----------------------------------------
+def _solution_2_4(counter, state, version):
+    while True:
+        try:
+            events = counter.decide(state)
+        except clerks.Refused:
+            return "refused"
+        try:
+            counter.append(events, expected=version)
+            return "paid"
+        except clerks.ConcurrencyError:
+            state, version = counter.load()
+
+
+def _recursive(counter, state, version):
+    try:
+        events = counter.decide(state)
+    except clerks.Refused:
+        return "refused"
+    try:
+        counter.append(events, expected=version)
+    except clerks.ConcurrencyError:
+        return _recursive(counter, *counter.load())
+    return "paid"
+
+
+def _bounded_retries(counter, state, version):
+    for _ in range(5):  # one retry is always enough: nobody writes between reload and retry
+        try:
+            events = counter.decide(state)
+        except clerks.Refused:
+            return "refused"
+        try:
+            counter.append(events, expected=version)
+            return "paid"
+        except clerks.ConcurrencyError:
+            state, version = counter.load()
+    return "refused"
+
+
+def _append_with_any(counter, state, version):
+    try:
+        events = counter.decide(state)
+    except clerks.Refused:
+        return "refused"
+    counter.append(events, expected=clerks.ANY)
+    return "paid"
+
+
+def _retry_the_append_not_the_decision(counter, state, version):
+    try:
+        events = counter.decide(state)
+    except clerks.Refused:
+        return "refused"
+    while True:
+        try:
+            counter.append(events, expected=version)
+            return "paid"
+        except clerks.ConcurrencyError:
+            _, version = counter.load()
+
+
+def _conflict_means_refused(counter, state, version):
+    try:
+        events = counter.decide(state)
+    except clerks.Refused:
+        return "refused"
+    try:
+        counter.append(events, expected=version)
+        return "paid"
+    except clerks.ConcurrencyError:
+        return "refused"
+
+
+def _reloads_but_decides_on_the_old_state(counter, state, version):
+    while True:
+        try:
+            events = counter.decide(state)
+        except clerks.Refused:
+            return "refused"
+        try:
+            counter.append(events, expected=version)
+            return "paid"
+        except clerks.ConcurrencyError:
+            _fresh, version = counter.load()
+
+
+def _retries_without_reloading(counter, state, version):
+    while True:
+        try:
+            events = counter.decide(state)
+        except clerks.Refused:
+            return "refused"
+        try:
+            counter.append(events, expected=version)
+            return "paid"
+        except clerks.ConcurrencyError:
+            pass
+
+
+def _forgets_the_refusal(counter, state, version):
+    while True:
+        events = counter.decide(state)
+        try:
+            counter.append(events, expected=version)
+            return "paid"
+        except clerks.ConcurrencyError:
+            state, version = counter.load()
+
+
+def _returns_nothing(counter, state, version):
+    counter.append(counter.decide(state), expected=version)
+
+
+def _expects_the_next_version(counter, state, version):
+    try:
+        events = counter.decide(state)
+    except clerks.Refused:
+        return "refused"
+    counter.append(events, expected=version + 1)
+    return "paid"
+
+
+WRONG_2_4 = [
+    ("no version check: append with ANY", _append_with_any),
+    ("retry the append with the new version, not the decision",
+     _retry_the_append_not_the_decision),
+    ("a conflict means the payout is refused", _conflict_means_refused),
+    ("reload after a conflict, but decide on the old state", _reloads_but_decides_on_the_old_state),
+    ("retry without reloading", _retries_without_reloading),
+    ("the overdraft rule never says no", _forgets_the_refusal),
+    ("no answer returned", _returns_nothing),
+    ("expected is the version about to be written", _expects_the_next_version),
+    ("the library's own pay_out", clerks.pay_out),
+    ("never returns", never_returns),
+]
+RIGHT_2_4 = [("a loop until paid or refused", _solution_2_4),
+             ("recursion on the reloaded state", _recursive),
+             ("a bounded number of retries", _bounded_retries)]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_2_4, ids=ids(WRONG_2_4))
+def test_exercise_2_4_rejects(misconception, answer):
+    assert_rejected(checks.exercise_2_4, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_2_4, ids=ids(RIGHT_2_4))
+def test_exercise_2_4_accepts(approach, answer):
+    assert_accepted(checks.exercise_2_4, answer)
+
+
+def test_exercise_2_4_runs_races_where_clerks_really_conflict_and_get_refused():
+    conflicted, refused = [], []
+
+    def watching(counter, state, version):
+        outcome = _solution_2_4(counter, state, version)
+        conflicted.append(counter._counter.conflicts)
+        refused.append(outcome == "refused")
+        return outcome
+
+    assert_accepted(checks.exercise_2_4, watching)
+    assert sum(conflicted) > 10
+    assert sum(refused) > 3
+
+
+def test_exercise_2_4_template_is_not_attempted():
+    def pay_out(counter, state, version):
+        raise NotImplementedError  # decide, append expecting the version read; on a conflict
+    assert_not_attempted(checks.exercise_2_4, pay_out)

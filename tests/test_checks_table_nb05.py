@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -153,23 +155,23 @@ def test_exercise_5_2_accepts(approach, answer):
     assert_accepted(checks.exercise_5_2, answer)
 
 
-# ---- 5.3: on how many of five mornings does each design mail someone twice ------------------
+# ---- 5.3: how late is a mail with a relay polling every 200 ms (no crashes)? ------------------
 WRONG_5_3 = [
-    ("a 5 % crash is rare, so most mornings are clean", (1, 0)),
-    ("copied the single run's 2 duplicates from above", (2, 0)),
-    ("an inbox makes a mail happen once", (0, 0)),
-    ("the key does not help against a crash", (5, 5)),
-    ("the key and the inbox are the same thing", (5, 5)),
-    ("only every other morning", (3, 0)),
-    ("the mail key is the one that fails", (0, 5)),
-    ("a list of the designs instead of counts", ["outbox_inbox", "outbox_mail_key"]),
-    ("a count of mornings above five", (7, 0)),
+    ("a new event waits a full polling interval", 200),
+    ("the relay does not make the mail late", 13.3),
+    ("as fast as a dual write", 1.0),
+    ("the old 20 ms interval", 20),
+    ("two intervals: one to publish, one to consume", 400),
+    ("in seconds, not milliseconds", 0.12),
+    ("a text", "about 100 ms"),
+    ("two numbers", (100, 120)),
+    ("a negative delay", -100),
 ]
 RIGHT_5_3 = [
-    ("a tuple", (5, 0)),
-    ("a list of numpy integers", [np.int64(5), np.int64(0)]),
-    ("a Series", pd.Series({"outbox_inbox": 5, "outbox_mail_key": 0})),
-    ("numbers written as floats", (5.0, 0.0)),
+    ("half the polling interval", 100),
+    ("half the interval plus delivery", 110.0),
+    ("a numpy float", np.float64(125.0)),
+    ("a Decimal", Decimal("120")),
 ]
 
 

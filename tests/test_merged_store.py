@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventlab.core.comparison import vary
 from eventlab.scenarios import merged_store
 from eventlab.scenarios.merged_store import Metric
 
@@ -90,3 +91,11 @@ def test_bad_input_names_the_problem():
         merged_store.run({"store": "kafka"})
     with pytest.raises(TypeError, match="table must be the DataFrame of lag_table"):
         merged_store.lag_chart(pd.Series([1, 2]))
+
+
+def test_over_20_mornings_an_expected_version_append_has_fewer_violations_than_kafka():
+    base = merged_store.Config(commands=100, instances=2, own_writes=True)
+    stores = vary(merged_store.run, base, "store", ["kafka", "event_store"], n_jobs=1)
+    verdict = stores.difference(Metric.UNIQUENESS_VIOLATIONS, "event_store", "kafka")
+    assert verdict["verdict"] == "b higher"
+    assert stores.interval("event_store", Metric.UNIQUENESS_VIOLATIONS).high == 0.0

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventlab.core.comparison import vary
 from eventlab.scenarios import outbox
 from eventlab.scenarios.outbox import Metric
 
@@ -151,3 +152,17 @@ def test_bad_input_names_the_problem():
         outbox.run({"variant": "outbox"})
     with pytest.raises(ValueError, match="seeds must be an int between 1 and 200"):
         outbox.across_seeds(seeds=0)
+
+
+def test_over_20_mornings_the_notebooks_verdicts_on_the_five_designs_hold():
+    mornings = outbox.Config(crash_at="everywhere", commands=50)
+    designs = vary(outbox.run, mornings, "variant", list(outbox.VARIANTS), n_jobs=1)
+    fewer, more = "b higher", "a higher"  # a - b: the first side has fewer / more
+    for metric, a, b, verdict in [
+            (Metric.LOST_EVENTS, "outbox", "commit_then_publish", fewer),
+            (Metric.PHANTOM_EVENTS, "outbox", "publish_then_commit", fewer),
+            (Metric.DUPLICATE_PUBLISHES, "outbox", "commit_then_publish", more),
+            (Metric.DUPLICATE_MAILS, "outbox_inbox", "outbox", fewer),
+            (Metric.DUPLICATE_MAILS, "outbox_mail_key", "outbox_inbox", fewer),
+            (Metric.CUSTOMERS_WITHOUT_MAIL, "outbox", "commit_then_publish", fewer)]:
+        assert designs.difference(metric, a, b)["verdict"] == verdict, (metric, a, b)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventlab.core.comparison import vary
 from eventlab.scenarios import shared_store
 from eventlab.scenarios.shared_store import Metric
 
@@ -81,3 +82,10 @@ def test_bad_input_names_the_problem():
         shared_store.run("shared")
     with pytest.raises(ValueError, match="seeds must be an int between 1 and 200"):
         shared_store.across_seeds(seeds=500)
+
+
+def test_over_20_years_transport_has_fewer_broken_consumer_days_than_a_shared_store():
+    modes = vary(shared_store.run, shared_store.Config(), "mode", ["shared", "transport"],
+                 n_jobs=1)
+    verdict = modes.difference(Metric.BROKEN_CONSUMER_DAYS, "transport", "shared")
+    assert verdict["verdict"] == "b higher"

@@ -18,12 +18,18 @@ from eventlab.checks._core import (
 )
 from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import CENT, as_items, as_number, show
-from eventlab.domains.account import INITIAL, dollars, evolve
-from eventlab.engines.eventstore.memory import InMemoryEventStore, fold
+from eventlab.domains.account import INITIAL, cents, dollars, evolve
+from eventlab.engines.eventstore.memory import (
+    ANY,
+    ConcurrencyError,
+    InMemoryEventStore,
+    fold,
+)
 from eventlab.engines.eventstore.projections import Projector
 from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
 from eventlab.scenarios import bank
 from eventlab.scenarios.bank import clerks
+from eventlab.scenarios.bank.counter import LogCounter
 
 
 def _stored(version: int, type_: str, time: float, data: dict[str, Any]) -> StoredEvent:
@@ -196,3 +202,131 @@ def exercise_2_3(predicted_balances: Any) -> Feedback:
                                 "with 'exact' a clerk whose write conflicts reloads the "
                                 "balance and decides again")
     return passed("2.3", 2)
+
+
+# -- 2.4: the clerk's write step, run in real races ---------------------------------------------
+
+class _Wrong(Exception):  # noqa: N818 - a verdict, not an error of the program
+    """A payout the learner's function served wrongly: the check stops with this reason."""
+
+
+class _WatchedCounter:
+    """The counter the learner's function gets: the race's own, watched. It remembers what
+    each append expected and on which balance the appended events were decided."""
+
+    def __init__(self, counter: LogCounter) -> None:
+        self._counter = counter
+        self.clerk, self.amount = counter.clerk, counter.amount
+        self.decided: dict[int, int] = {}  # id of the events list -> balance decided on
+        self.appends: list[tuple[Any, int | None, int]] = []  # (expected, balance, version)
+
+    def load(self) -> tuple[dict[str, Any], int]:
+        """Read the account now: (state, version)."""
+        return self._counter.load()
+
+    def decide(self, state: dict[str, Any]) -> list[NewEvent]:
+        """The events of paying out the amount on `state`, or clerks.Refused."""
+        events = self._counter.decide(state)
+        self.decided[id(events)] = int(state["balance"])
+        return events
+
+    def append(self, events: Any, expected: Any = None) -> None:
+        """Write the events, expecting the stream at `expected` (a version, or clerks.ANY)."""
+        if expected is None:
+            raise TypeError("append needs expected=...: the version you read")
+        store = self._counter.store
+        version = store.version(bank.STREAM)
+        self.appends.append((expected, self.decided.get(id(events)), version))
+        self._counter.append(events, expected=expected)
+
+
+_RACES = (
+    ("the 2,000 $ race at 09:00", clerks.Config(expected="exact")),
+    ("three clerks paying 1,000 $ at 09:00", clerks.Config(clerks=3, amount=1000.0,
+                                                            expected="exact")),
+    *((f"a busy morning, {n} clerks (seed {seed}, {backend})",
+       clerks.Config(clerks=n, requests=10, amount=300.0, amount_spread=0.5,
+                     request_interval=5.0, expected="exact", backend=backend, seed=seed))
+      for n, seed, backend in ((2, 1, "memory"), (3, 2, "memory"), (4, 3, "memory"),
+                               (2, 4, "sqlite"), (3, 5, "memory"), (4, 6, "memory"))),
+)
+
+
+class UncaughtConflictError(Exception):
+    """The learner's function let a ConcurrencyError escape (said in a short line)."""
+
+
+class UncaughtRefusalError(Exception):
+    """The learner's function let the overdraft rule's refusal escape."""
+
+
+def _guarded(pay_out: Any) -> Any:
+    """The learner's function, with the two errors it should catch named briefly (the
+    store's own messages are longer than a verdict line)."""
+    def call(counter: Any, state: Any, version: int) -> Any:
+        try:
+            return pay_out(counter, state, version)
+        except ConcurrencyError:
+            raise UncaughtConflictError("catch clerks.ConcurrencyError, reload and decide "
+                                        "again") from None
+        except clerks.Refused:
+            raise UncaughtRefusalError("catch clerks.Refused: the overdraft rule said no, "
+                                       "return 'refused'") from None
+    return call
+
+
+def _served(description: str, watched: _WatchedCounter, outcome: Any, store: Any,
+            before: int, limit: int) -> None:
+    """Raise _Wrong if one payout was served wrongly (the learner's function has returned)."""
+    amount = dollars(watched.amount)
+    added = store.version(bank.STREAM) - before
+    if any(expected == ANY for expected, _, _ in watched.appends):
+        raise _Wrong(f"for {description} an append expected ANY: a decision on a stale read "
+                     "can slip in; pass the version you read")
+    if outcome not in ("paid", "refused"):
+        raise _Wrong(f"for {description} your function returned {show(outcome)}: return "
+                     "'paid' or 'refused'")
+    if outcome == "paid" and added != 1:
+        raise _Wrong(f"for {description} it returned 'paid' for {amount} but appended "
+                     f"{added} events")
+    if outcome == "refused" and added:
+        raise _Wrong(f"for {description} it returned 'refused' but appended {added} events")
+    balance = bank.balance_of(store.read_stream(bank.STREAM))
+    if outcome == "refused" and balance - watched.amount >= -limit:
+        raise _Wrong(f"for {description} {watched.clerk} refused {amount} though the account "
+                     f"held {dollars(balance)}: after a conflict, reload and decide again")
+    if outcome == "paid":
+        _, decided_on, at = [a for a in watched.appends if a[2] == before][-1]
+        shown = bank.balance_of(e for e in store.read_stream(bank.STREAM) if e.version <= at)
+        if decided_on is not None and decided_on != shown:
+            raise _Wrong(f"for {description} {watched.clerk}'s payout was decided on "
+                         f"{dollars(decided_on)} but appended where the balance was "
+                         f"{dollars(shown)}: decide again on what you reload")
+
+
+@never_raises("2.4")
+def exercise_2_4(pay_out: Any) -> Feedback:
+    """Exercise 2.4: the clerk's write step (decide, append with the version read, on a
+    conflict reload and decide again), run for every payout of real races."""
+    guarded = _guarded(pay_out)
+
+    def body(call: Caller) -> Feedback:
+        for description, config in _RACES:
+            def hook(counter: Any, state: dict[str, Any], version: int,
+                     description: str = description,
+                     limit: int = cents(config.overdraft)) -> str:
+                watched = _WatchedCounter(counter)
+                store = counter.store
+                before = store.version(bank.STREAM)
+                outcome = call.within(description, guarded, watched, state, version)
+                _served(description, watched, outcome, store, before, limit)
+                return str(outcome)
+
+            race = clerks.Race(config, pay_out=hook)
+            try:
+                race.world.env.run()
+            except _Wrong as wrong:
+                return failed("2.4", str(wrong))
+        return passed("2.4", len(_RACES))
+
+    return judge("2.4", pay_out, body, forbidden=(clerks.pay_out,))

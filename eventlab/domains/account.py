@@ -1,15 +1,15 @@
-"""Bank account #12345 from the talk: its events, its fold, its rules, and its row.
+"""Bank account #12345 from the talk: its events, its fold and its rules.
 
 The slide "Persistent state vs persistent change" shows one account two ways: an RDBMS
 row ``Account #12345, Balance 2,485.01 $`` and an append-only log (*bank account created*,
-*+2,500 $ transferred*, *-14.99 $ paid by credit card*). This module holds both:
+*+2,500 $ transferred*, *-14.99 $ paid by credit card*). This module holds the log's side:
 
 * the facts as data (:func:`new_event` builds the
-:class:`~eventlab.engines.eventstore.memory.NewEvent` of
-  each type), the state as a fold (:func:`evolve`, :data:`INITIAL`), and the decisions
-  (:func:`decide`), which enforce the overdraft rule;
-* :class:`AccountRow`, the "persistent state" model: an SQLite row updated in place, beside
-  a transactions table that may be deleted from.
+  :class:`~eventlab.engines.eventstore.memory.NewEvent` of each type), the state as a fold
+  (:func:`evolve`, :data:`INITIAL`), and the decisions (:func:`decide`), which enforce the
+  overdraft rule;
+* the "persistent state" model, a row updated in place beside its history table, lives in
+  :mod:`eventlab.domains.account_row`.
 
 Money is integer cents everywhere (no float drift) and shown as dollars by :func:`dollars`.
 Time is simulated minutes since the account was opened, 2019-04-16 11:00 (:func:`when`).
@@ -18,7 +18,6 @@ Time is simulated minutes since the account was opened, 2019-04-16 11:00 (:func:
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,11 +43,13 @@ EFFECT: dict[str, int] = {
     "MoneyTransferSent": -1,
     "CashWithdrawn": -1,
     "TransactionCorrected": +1,
+    "InterestCredited": +1,
 }
 EVENT_TYPES: tuple[str, ...] = ("AccountOpened", *EFFECT)
 DEBITS: tuple[str, ...] = tuple(t for t, sign in EFFECT.items() if sign < 0)
 _DETAIL = {"MoneyTransferReceived": "from", "CardPaymentMade": "merchant",
-           "MoneyTransferSent": "to", "CashWithdrawn": "clerk", "TransactionCorrected": "reason"}
+           "MoneyTransferSent": "to", "CashWithdrawn": "clerk", "TransactionCorrected": "reason",
+           "InterestCredited": "by"}
 
 # The state every fold starts from: a closed account with nothing in it.
 INITIAL: dict[str, Any] = {"open": False, "balance": 0, "overdraft": 0}
@@ -145,13 +146,18 @@ def signed_amount(event: Event) -> int:
     return EFFECT.get(event.type, 0) * int(event.data.get("amount", 0))
 
 
+def party_of(event: Event) -> str:
+    """Who paid or was paid (employer, merchant, landlord, clerk...): the event's detail."""
+    key = _DETAIL.get(event.type)
+    return "" if key is None else str(event.data.get(key, ""))
+
+
 def audit(events: Sequence[StoredEvent]) -> pd.DataFrame:
     """The audit table: every fact, when, its amount and the balance right after it."""
     rows, state = [], dict(INITIAL)
     for event in events:
         state = evolve(state, event)
-        key = _DETAIL.get(event.type)
-        detail = "" if key is None else str(event.data.get(key, ""))
+        detail = party_of(event)
         if event.type == "TransactionCorrected":
             detail = f"corrects v{event.data['corrects']}: {detail}"
         rows.append((event.version, when(event.time), event.type,
@@ -193,6 +199,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "PayByCard": ("CardPaymentMade", "merchant"),
     "SendTransfer": ("MoneyTransferSent", "to"),
     "WithdrawCash": ("CashWithdrawn", "clerk"),
+    "CreditInterest": ("InterestCredited", "by"),
 }
 
 
@@ -242,110 +249,6 @@ def monthly_spending(model: Mapping[str, int], event: Event) -> dict[str, int]:
         return dict(model)
     key = month(event.time)
     return {**model, key: model.get(key, 0) + spent}
-
-
-# -- persistent state: the row -------------------------------------------------------------------
-
-ROW_TABLES_SQL = """\
-CREATE TABLE accounts (
-    number      TEXT PRIMARY KEY,
-    balance     INTEGER NOT NULL,        -- cents; overwritten by every change
-    updated     REAL    NOT NULL,        -- when the row was last changed
-    row_version INTEGER NOT NULL         -- optimistic locking, as Camunda 7 does
-);
-CREATE TABLE transactions (
-    id     INTEGER PRIMARY KEY,
-    number TEXT    NOT NULL,
-    time   REAL    NOT NULL,
-    type   TEXT    NOT NULL,
-    amount INTEGER NOT NULL,             -- signed cents
-    party  TEXT
-);
-"""
-ROW_UPDATE_SQL = ("UPDATE accounts SET balance = balance + ?, updated = ?, "
-                  "row_version = row_version + 1 WHERE number = ?")
-ROW_DELETE_SQL = "DELETE FROM transactions WHERE id = ?"
-
-
-class AccountRow:
-    """Persistent state: account #12345 as one SQLite row that every change overwrites."""
-
-    def __init__(self) -> None:
-        self._conn = sqlite3.connect(":memory:", isolation_level=None)
-        self._conn.executescript(ROW_TABLES_SQL)
-
-    def record(self, event: Event) -> None:
-        """Do what a CRUD application does for this change: UPDATE the row in place."""
-        with self._conn:
-            if event.type == "AccountOpened":
-                self._conn.execute("INSERT INTO accounts VALUES (?, 0, ?, 1)",
-                                   (ACCOUNT, event.time))
-                return
-            amount = signed_amount(event)
-            key = _DETAIL.get(event.type, "")
-            self._conn.execute("INSERT INTO transactions (number, time, type, amount, party) "
-                               "VALUES (?, ?, ?, ?, ?)",
-                               (ACCOUNT, event.time, event.type, amount,
-                                str(event.data.get(key, ""))))
-            self._conn.execute(ROW_UPDATE_SQL, (amount, event.time, ACCOUNT))
-
-    def delete_transaction(self, transaction_id: int, time: float) -> None:
-        """DELETE a transaction and take its effect out of the balance: allowed, and final."""
-        check_int("transaction_id", transaction_id, low=1)
-        with self._conn:
-            found = self._conn.execute("SELECT amount FROM transactions WHERE id = ?",
-                                       (transaction_id,)).fetchone()
-            if found is None:
-                ids = [i for (i,) in self._conn.execute("SELECT id FROM transactions")]
-                raise ConfigError(f"transaction_id {transaction_id} is not in the transactions "
-                                  f"table; ids there: {ids}")
-            self._conn.execute(ROW_DELETE_SQL, (transaction_id,))
-            self._conn.execute(ROW_UPDATE_SQL, (-found[0], time, ACCOUNT))
-
-    @property
-    def balance(self) -> int:
-        """The balance in cents, as stored (not derived from anything)."""
-        row = self._conn.execute("SELECT balance FROM accounts").fetchone()
-        return 0 if row is None else int(row[0])
-
-    @property
-    def row_version(self) -> int:
-        """How often the row was written (1 when it was inserted)."""
-        row = self._conn.execute("SELECT row_version FROM accounts").fetchone()
-        return 0 if row is None else int(row[0])
-
-    def sum_of_transactions(self, until: float) -> int:
-        """The transactions table summed up to `until`: what is left to rebuild a past balance."""
-        (total,) = self._conn.execute("SELECT COALESCE(SUM(amount), 0) FROM transactions "
-                                      "WHERE time <= ?", (until,)).fetchone()
-        return int(total)
-
-    def table(self) -> pd.DataFrame:
-        """The accounts table: one row, as the database holds it now."""
-        rows = self._conn.execute("SELECT number, balance, updated, row_version FROM accounts")
-        return pd.DataFrame([(f"#{n}", dollars(b), when(u), v) for n, b, u, v in rows],
-                            columns=["account", "balance", "last updated", "row version"])
-
-    def transactions(self) -> pd.DataFrame:
-        """The transactions table as it is now (deleted rows are simply not there)."""
-        rows = self._conn.execute("SELECT id, time, type, amount, party FROM transactions "
-                                  "ORDER BY id")
-        return pd.DataFrame([(i, when(t), ty, dollars(a), p) for i, t, ty, a, p in rows],
-                            columns=["id", "when", "type", "amount", "party"])
-
-    def copy(self) -> AccountRow:
-        """An independent copy of both tables (SQLite's backup API)."""
-        other = AccountRow.__new__(AccountRow)
-        other._conn = sqlite3.connect(":memory:", isolation_level=None)
-        self._conn.backup(other._conn)
-        return other
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self._conn.close()
-
-    def __repr__(self) -> str:
-        return f"AccountRow(#{ACCOUNT}, balance={dollars(self.balance)})"
 
 
 def balance_sql() -> str:

@@ -2,11 +2,14 @@
 
 Every run starts with the talk's three facts (account opened 2019-04-16 11:00, 2,500 $
 received, 14.99 $ paid by card: 2,485.01 $). Then a SimPy customer keeps using the account
-for ``days`` days: a salary on the 16th, rent on the 1st, card payments at random. The
-account service decides each command against the state folded from its log (with a
-snapshot every ``snapshot_every`` events) and appends with the exact version it read. Every
-accepted fact is also applied to :class:`~eventlab.domains.account.AccountRow`, the row updated in
-place, so the two models can be compared at the end. A projector polls the log every
+for ``days`` days: a salary on the 16th, rent on the 1st, card payments at random, and a
+batch job credits interest on the last day of each month. The account service decides each
+command against the state folded from its log (with a snapshot every ``snapshot_every``
+events) and appends with the exact version it read. Every accepted fact is also booked in
+:class:`~eventlab.domains.account_row.AccountRow`, the row updated in place plus its history
+table, as practitioners build it (both in one transaction), so the two models can be compared
+at the end. ``interest_job="forgets_history"`` makes the interest job's row SQL update the
+balance only, as a write path written elsewhere may. A projector polls the log every
 ``projector_interval`` minutes into a read model (monthly spending) and its lag is recorded.
 
 Times are simulated minutes since 2019-04-16 11:00 (:func:`when` shows them as dates).
@@ -30,7 +33,6 @@ from eventlab.domains.account import (
     INITIAL,
     MINUTES_PER_DAY,
     STREAM,
-    AccountRow,
     audit,
     balance_as_of,
     balance_of,
@@ -43,18 +45,20 @@ from eventlab.domains.account import (
     monthly_spending,
     when,
 )
+from eventlab.domains.account_row import AccountRow
 from eventlab.engines.eventstore.memory import InMemoryEventStore, fold
 from eventlab.engines.eventstore.projections import Projector
 from eventlab.engines.eventstore.upcasting import NewEvent, StoredEvent
 from eventlab.scenarios.bank import pictures as pictures
-from eventlab.scenarios.bank.config import Config
+from eventlab.scenarios.bank.config import INTEREST_JOBS, Config
 from eventlab.scenarios.bank.simulation import Metric, Model
 from eventlab.view import graphs, playback
 from eventlab.view.charts import Chart
 
 __all__ = [
-    "ACCOUNT", "BALANCE_SQL", "INITIAL", "STREAM", "AccountRow", "BankResult", "Chart",
-    "Config", "Deletion", "Metric", "audit", "balance_as_of", "balance_of", "cents", "decide",
+    "ACCOUNT", "BALANCE_SQL", "INITIAL", "INTEREST_JOBS", "STREAM", "AccountRow", "BankResult",
+    "Chart", "Config", "Deletion", "Metric", "audit", "balance_as_of", "balance_of", "cents",
+    "decide",
     "delete_transaction", "dollars", "evolve", "fold", "monthly_spending", "run", "when",
 ]
 
@@ -70,7 +74,8 @@ class BankResult(results.RunResult):
     store: InMemoryEventStore = field(default_factory=InMemoryEventStore, repr=False)
     row: AccountRow = field(default_factory=AccountRow, repr=False)
     projector: Projector[dict[str, int]] | None = field(default=None, repr=False)
-    loads: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    # (minutes, stream version, events read without / with snapshots) of every load
+    load_rows: list[tuple[float, int, int, int]] = field(default_factory=list, repr=False)
     transaction_ids: dict[int, int] = field(default_factory=dict, repr=False)
     end: float = 0.0
 
@@ -95,16 +100,31 @@ class BankResult(results.RunResult):
         return audit(self.events())
 
     def as_of(self, moment: str | float) -> pd.DataFrame:
-        """Time travel: what the log and the row can say about the balance at `moment`."""
+        """Time travel: what the log, the row's history table and the row alone can say about
+        the balance at `moment`."""
         minutes = min(minutes_at(moment), self.end)
         known = [e for e in self.events() if e.time <= minutes]
         updated = self.row.table()["last updated"].iloc[0]
+        lines = sum(1 for t, _ in self.row.history_balances() if t <= minutes)
         return pd.DataFrame(
             [("log (append only)", dollars(balance_of(known)),
-              f"the fold of the {len(known)} events up to {when(minutes)}"),
-             ("row (updated in place)", dollars(self.row.balance),
-              f"only its last update, {updated}")],
+              f"fold of its {len(known)} events up to then"),
+             ("row's history table", dollars(self.row.sum_of_transactions(minutes)),
+              f"sum of its {lines} lines up to then"),
+             ("row alone (updated in place)", dollars(self.row.balance),
+              f"its last update, {updated}")],
             columns=["model", f"balance as of {when(minutes)}", "how it knows"],
+        ).set_index("model")
+
+    def storage(self) -> pd.DataFrame:
+        """What each model stores for this account, counted in the stores themselves."""
+        lines = len(self.row.transactions())
+        return pd.DataFrame(
+            [("row model", "accounts + transactions", f"1 row + {lines} history lines",
+              "a stored balance, and a history kept in step"),
+             ("event log", "events", f"{len(self.events())} events",
+              "the facts (the balance is their fold)")],
+            columns=["model", "tables", "records", "what is the truth"],
         ).set_index("model")
 
     def balance_chart(self, as_of: str | float | None = None) -> Chart:
@@ -118,8 +138,12 @@ class BankResult(results.RunResult):
         balances.append(balances[-1])
         figure, axes = pictures.figure()
         axes.step(times, balances, where="post", label="from the log (fold up to each moment)")
+        history = self.row.history_balances()
+        axes.step([pictures.date(t) for t, _ in history] + [times[-1]],
+                  [b / 100 for _, b in history] + [history[-1][1] / 100], where="post",
+                  ls="--", color="#188038", label="from the row's history table (summed)")
         axes.plot([times[-1]], [self.row.balance / 100], "o", color="#d93025",
-                  label="the row: only this point")
+                  label="the row alone: only this point")
         if as_of is not None:
             axes.axvline(pictures.date(min(minutes_at(as_of), self.end)), color="#f29900", ls="--",
                          label=f"as of {when(min(minutes_at(as_of), self.end))}")
@@ -179,11 +203,13 @@ class BankResult(results.RunResult):
     # -- snapshots ----------------------------------------------------------------------------
     def snapshot_reads(self) -> pd.DataFrame:
         """Events read by each load of the account's state, without and with snapshots."""
-        return self.loads
+        return pd.DataFrame([(when(t), *rest) for t, *rest in self.load_rows],
+                            columns=["when", "stream version", "read without snapshots",
+                                     "read with snapshots"])
 
     def snapshot_chart(self) -> Chart:
         """Events read per load as the stream grows: all of them, or only the tail."""
-        loads = self.loads
+        loads = self.snapshot_reads()
         figure, axes = pictures.figure()
         axes.plot(loads["stream version"], loads["read without snapshots"],
                   label="without snapshots: the whole stream")
@@ -213,9 +239,7 @@ def run(config: Config | None = None) -> BankResult:
     model.final_poll()
     return BankResult(config, model.world.trace.to_frame(), model.metrics(), store=model.store,
                       row=model.row, projector=model.projector,
-                      loads=pd.DataFrame(model.loads, columns=[
-                          "when", "stream version", "read without snapshots",
-                          "read with snapshots"]),
+                      load_rows=model.loads,
                       transaction_ids=model.transaction_ids, end=model.end)
 
 

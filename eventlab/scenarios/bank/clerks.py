@@ -1,27 +1,32 @@
-"""Two clerks, one account: optimistic concurrency with an event store.
+"""Two clerks, one account: a race at the counter, on the row model or on the event log.
 
 The morning after the talk's facts (2019-04-17 09:00, balance 2,485.01 $) customers ask
-bank clerks to pay out cash from account #12345. A clerk reads the account (folds its
-stream and notes the version), thinks for a while (checks the ID, counts the notes), then
-decides against what was read and appends ``CashWithdrawn``:
+bank clerks to pay out cash from account #12345. A clerk reads the account, thinks for a
+while (checks the ID, counts the notes), then decides against what was read and writes
+(:mod:`eventlab.scenarios.bank.counter`). Two things can be changed, one at a time:
 
-* ``expected="any"``: the append never checks the version, so a clerk may write a decision
-  made on a stale balance. Each such write is a **stale decision**: both events are in the
-  log (nothing was overwritten, so it is not a lost update), but the second was decided
-  without the first, and the overdraft rule breaks whenever it overdraws the account;
-* ``expected="exact"``: the append names the version that was read. If the other clerk
-  wrote first the store says :class:`~eventlab.engines.eventstore.memory.ConcurrencyError`; the
-  clerk
-  reloads, decides again (now perhaps "refused") and retries, at most ``retries`` times.
+* ``storage="row"``: the row model of notebook 02 (the balance in a row, with its history
+  table). The clerk reads the balance and writes back the balance it computed from that read.
+  With ``expected="any"`` the ``UPDATE`` overwrites whatever is there: if the other clerk wrote
+  in between, that payout vanishes from the balance, a **lost update** (the cash is gone, the
+  balance does not show it, and the history lines no longer add up to the balance). With
+  ``expected="exact"`` the ``UPDATE ... AND row_version = ?`` changes nothing, the clerk
+  reloads, decides again and retries: optimistic locking, as Camunda 7 does;
+* ``storage="log"``: the event log. Nothing can be overwritten, every payout is an event.
+  With ``expected="any"`` an append still goes through after someone else's, so a clerk may
+  write a decision made on a stale balance (a **stale decision**: no update is lost, but the
+  overdraft rule breaks whenever it overdraws the account). With ``expected="exact"`` the store
+  says :class:`~eventlab.engines.eventstore.memory.ConcurrencyError`, and the clerk reloads,
+  decides again and retries, at most ``retries`` times.
 
-The same story runs on both backends: ``InMemoryEventStore`` or ``SqliteEventStore``, where
-SQLite's ``UNIQUE (stream, version)`` refuses the second write. Times are simulated minutes
-since 2019-04-16 11:00, amounts integer cents.
+The log runs on both event store backends (``backend``): ``InMemoryEventStore`` or
+``SqliteEventStore``, where SQLite's ``UNIQUE (stream, version)`` refuses the second write.
+Times are simulated minutes since 2019-04-16 11:00, amounts integer cents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -34,36 +39,47 @@ from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.domains.account import (
-    INITIAL,
     MINUTES_PER_DAY,
     STREAM,
-    Command,
-    CommandRejectedError,
     balance_of,
     cents,
-    decide,
     dollars,
-    evolve,
     new_event,
     when,
 )
+from eventlab.domains.account_row import AccountRow
 from eventlab.engines.eventstore.memory import (
     ANY,
     ConcurrencyError,
     EventStore,
     InMemoryEventStore,
 )
-from eventlab.engines.eventstore.projections import load_state
 from eventlab.engines.eventstore.sqlite import SqliteEventStore
 from eventlab.engines.eventstore.upcasting import StoredEvent
+from eventlab.scenarios.bank.counter import (
+    Counter,
+    LogCounter,
+    Refused,
+    RowCounter,
+    State,
+    pay_out,
+)
 from eventlab.view import graphs
 
+__all__ = ["ANY", "BACKENDS", "EXPECTED", "NAMES", "STORAGES", "ClerksResult", "ConcurrencyError",
+           "Config", "Counter", "Metric", "PayOut", "Race", "Refused", "compare", "pay_out",
+           "run"]
+
 EXPECTED: tuple[str, ...] = ("any", "exact")
+STORAGES: tuple[str, ...] = ("log", "row")
 BACKENDS: tuple[str, ...] = ("memory", "sqlite")
 NAMES: tuple[str, ...] = ("Alice", "Bob", "Chandra", "Dmitri", "Emeka", "Fatima", "Grace",
                           "Hiro")
 START = MINUTES_PER_DAY - 2 * 60.0  # 2019-04-17 09:00: the counter opens
 TABLE_SQL = "SELECT position, stream, version, type, data, time FROM events ORDER BY position"
+# How a clerk serves one payout once the account is read: (counter, state, version) -> outcome
+PayOut = Callable[[Counter, State, int], str]
+OUTCOMES: tuple[str, ...] = ("paid", "refused", "gave up")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,9 +97,15 @@ class Config(Scenario):
                                          "is waiting when the counter opens)")
     think_time: float = param(2.0, low=0.0, high=60.0, step=0.5,
                               help="mean minutes between reading the account and writing")
+    storage: str = param("log", choices=STORAGES,
+                         help="where the account lives: the event log, or the row model "
+                              "(a balance row and its history table)")
     expected: str = param("any", choices=EXPECTED,
-                          help="the version an append expects: any, or exactly the one read")
-    backend: str = param("memory", choices=BACKENDS, help="which event store")
+                          help="the version a write expects: any (no check), or exactly the "
+                               "one read")
+    backend: str = param("memory", choices=BACKENDS,
+                         help="which event store holds the log (storage='log'; the row model "
+                              "is always an SQLite table)")
     retries: int = param(3, low=0, high=10, help="retries after a conflict before giving up")
     overdraft: float = param(0.0, low=0.0, high=10000.0, step=50.0,
                              help="how far the balance may go below zero ($)")
@@ -92,102 +114,6 @@ class Config(Scenario):
     def check(self) -> None:
         cents(self.amount, "amount")
         cents(self.overdraft, "overdraft")
-
-
-@dataclass(frozen=True, repr=False)
-class ClerksResult(results.RunResult):
-    """A race at the counter: what each clerk did, and the store it was done to."""
-
-    PANEL = ("graph", "summary")  # what its interactive panel shows
-
-    store: EventStore = field(default_factory=InMemoryEventStore, repr=False)
-
-    def events(self) -> list[StoredEvent]:
-        """The account's stream after the race."""
-        return self.store.read_stream(STREAM)
-
-    def timeline(self) -> pd.DataFrame:
-        """What each clerk did, in order: reads, conflicts, retries, payouts and refusals."""
-        rows = self.trace[self.trace["kind"].isin(["note", "reject"])]
-        return pd.DataFrame({
-            "time": [when(t, seconds=True)[11:] for t in rows["time"]],
-            "clerk": rows["actor"].to_numpy(),
-            "what": rows["detail"].to_numpy(),
-        })
-
-    def table(self) -> pd.DataFrame:
-        """The SQLite ``events`` table as stored (sqlite backend only)."""
-        return self.query(TABLE_SQL)
-
-    def query(self, sql: str, *params: Any) -> pd.DataFrame:
-        """Run your own SQL against the SQLite event store of this run (read it, don't write)."""
-        if not isinstance(self.store, SqliteEventStore):
-            raise ConfigError("query needs backend='sqlite'; this run used "
-                              f"backend={self.config.backend!r}")
-        return self.store.read_sql(sql, params)
-
-    def graph(self) -> graphs.Diagram:
-        """The clerks and the stream they write to, with what happened on each arrow."""
-        config, trace = self.config, self.trace
-        diagram = graphs.Diagram(f"{config.clerks} clerks, one account, expected={config.expected}"
-                                 f" ({config.backend})")
-        diagram.add_node("account-12345", role="store",
-                         note=f"version {self.store.version(STREAM)}, "
-                              f"{dollars(balance_of(self.events()))}")
-        for name in NAMES[: config.clerks]:
-            mine = trace[trace["actor"] == name]
-            paid = int((mine["entity"] == "payout").sum())
-            conflicts = int((mine["entity"] == "conflict").sum())
-            refused = int((mine["kind"] == "reject").sum())
-            diagram.add_node(name, role="service", note=f"refused {refused}" if refused else "")
-            diagram.add_edge(name, "account-12345", f"append CashWithdrawn ×{paid}", kind="data")
-            if conflicts:
-                diagram.add_edge("account-12345", name, f"ConcurrencyError ×{conflicts}",
-                                 kind="query")
-        return diagram
-
-
-def run(config: Config | None = None) -> ClerksResult:
-    """Simulate the clerks paying out cash from account #12345 at the same time."""
-    config = resolve(Config, config)
-    race = _Race(config)
-    race.world.env.run()
-    return ClerksResult(config, race.world.trace.to_frame(), race.metrics(), store=race.store)
-
-
-def compare(config: Config | None = None) -> pd.DataFrame:
-    """The same race with both expected versions on both backends: one row each."""
-    table = results.sweep(run, resolve(Config, config), expected=list(EXPECTED),
-                          backend=list(BACKENDS))
-    return table.set_index(["expected", "backend"])
-
-
-def across_seeds(config: Config | None = None, seeds: int = 30) -> pd.DataFrame:
-    """Run the race for seeds 0..seeds-1 with both expected versions: how often it goes wrong."""
-    config = resolve(Config, config)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 500:
-        raise ConfigError(f"seeds must be an int between 1 and 500, got {seeds!r}")
-    rows = []
-    for expected in EXPECTED:
-        counted: tuple[str, ...] = (Metric.STALE_DECISIONS, Metric.OVERDRAFT_VIOLATIONS,
-                                    Metric.CONFLICTS, Metric.RETRIES)
-        metrics = [run(replace(config, expected=expected, seed=s)).metrics for s in range(seeds)]
-        runs = [{name: int(m[name]) for name in counted} for m in metrics]
-        rows.append({
-            "expected": expected, "runs": seeds,
-            "runs with a stale decision": sum(m[Metric.STALE_DECISIONS] > 0 for m in runs),
-            "runs with a broken overdraft rule":
-                sum(m[Metric.OVERDRAFT_VIOLATIONS] > 0 for m in runs),
-            **{name: sum(m[name] for m in runs) for name in counted},
-        })
-    return pd.DataFrame(rows).set_index("expected")
-
-
-def opening_facts(overdraft: int) -> list[Any]:
-    """The talk's three facts: the account as the clerks find it (2,485.01 $)."""
-    return [new_event("AccountOpened", 0.0, account="12345", overdraft=overdraft),
-            new_event("MoneyTransferReceived", 0.0, amount=250_000, **{"from": "Employer"}),
-            new_event("CardPaymentMade", 90.0, amount=1499, merchant="Online shop")]
 
 
 class Metric(StrEnum):
@@ -200,24 +126,164 @@ class Metric(StrEnum):
     RETRIES = "retries"
     GAVE_UP = "gave up"
     STALE_DECISIONS = "decisions written on a stale read"
+    LOST_UPDATES = "lost updates"
     OVERDRAFT_VIOLATIONS = "overdraft violations"
-    FINAL_BALANCE = "final balance"
-    LOWEST_BALANCE = "lowest balance"
+    MISSING_FROM_BALANCE = "paid out but missing from the balance ($)"
+    FINAL_BALANCE = "final balance, as stored ($)"
+    LOWEST_BALANCE = "lowest balance after the payouts ($)"
 
 
-class _Race:
-    def __init__(self, config: Config) -> None:
+@dataclass(frozen=True, repr=False)
+class ClerksResult(results.RunResult):
+    """A race at the counter: what each clerk did, and the store it was done to."""
+
+    PANEL = ("graph", "summary")  # what its interactive panel shows
+
+    store: EventStore | None = field(default=None, repr=False)
+    row: AccountRow | None = field(default=None, repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """The measured numbers as a two-column table (counts stay whole numbers)."""
+        rows = [(name, round(value, 2) if isinstance(value, float) else value)
+                for name, value in self.metrics.items()]
+        return pd.DataFrame(rows, columns=["metric", "value"], dtype=object).set_index("metric")
+
+    def events(self) -> list[StoredEvent]:
+        """The account's stream after the race (storage='log')."""
+        if self.store is None:
+            raise ConfigError("events needs storage='log'; this run used storage='row' "
+                              "(see row_tables)")
+        return self.store.read_stream(STREAM)
+
+    def row_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The row model after the race (storage='row'): the accounts row and its history."""
+        if self.row is None:
+            raise ConfigError("row_tables needs storage='row'; this run used storage='log' "
+                              "(see events)")
+        return self.row.table(), self.row.transactions()
+
+    def timeline(self) -> pd.DataFrame:
+        """What each clerk did, in order: reads, conflicts, retries, payouts and refusals."""
+        rows = self.trace[self.trace["kind"].isin(["note", "reject"])]
+        return pd.DataFrame({
+            "time": [when(t, seconds=True)[11:] for t in rows["time"]],
+            "clerk": rows["actor"].to_numpy(),
+            "what": rows["detail"].to_numpy(),
+        })
+
+    def table(self) -> pd.DataFrame:
+        """The SQLite ``events`` table as stored (backend='sqlite' only)."""
+        return self.query(TABLE_SQL)
+
+    def query(self, sql: str, *params: Any) -> pd.DataFrame:
+        """Run your own SQL against the SQLite event store of this run (read it, don't write)."""
+        if not isinstance(self.store, SqliteEventStore):
+            raise ConfigError("query needs storage='log' and backend='sqlite'; this run used "
+                              f"storage={self.config.storage!r}, "
+                              f"backend={self.config.backend!r}")
+        return self.store.read_sql(sql, params)
+
+    def graph(self) -> graphs.Diagram:
+        """The clerks and the account they write to, with what happened on each arrow."""
+        config, trace = self.config, self.trace
+        where = f"{config.backend} log" if config.storage == "log" else "row model"
+        diagram = graphs.Diagram(f"{config.clerks} clerks, one account, expected={config.expected}"
+                                 f" ({where})")
+        if self.row is not None:
+            target, verb, error = "accounts row", "UPDATE balance", "0 rows updated"
+            note = f"row version {self.row.row_version}, {dollars(self.row.balance)}"
+        else:
+            target, verb, error = "account-12345", "append CashWithdrawn", "ConcurrencyError"
+            note = f"version {self.store.version(STREAM) if self.store else 0}, " \
+                   f"{dollars(balance_of(self.events()))}"
+        diagram.add_node(target, role="store", note=note)
+        for name in NAMES[: config.clerks]:
+            mine = trace[trace["actor"] == name]
+            paid = int((mine["entity"] == "payout").sum())
+            conflicts = int((mine["entity"] == "conflict").sum())
+            refused = int((mine["kind"] == "reject").sum())
+            diagram.add_node(name, role="service", note=f"refused {refused}" if refused else "")
+            diagram.add_edge(name, target, f"{verb} ×{paid}", kind="data")
+            if conflicts:
+                diagram.add_edge(target, name, f"{error} ×{conflicts}", kind="query")
+        return diagram
+
+
+def run(config: Config | None = None) -> ClerksResult:
+    """Simulate the clerks paying out cash from account #12345 at the same time."""
+    config = resolve(Config, config)
+    race = Race(config)
+    race.world.env.run()
+    return ClerksResult(config, race.world.trace.to_frame(), race.metrics(),
+                        store=race.store, row=race.row)
+
+
+def compare(config: Config | None = None) -> pd.DataFrame:
+    """The same race (one seed) with both expected versions, on the row and on the log (in
+    both event store backends): one row each."""
+    config = resolve(Config, config)
+    sides = [("row", "any", "—"), ("row", "exact", "—")] + \
+        [("log", e, b) for e in EXPECTED for b in BACKENDS]
+    rows = []
+    for storage, expected, backend in sides:
+        chosen = replace(config, storage=storage, expected=expected,
+                         backend="memory" if backend == "—" else backend)
+        rows.append({"storage": storage, "expected": expected, "backend": backend,
+                     **run(chosen).metrics})
+    # object columns: counts stay whole numbers when the table is turned on its side
+    return pd.DataFrame(rows, dtype=object).set_index(["storage", "expected", "backend"])
+
+
+def opening_facts(overdraft: int) -> list[Any]:
+    """The talk's three facts: the account as the clerks find it (2,485.01 $)."""
+    return [new_event("AccountOpened", 0.0, account="12345", overdraft=overdraft),
+            new_event("MoneyTransferReceived", 0.0, amount=250_000, **{"from": "Employer"}),
+            new_event("CardPaymentMade", 90.0, amount=1499, merchant="Online shop")]
+
+
+class Race:
+    """One morning at the counter. `pay_out` is how a clerk serves a payout once the account is
+    read (default: :func:`~eventlab.scenarios.bank.counter.pay_out` with the config's expected
+    version and retries); the exercise of notebook 02 passes its own."""
+
+    def __init__(self, config: Config, pay_out: PayOut | None = None) -> None:
         self.config = config
         self.world = World(config.seed)
-        self.store: EventStore = SqliteEventStore() if config.backend == "sqlite" \
-            else InMemoryEventStore()
         self.limit = cents(config.overdraft)
-        self.store.append(STREAM, opening_facts(self.limit), expected=0)
+        self.store: EventStore | None = None
+        self.row: AccountRow | None = None
+        if config.storage == "row":
+            self.row = AccountRow()
+            for fact in opening_facts(self.limit):
+                self.row.record(fact)
+        else:
+            self.store = SqliteEventStore() if config.backend == "sqlite" \
+                else InMemoryEventStore()
+            self.store.append(STREAM, opening_facts(self.limit), expected=0)
+        self.opening = 248_501  # the talk's balance, before the first payout
+        self.pay_out = pay_out or self._default
         self.counts = {"asked": 0, "paid": 0, "refused": 0, "conflicts": 0, "retries": 0,
-                       "gave up": 0, "lost": 0, "violations": 0}
-        self.lowest = balance_of(self.store.read_stream(STREAM))
+                       "gave up": 0, "stale": 0, "violations": 0}
+        self.paid_out = 0  # cents really handed out
+        self.lowest = self.opening  # the lowest real balance: opening minus what was paid
+        self.counters: list[Counter] = []
+        # Which payouts (by number) the stored balance of each version contains: a row written
+        # from an old read contains only what that read contained, plus its own payout.
+        self.contains: dict[int, frozenset[int]] = {self.version(): frozenset()}
         for name in NAMES[: config.clerks]:
             self.world.env.process(self.clerk(name))
+
+    def _default(self, counter: Counter, state: State, version: int) -> str:
+        return pay_out(counter, state, version, retries=self.config.retries,
+                       expected=self.config.expected)
+
+    def counter(self, name: str, amount: int) -> LogCounter | RowCounter:
+        """A counter for one payout of `amount` cents by clerk `name`."""
+        now, note = (lambda: self.world.now), self.noter(name)
+        if self.row is not None:
+            return RowCounter(self.row, self.limit, name, amount, now, note)
+        assert self.store is not None
+        return LogCounter(self.store, name, amount, now, note)
 
     def clerk(self, name: str) -> Generator[simpy.Event, Any, None]:
         config, world = self.config, self.world
@@ -233,58 +299,73 @@ class _Race:
             yield from self.serve(name, max(amount, 1), think)
 
     def serve(self, name: str, amount: int, think: float) -> Generator[simpy.Event, Any, None]:
-        """Read, think, decide, append; on a conflict reload, decide again and retry."""
-        world, config = self.world, self.config
+        """Read, think, then serve the payout on what was read (decide, write, retry)."""
+        world = self.world
         self.counts["asked"] += 1
-        for attempt in range(config.retries + 1):
-            state, version = load_state(self.store, STREAM, evolve, dict(INITIAL))
-            verb = "reads" if attempt == 0 else "retries: reads"
-            self.note(name, "read", f"{verb} v{version}: {dollars(state['balance'])}")
-            if attempt == 0 and think:
-                yield world.env.timeout(think)
-            command = Command(type="WithdrawCash", time=world.now, amount=amount, party=name)
-            try:
-                events = decide(state, command)
-            except CommandRejectedError:
-                self.counts["refused"] += 1
-                world.trace.record("reject", world.now, name, entity="refusal",
-                                   detail=f"refuses {dollars(amount)}: only "
-                                          f"{dollars(state['balance'])} on v{version}")
-                return
-            try:
-                stored = self.store.append(STREAM, events,
-                                           expected=ANY if config.expected == "any" else version)
-            except ConcurrencyError as conflict:
-                self.counts["conflicts"] += 1
-                self.note(name, "conflict", f"conflict: expected v{version}, the stream is at "
-                                            f"v{conflict.actual}")
-                if attempt == config.retries:
-                    self.counts["gave up"] += 1
-                    self.note(name, "gave up", f"gives up after {config.retries} retries")
-                    return
-                self.counts["retries"] += 1
-                continue
-            self.record_payout(name, amount, version, stored[-1].version)
-            return
+        number = self.counts["asked"]  # this payout's number
+        counter = self.counter(name, amount)
+        self.counters.append(counter)
+        state, version = counter.load()
+        if think:
+            yield world.env.timeout(think)
+        outcome = self.pay_out(counter, state, version)
+        self.counts["conflicts"] += counter.conflicts
+        self.counts["retries"] += counter.loads - 1
+        for decided_on, written in counter.written:
+            base = decided_on if self.row is not None else written - 1  # a log loses nothing
+            self.contains[written] = self.contains.get(base, frozenset()) | {number}
+            self.record_payout(name, amount, decided_on, written)
+        if outcome == "refused":
+            self.counts["refused"] += 1
+            world.trace.record("reject", world.now, name, entity="refusal",
+                               detail=f"refuses {dollars(amount)}: only "
+                                      f"{dollars(counter.loaded_balance)} on "
+                                      f"v{counter.loaded_version}")
+        elif outcome == "gave up":
+            self.counts["gave up"] += 1
+            self.note(name, "gave up", f"gives up after {self.config.retries} retries")
+
+    def version(self) -> int:
+        """The version of the account now (the row's version, or the stream's)."""
+        if self.row is not None:
+            return self.row.row_version
+        assert self.store is not None
+        return self.store.version(STREAM)
+
+    def shown(self) -> int:
+        """The balance the store shows now (the row's, or the fold of the log)."""
+        if self.row is not None:
+            return self.row.balance
+        assert self.store is not None
+        return balance_of(self.store.read_stream(STREAM))
 
     def record_payout(self, name: str, amount: int, read: int, written: int) -> None:
         self.counts["paid"] += 1
-        balance = balance_of(self.store.read_stream(STREAM))
-        self.lowest = min(self.lowest, balance)
-        what = f"pays out {dollars(amount)}: v{written}, balance {dollars(balance)}"
+        self.paid_out += amount
+        real = self.opening - self.paid_out
+        self.lowest = min(self.lowest, real)
+        what = f"pays out {dollars(amount)}: v{written}, balance {dollars(self.shown())}"
         if written != read + 1:  # decided on v{read}, but others wrote in between
-            self.counts["lost"] += 1
+            self.counts["stale"] += 1
             what += f" (decided on v{read}: stale decision)"
-        if balance < -self.limit:
+        if real < -self.limit:
             self.counts["violations"] += 1
-            what += " OVERDRAWN"
+            what += " OVERDRAWN" if self.shown() == real else \
+                f" OVERDRAWN: {dollars(real)} really"
         self.note(name, "payout", what)
+
+    def noter(self, name: str) -> Callable[[str, str], None]:
+        return lambda entity, detail: self.note(name, entity, detail)
 
     def note(self, name: str, entity: str, detail: str) -> None:
         self.world.trace.record("note", self.world.now, name, entity=entity, detail=detail)
 
     def metrics(self) -> dict[str, Any]:
         counts = self.counts
+        shown = self.shown()
+        real = self.opening - self.paid_out
+        # A lost update is a payout whose debit the stored balance does not contain.
+        lost = counts["paid"] - len(self.contains.get(self.version(), frozenset()))
         return {
             Metric.PAYOUTS_ASKED_FOR: counts["asked"],
             Metric.PAYOUTS_MADE: counts["paid"],
@@ -292,8 +373,10 @@ class _Race:
             Metric.CONFLICTS: counts["conflicts"],
             Metric.RETRIES: counts["retries"],
             Metric.GAVE_UP: counts["gave up"],
-            Metric.STALE_DECISIONS: counts["lost"],
+            Metric.STALE_DECISIONS: counts["stale"],
+            Metric.LOST_UPDATES: lost,
             Metric.OVERDRAFT_VIOLATIONS: counts["violations"],
-            Metric.FINAL_BALANCE: dollars(balance_of(self.store.read_stream(STREAM))),
-            Metric.LOWEST_BALANCE: dollars(self.lowest),
+            Metric.MISSING_FROM_BALANCE: (shown - real) / 100,
+            Metric.FINAL_BALANCE: shown / 100,
+            Metric.LOWEST_BALANCE: self.lowest / 100,
         }

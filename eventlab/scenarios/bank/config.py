@@ -8,6 +8,10 @@ from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, seed_param
 from eventlab.domains.account import cents
 
+# How the interest job's SQL books a credit in the row model: as every other write path does
+# (UPDATE the row and INSERT the history line), or UPDATE only (its author forgot the history).
+INTEREST_JOBS: tuple[str, ...] = ("writes_history", "forgets_history")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config(Scenario):
@@ -25,6 +29,12 @@ class Config(Scenario):
                         help="transfer sent on the 1st of each month ($)")
     overdraft: float = param(0.0, low=0.0, high=10000.0, step=50.0,
                              help="how far the balance may go below zero ($)")
+    interest_rate: float = param(1.0, low=0.0, high=20.0, step=0.25,
+                                 help="interest a year (%), credited on the last day of each "
+                                      "month by a batch job")
+    interest_job: str = param("writes_history", choices=INTEREST_JOBS,
+                              help="whether the interest job's SQL also writes the row model's "
+                                   "history line, or only updates the balance")
     projector_interval: float = param(360.0, low=10.0, high=10080.0, step=10.0,
                                       help="minutes between two polls of the projector")
     snapshot_every: int = param(10, low=1, high=1000,
@@ -42,7 +52,7 @@ class Config(Scenario):
         events read grow with commands x snapshot_every. Measured on a 2-core laptop: about
         450 us per command, 12 us per event read, 50 us per projector poll (the estimate is
         within 1.5x of the measured time from 0.1 s to 90 s)."""
-        commands = self.days * (self.payments_per_day + 2 / 30.4)  # + salary and rent
+        commands = self.days * (self.payments_per_day + 3 / 30.4)  # + salary, rent, interest
         reads = commands * min(self.snapshot_every, commands) / 2
         polls = self.days * 1440 / self.projector_interval
         return Cost(seconds=commands * 450e-6 + reads * 12e-6 + polls * 50e-6,

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.domains.account import ACCOUNT, when
-from eventlab.scenarios.bank.simulation import SERVICE
+from eventlab.scenarios.bank.simulation import INTEREST_JOB, SERVICE
 from eventlab.view import graphs
 from eventlab.view.charts import Figure
 
@@ -36,7 +36,8 @@ def finish(figure: Figure, axes: Any, title: str, ylabel: str, xlabel: str = "")
         figure.autofmt_xdate()
 
 
-_NODES = (("Customer", "client"), (SERVICE, "service"), ("accounts row", "store"),
+_NODES = (("Customer", "client"), (INTEREST_JOB, "client"), (SERVICE, "service"),
+          ("accounts row", "store"),
           ("event log", "store"), ("snapshots", "store"), ("Projector", "service"),
           ("monthly spending", "readmodel"))
 
@@ -49,7 +50,9 @@ def diagram(trace: pd.DataFrame, row: Any) -> graphs.Diagram:
     latest = states.drop_duplicates(["actor", "entity"], keep="last")
     value = {(a, e): v for a, e, v in zip(latest["actor"], latest["entity"], latest["value"],
                                           strict=True)}
-    notes = {"accounts row": f"balance {value.get(('accounts row', 'balance'), '')}",
+    lines = int(value.get(("accounts row", "history lines"), 0) or 0)
+    notes = {"accounts row": f"balance {value.get(('accounts row', 'balance'), '')}, "
+                             f"{lines} history lines",
              "event log": f"version {value.get(('event log', 'version'), 0)}",
              "snapshots": f"at v{value.get(('snapshots', 'version'), '-')}",
              "Projector": f"lag {value.get(('Projector', 'lag'), 0)}",
@@ -60,16 +63,21 @@ def diagram(trace: pd.DataFrame, row: Any) -> graphs.Diagram:
     def count(who: str, entity: str) -> int:
         return int(((states["actor"] == who) & (states["entity"] == entity)).sum())
 
-    commands = int((kind == "send").sum())
+    sent = trace[kind == "send"]
+    commands = int((sent["actor"] == "Customer").sum())
+    interest = int((sent["actor"] == INTEREST_JOB).sum())
     refused = int((kind == "reject").sum())
     writes = count("event log", "version")
+    updates = count("accounts row", "balance")
     polls = count("Projector", "checkpoint")
     current = "" if row is None else (row.kind, row.actor)
     edges = [
         ("Customer", SERVICE, f"commands ×{commands}" + (f" ({refused} refused)" if refused
                                                          else ""), "command",
          current in (("send", "Customer"), ("reject", SERVICE))),
-        (SERVICE, "accounts row", f"UPDATE in place ×{count('accounts row', 'balance')}", "data",
+        (INTEREST_JOB, SERVICE, f"CreditInterest ×{interest}", "command",
+         current == ("send", INTEREST_JOB)),
+        (SERVICE, "accounts row", f"write row ×{updates}, history line ×{lines}", "data",
          current == ("state", "accounts row")),
         (SERVICE, "event log", f"append ×{writes}", "data", current == ("state", "event log")),
         ("event log", "snapshots", f"snapshot ×{count('snapshots', 'version')}", "data",

@@ -1,4 +1,4 @@
-"""Martin Fowler's four meanings of "event-driven", as one story run four ways.
+"""Martin Fowler's meanings of "event-driven", as one story run five ways.
 
 Customer 42 moves house. A customer sends ``ChangeAddress`` commands to the CRM; what
 happens next depends on the pattern (talk slide "What do you mean by 'Event-Driven'?"):
@@ -8,10 +8,16 @@ happens next depends on the pattern (talk slide "What do you mean by 'Event-Driv
 * ``state_transfer``: the event carries the address, consumers keep their own copy;
 * ``event_sourcing``: the CRM stores no row, only its log of ``AddressChanged`` events; its
   state is a fold over the log, so after a restart it rebuilds by replaying the log;
-* ``cqrs``: commands append to the write side's log; a projector polls it and updates a
-  separate read model that readers query, some time later.
+* ``cqrs``: the write model is an ordinary table (the row, plus a change row written in the
+  same transaction); a projector polls the change rows into a separate read model, and the
+  CRM's query API answers other services from the read model only. Fowler: CQRS does not
+  need event sourcing;
+* ``cqrs_event_sourced``: the same, but the write model is the event log, and the projector
+  polls the log. Only the write model differs from ``cqrs``.
 
-Times are in milliseconds. Every measured number comes from the run's trace and counters.
+Every pattern meets the same fault: the CRM restarts after half of the moves and loses its
+in-memory state (a row is read back, a log is replayed). Times are in milliseconds. Every
+measured number comes from the run's trace and counters.
 """
 
 from __future__ import annotations
@@ -23,22 +29,24 @@ from eventlab.core.config import resolve
 from eventlab.scenarios.fowler.config import (
     ADDRESSES,
     CONSUMER_NAMES,
+    CQRS,
     CUSTOMER,
+    EVENT_SOURCED,
     PATTERNS,
     REPLAYED_KINDS,
     Config,
     evolve,
 )
-from eventlab.scenarios.fowler.model import Metric, Model
+from eventlab.scenarios.fowler.model import QUERY_SIDE, Metric, Model
 from eventlab.scenarios.fowler.picture import diagram
 from eventlab.view import graphs, playback
 
-__all__ = ["ADDRESSES", "CONSUMER_NAMES", "CUSTOMER", "PATTERNS", "Config", "FowlerResult",
-           "Metric", "compare", "evolve", "run"]
+__all__ = ["ADDRESSES", "CONSUMER_NAMES", "CQRS", "CUSTOMER", "EVENT_SOURCED", "PATTERNS",
+           "Config", "FowlerResult", "Metric", "compare", "evolve", "run"]
 
 
 class FowlerResult(results.RunResult):
-    """A run of the four-patterns story, with its graph and playback frames."""
+    """A run of the patterns story, with its graph and playback frames."""
 
     PANEL = ("graph", "summary")  # what its interactive panel shows
 
@@ -61,15 +69,28 @@ class FowlerResult(results.RunResult):
         return out
 
 
+    def reads(self) -> pd.DataFrame:
+        """CQRS: every query the CRM's query API answered from the read model, and whether
+        the answer was already out of date (the write model had accepted a newer address)."""
+        rows = self.trace[(self.trace["kind"] == "note") & (self.trace["actor"] == QUERY_SIDE)]
+        return pd.DataFrame({
+            "time": rows["time"].to_numpy(),
+            "reader": [str(d).split(" for ")[-1] for d in rows["detail"]],
+            "answered": rows["value"].to_numpy(),
+            "stale": [str(d).startswith("stale") for d in rows["detail"]],
+        })
+
+
 def run(config: Config | None = None) -> FowlerResult:
     """Simulate customer 42 moving `config.changes` times under `config.pattern`."""
     config = resolve(Config, config)
     model = Model(config)
     model.world.env.run()
-    return FowlerResult(config, model.world.trace.to_frame(), model.metrics())
+    trace = model.world.trace.to_frame()
+    return FowlerResult(config, trace, model.metrics(trace))
 
 
 def compare(config: Config | None = None) -> pd.DataFrame:
-    """Run the same story under all four patterns: one row of measurements per pattern."""
+    """Run the same story (one seed) under every pattern: one row of measurements each."""
     table = results.sweep(run, resolve(Config, config), pattern=list(PATTERNS))
     return table.set_index("pattern")

@@ -1,4 +1,4 @@
-"""The knobs and the vocabulary of the four-patterns story (see
+"""The knobs and the vocabulary of the patterns story (see
 :mod:`eventlab.scenarios.fowler`)."""
 
 from __future__ import annotations
@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from eventlab.core.config import Scenario, param, seed_param
 from eventlab.core.messages import Message
 
-PATTERNS: tuple[str, ...] = ("notification", "state_transfer", "event_sourcing", "cqrs")
+# CQRS twice: with a write model in an ordinary table (Fowler: CQRS does not need event
+# sourcing) and with an event-sourced write model, so the two differ in one thing only.
+PATTERNS: tuple[str, ...] = ("notification", "state_transfer", "event_sourcing", "cqrs",
+                             "cqrs_event_sourced")
+EVENT_SOURCED: tuple[str, ...] = ("event_sourcing", "cqrs_event_sourced")
+CQRS: tuple[str, ...] = ("cqrs", "cqrs_event_sourced")
+BROADCAST: tuple[str, ...] = ("notification", "state_transfer")  # events to other services
 CONSUMER_NAMES: tuple[str, ...] = ("Insurance", "Communications", "Marketing", "Billing",
                                    "Loyalty", "Analytics", "Shipping", "Support")
 ADDRESSES: tuple[str, ...] = ("Zossener Strasse 55, Berlin", "Hauptstrasse 1, Potsdam",
@@ -17,15 +23,17 @@ ADDRESSES: tuple[str, ...] = ("Zossener Strasse 55, Berlin", "Hauptstrasse 1, Po
 CUSTOMER = "customer-42"
 WRITE_TIME = 1.0  # ms the CRM needs to handle a ChangeAddress command
 REPLAYED_KINDS = ("send", "deliver", "state", "fault", "note")  # what playback steps through
-REPLAY_TIME = 0.2  # ms the CRM needs to re-apply one event while rebuilding its state
+REPLAY_TIME = 0.2  # ms the CRM needs to read one record (a row, or an event to re-apply)
+READ_MODEL_QUERY_TIME = 2.0  # mean ms the CQRS query side needs: a read model is one lookup
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config(Scenario):
-    """Knobs of the four-patterns story (times in milliseconds)."""
+    """Knobs of the patterns story (times in milliseconds)."""
 
     pattern: str = param("notification", choices=PATTERNS,
-                         help="which of Fowler's four patterns the CRM follows")
+                         help="which of Fowler's patterns the CRM follows (CQRS with its "
+                              "write model in a table, or event-sourced)")
     consumers: int = param(3, low=1, high=len(CONSUMER_NAMES),
                            help="services that care about the address")
     changes: int = param(3, low=1, high=200, help="how often customer 42 moves")
@@ -38,7 +46,7 @@ class Config(Scenario):
     projector_interval: float = param(50.0, low=1.0, high=5000.0, step=1.0,
                                       help="ms between two polls of the CQRS projector")
     read_interval: float = param(40.0, low=1.0, high=5000.0, step=1.0,
-                                 help="mean ms between two reads of one CQRS reader")
+                                 help="mean ms between two queries of one CQRS reader")
     seed: int = seed_param()
 
 

@@ -1,4 +1,4 @@
-"""The picture of the four-patterns story: its topology, counts from the trace, highlights."""
+"""The picture of the patterns story: its topology, counts from the trace, highlights."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-from eventlab.scenarios.fowler.config import CONSUMER_NAMES, Config
+from eventlab.scenarios.fowler.config import BROADCAST, CONSUMER_NAMES, CQRS, EVENT_SOURCED, Config
+from eventlab.scenarios.fowler.model import QUERY_SIDE, READ_MODEL
 from eventlab.view import graphs
 
 
@@ -14,19 +15,25 @@ def _edges(config: Config) -> list[tuple[str, str, str, str]]:
     """(tail, head, label, kind) of every arrow; the label starts with what is counted."""
     edges = [("Customer", "CRM", "ChangeAddress", "command")]
     names = list(CONSUMER_NAMES[: config.consumers])
-    if config.pattern in ("notification", "state_transfer"):
+    pattern = config.pattern
+    if pattern in EVENT_SOURCED:
+        edges.append(("CRM", "CRM event log", "append AddressChanged", "data"))
+    elif pattern == "cqrs":
+        edges.append(("CRM", "CRM database", "update row + change row", "data"))
+    else:
         edges.append(("CRM", "CRM database", "update row", "data"))
-        label = "AddressChanged{id}" if config.pattern == "notification" else \
+    if pattern in BROADCAST:
+        label = "AddressChanged{id}" if pattern == "notification" else \
             "AddressChanged{id, address}"
         edges += [("CRM", n, label, "event") for n in names]
-    if config.pattern == "notification":
+    if pattern == "notification":
         edges += [(n, "CRM", "GetCustomer → CustomerData", "query") for n in names]
-    if config.pattern in ("event_sourcing", "cqrs"):
-        edges.append(("CRM", "CRM event log", "append AddressChanged", "data"))
-    if config.pattern == "cqrs":
-        edges += [("CRM event log", "Projector", "poll", "data"),
-                  ("Projector", "Read model", "update", "data")]
-        edges += [(n, "Read model", "read", "query") for n in names]
+    if pattern in CQRS:
+        feed = "CRM event log" if pattern in EVENT_SOURCED else "CRM database"
+        edges += [(feed, "Projector", "poll", "data"),
+                  ("Projector", READ_MODEL, "update", "data"),
+                  (QUERY_SIDE, READ_MODEL, "read", "query")]
+        edges += [(n, QUERY_SIDE, "GetCustomer → CustomerData", "query") for n in names]
     return edges
 
 
@@ -43,10 +50,10 @@ def _edge_counts(trace: pd.DataFrame) -> dict[tuple[str, str], int]:
     writes = int(((kind == "state") & (actor == "CRM") & (entity == "address")
                   & trace["detail"].isna()).sum())
     counts[("CRM", "CRM database")] = counts[("CRM", "CRM event log")] = writes
-    counts[("CRM event log", "Projector")] = int(((kind == "state") & (actor == "Projector")).sum())
-    counts[("Projector", "Read model")] = int(((kind == "state") & (actor == "Read model")).sum())
-    for reader, n in trace[kind == "note"].groupby("actor", sort=False).size().items():
-        counts[(str(reader), "Read model")] = int(n)
+    polls = int(((kind == "state") & (actor == "Projector")).sum())
+    counts[("CRM event log", "Projector")] = counts[("CRM database", "Projector")] = polls
+    counts[("Projector", READ_MODEL)] = int(((kind == "state") & (actor == READ_MODEL)).sum())
+    counts[(QUERY_SIDE, READ_MODEL)] = int(((kind == "note") & (actor == QUERY_SIDE)).sum())
     return counts
 
 
@@ -56,7 +63,7 @@ def diagram(config: Config, trace: pd.DataFrame, row: Any) -> graphs.Diagram:
     diagram = graphs.Diagram(title)
     holders = _latest_values(trace)
     roles = {"Customer": "client", "CRM database": "store", "CRM event log": "store",
-             "Read model": "readmodel", "Projector": "service"}
+             READ_MODEL: "readmodel", "Projector": "service"}
     nodes: dict[str, None] = {}
     edges = _edges(config)
     for tail, head, _, _ in edges:
@@ -83,9 +90,11 @@ def _is_current(row: Any, tail: str, head: str) -> bool:
         return False
     if row.kind == "state" and row.actor == "CRM":
         return head in ("CRM database", "CRM event log")
+    if row.kind == "state" and row.actor == "Projector":
+        return head == "Projector"
     if row.kind == "state":
         return head == row.actor and tail in ("Projector",)
-    return row.kind == "note" and tail == row.actor and head == "Read model"
+    return row.kind == "note" and tail == row.actor and head == READ_MODEL
 
 
 def _latest_values(trace: pd.DataFrame) -> dict[str, str]:

@@ -3,7 +3,7 @@
 The Customer service handles ``RegisterCustomer`` commands. It keeps its state in its own
 event store (persistent change) and must also tell other services, here *Mailing*, which sends
 a welcome mail per ``CustomerCreated`` it reads from the Kafka topic ``customer-events``
-(talk slide *Event Store and Messaging*; reliability reference §1.9 and matrix C):
+(talk slide *Event Store and Messaging*):
 
 * ``commit_then_publish``: append to the store, then publish. A crash in between loses the
   event: the customer exists, nobody else hears of it;
