@@ -193,8 +193,14 @@ ODD_ANSWERS = [itertools.count(), pd.Series([1, 2]),
                lambda *a: Hostile(), lambda *a: pd.Series([True, False]), object()]
 
 
-def test_there_are_35_checkers():
-    assert len(CHECKERS) == 35
+def test_every_exercise_a_notebook_checks_has_a_checker_and_every_checker_is_used():
+    from pathlib import Path
+
+    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+    called = set()
+    for notebook in notebooks:
+        called |= set(re.findall(r"checks\.(exercise_\d+_\d+)\(", notebook.read_text()))
+    assert called == {name for name, _ in CHECKERS}
 
 
 @pytest.mark.parametrize(("name", "checker"), CHECKERS, ids=[n for n, _ in CHECKERS])
