@@ -95,7 +95,9 @@ def test_a_row_written_back_without_a_version_check_loses_the_updates_it_overwro
     missing = round(metrics[clerks.Metric.MISSING_FROM_BALANCE] * 100)
     assert stored - real == missing == result.row.drift()  # the history adds up; the row not
     assert (metrics[clerks.Metric.LOST_UPDATES] > 0) == (missing > 0)
-    assert metrics[clerks.Metric.LOST_UPDATES] <= metrics[clerks.Metric.STALE_DECISIONS]
+    # only a write decided on a stale read can overwrite others (one may overwrite several)
+    if metrics[clerks.Metric.LOST_UPDATES]:
+        assert metrics[clerks.Metric.STALE_DECISIONS] > 0
     if n == 1:  # one clerk alone never races
         assert metrics[clerks.Metric.LOST_UPDATES] == metrics[clerks.Metric.STALE_DECISIONS] == 0
 
