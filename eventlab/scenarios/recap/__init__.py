@@ -32,9 +32,8 @@ Times are hours.
 The package: :mod:`~eventlab.scenarios.recap.choices` (the choices, the wiring and the Order's
 process),
 :mod:`~eventlab.scenarios.recap.transport` (topic, outbox, inboxes),
-:mod:`~eventlab.scenarios.recap.order` (the
-Order service and the side effects), :mod:`~eventlab.scenarios.recap.scorecard` (running the day and
-reading it) and :mod:`~eventlab.scenarios.recap.slides` (the slide map).
+:mod:`~eventlab.scenarios.recap.scorecard` (running the day and reading it; the Order
+service and the side effects come from :mod:`eventlab.domains.retail`) and :mod:`~eventlab.scenarios.recap.slides` (the slide map).
 """
 
 from eventlab.scenarios.recap.choices import (

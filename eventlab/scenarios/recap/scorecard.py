@@ -17,6 +17,7 @@ from eventlab.core.world import World
 from eventlab.domains.retail.order import OrderService
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.services import Retail
+from eventlab.domains.retail.side_effects import SideEffects
 from eventlab.engines.monitoring.cases import message_log
 from eventlab.engines.workflow.reactions import Work
 from eventlab.engines.workflow.wiring import Wiring
@@ -31,7 +32,6 @@ from eventlab.scenarios.recap.choices import (
     side_drops,
     wiring,
 )
-from eventlab.scenarios.recap.side_effects import SideEffects
 from eventlab.scenarios.recap.transport import Transport
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram
@@ -100,7 +100,7 @@ def run(config: Config | None = None) -> RecapResult:
     bus = Transport(world, config)
     retail = Retail(world, bus, config, faults(config))
     design = wiring(config)
-    side = SideEffects(world)
+    side = SideEffects(world, [STEPS[n].do for n in INTERACTIONS if n not in CRITICAL])
     dropped = {do: {f"order-{n:04d}" for n in numbers}
                for do, numbers in side_drops(config).items()}
 

@@ -15,15 +15,13 @@ pictures with token counts, and the ground truth per order. Times are hours.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import simpy
 
 from eventlab.core.bus import Bus
 from eventlab.core.config import param, resolve
@@ -37,7 +35,8 @@ from eventlab.domains.retail.order import OrderService
 from eventlab.domains.retail.processes import OUTCOMES, VARIANTS, order_process, payment_process
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.engines.workflow.reactions import Action, Outcome, Reactor, Work
+from eventlab.domains.retail.side_effects import LOYALTY, NOTIFY, SideEffects
+from eventlab.engines.workflow.reactions import Reactor
 from eventlab.view.charts import Chart, Figure
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram, local_orchestration
@@ -136,23 +135,6 @@ class OrderResult(RunResult):
         return diagram(process, counts_from_trace(rows, process, actor=actor), title=title)
 
 
-class _SideEffects:
-    """Notification and Loyalty: each reacts to OrderCompletedEvent and counts what it did."""
-
-    def __init__(self, world: World, bus: Bus) -> None:
-        self.world = world
-        self.done: dict[str, Counter[str]] = {r.do: Counter() for r in SIDE_EFFECTS}
-        actions = {r.do: self._action(r.do) for r in SIDE_EFFECTS}
-        Reactor(world, bus, SIDE_EFFECTS, actions, catalogue=RETAIL)
-
-    def _action(self, do: str) -> Action:
-        def act(work: Work) -> Generator[simpy.Event, Any, Outcome]:
-            yield self.world.env.timeout(0.1)  # six minutes to send a mail or book points
-            self.done[do][str(work.payload.get("orderId"))] += 1
-            return Outcome(True, {})
-        return act
-
-
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:
     """Simulate `config.orders` orders through the orchestrated flow (same seed, same run)."""
     config = resolve(Config, config)
@@ -161,7 +143,10 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     retail = Retail(world, bus, config, faults)
     Reactor(world, bus, command_rules(config.variant), retail.actions(), catalogue=RETAIL,
             drop=retail.drop)
-    side = _SideEffects(world, bus) if config.side_effects else None
+    side = None
+    if config.side_effects:  # Notification and Loyalty react to OrderCompletedEvent
+        side = SideEffects(world, [r.do for r in SIDE_EFFECTS])
+        Reactor(world, bus, SIDE_EFFECTS, side.actions(), catalogue=RETAIL)
     order = OrderService(world, bus, retail,
                          order_process(config.variant, payment_hours=config.payment_timer,
                                        fetch_hours=config.fetch_timer,
@@ -174,8 +159,8 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     facts = _facts(trace, instances, retail)
     metrics = _metrics(trace, instances, facts, retail, order)
     if side is not None:
-        metrics |= {Metric.CUSTOMERS_NOTIFIED: sum(side.done["notify customer"].values()),
-                    Metric.LOYALTY_POINTS_ADDED: sum(side.done["add loyalty points"].values())}
+        metrics |= {Metric.CUSTOMERS_NOTIFIED: side.total(NOTIFY),
+                    Metric.LOYALTY_POINTS_ADDED: side.total(LOYALTY)}
     return OrderResult(config, trace, metrics,
                        instances=instances, payments=retail.payment.table(), facts=facts,
                        money=retail.ledger.frame())
