@@ -227,19 +227,6 @@ SCORECARD_ROWS: tuple[str, ...] = (
     Metric.DEPENDENCIES, Metric.MESSAGES)
 
 
-def compare(configs: Mapping[str, Config]) -> pd.DataFrame:
-    """Several sets of choices side by side (columns), the main measures as rows. Give them
-    the same seed and shop so they face the same orders and the same faults."""
-    if not isinstance(configs, Mapping) or not configs:
-        raise TypeError(f"configs must be a dict of name -> recap.Config, got {configs!r}")
-    columns = {}
-    for name, config in configs.items():
-        result = run(check_config(config))
-        columns[str(name)] = pd.Series({k: result.metrics[k] for k in SCORECARD_ROWS},
-                                       dtype=object)
-    return pd.DataFrame(columns).rename_axis("metric")
-
-
 def choices(config: Config) -> pd.DataFrame:
     """What each choice set up: per interaction its trigger, who sends it, who waits."""
     design = wiring(check_config(config))
