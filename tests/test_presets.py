@@ -77,7 +77,7 @@ def test_the_safe_counter_makes_no_decision_on_a_stale_read():
 
 
 def test_comparing_presets_that_change_several_fields_at_once_is_refused():
-    with pytest.raises(ValueError, match="changes .* at once"):
+    with pytest.raises(ValueError, match=r"changes .* at once"):
         presets.compare("many-consumers", "slow-crm", n_jobs=1)
     with pytest.raises(ValueError, match="different scenarios"):
         presets.compare("slow-crm", "busy-counter", n_jobs=1)

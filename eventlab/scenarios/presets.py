@@ -3,10 +3,10 @@
 ``presets.table()`` lists them; ``presets.config("slow-crm")`` returns the ready Config, and
 ``presets.run("slow-crm")`` runs it; ``presets.compare("slow-crm", "slow-crm-state-transfer")``
 runs two presets over the same 20 seeds, and only when they differ in one field (a pair that
-changes two things at once cannot say which of them made the difference). The presets live in ``eventlab/resources/presets.json`` and
-are checked
-when loaded: every key, every scenario name and every value (by the scenario's own Config),
-so a typo in the file is reported with its entry and field instead of a deep traceback.
+changes two things at once cannot say which of them made the difference). The presets live
+in ``eventlab/resources/presets.json`` and are checked when loaded: every key, every scenario
+name and every value (by the scenario's own Config), so a typo in the file is reported with
+its entry and field instead of a deep traceback.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> Archit
                                        tracking=config.architecture == TRACKED), faults=faults)
     metrics = measure(inner) | {
         Metric.DEPENDENCIES: len(dependencies(config.architecture, config.variant))}
-    ordered = {m: metrics[m] for m in Metric}
+    ordered: dict[str, Any] = {m: metrics[m] for m in Metric}
     return ArchitectureResult(config, inner.trace, ordered, inner=inner)
 
 
