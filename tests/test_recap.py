@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.scenarios import recap
+from eventlab.scenarios.recap import scorecard
 
 small = settings(max_examples=25, deadline=None)
 OUTCOMES = {"delivered", "no payment", "not picked", "not shipped", "payment failed",
@@ -126,6 +127,21 @@ def test_the_relay_publishes_later_than_the_service_wrote():
     assert (waited > 0).all()  # the next poll, never at once ...
     assert (waited <= 0.5 + 1e-9).all()  # ... and never later than one interval
     assert waited.max() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("seed", [42, 43, 44])
+def test_under_orchestration_the_busiest_consumer_is_the_orders(seed, monkeypatch):
+    seen = []
+
+    class Watched(recap.Transport):  # the run's own transport, kept for a look afterwards
+        def __init__(self, world, config):
+            super().__init__(world, config)
+            seen.append(self)
+
+    monkeypatch.setattr(scorecard, "Transport", Watched)
+    recap.run(recap.Config(orders=30, seed=seed, partitions=2))
+    longest = seen[0].longest
+    assert max(longest, key=longest.get) == "Order"
 
 
 def test_fewer_partitions_mean_more_consumer_lag():

@@ -127,3 +127,33 @@ def test_bad_input_names_the_parameter():
         arch.run(workflow.Config())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="result must be an OrderResult"):
         stories.payments(arch.run(arch.Config(orders=2)))  # type: ignore[arg-type]
+
+
+def test_one_side_effects_class_counts_per_order_for_events_and_commands():
+    from eventlab.core.world import World
+    from eventlab.domains.retail.side_effects import LOYALTY, NOTIFY, SideEffects
+    from eventlab.engines.workflow.reactions import Work, on
+
+    world = World(1)
+    side = SideEffects(world)
+    actions = side.actions()
+    assert list(actions) == [NOTIFY, LOYALTY]
+    rule = on("OrderCompletedEvent", service="Notification", do=NOTIFY)
+    event = world.event("OrderCompletedEvent", sender="Order", key="order-0001",
+                        payload={"orderId": "order-0001"})
+    command = world.command("SendNotificationCommand", sender="Order", key="order-0002",
+                            payload={"refId": "order-0002"})
+    for message in (event, command, event):
+        world.env.process(actions[NOTIFY](Work(world, "Notification", rule, (message,),
+                                               dict(message.payload))))
+    world.env.run()
+    assert dict(side.done[NOTIFY]) == {"order-0001": 2, "order-0002": 1}
+    assert side.total(NOTIFY) == 3
+    assert side.total(LOYALTY) == 0
+    assert world.now == pytest.approx(0.1)  # six minutes each, all at once
+    with pytest.raises(ValueError, match="work must be one of"):
+        side.total("send flowers")
+    with pytest.raises(ValueError, match="hours must be"):
+        SideEffects(world, hours=-1.0)
+    with pytest.raises(TypeError, match="world must be a World"):
+        SideEffects("world")  # type: ignore[arg-type]
