@@ -61,25 +61,65 @@ def test_every_design_is_a_valid_wiring_and_orchestrations_name_their_orchestrat
     assert table["on"].tolist()[1] == "OrderPlacedEvent + PaymentReceivedEvent"
 
 
-def test_the_scorecard_runs_every_architecture_on_the_same_orders():
+def test_the_scorecard_runs_every_architecture_on_the_same_orders_over_the_same_seeds():
     params = ShopParams(orders=12, seed=4, drop_inventory=0.1)
     runs = compare.runs(params)
     placed = {name: r.facts["placed"].tolist() for name, r in runs.items()}
     assert len({tuple(v) for v in placed.values()}) == 1
-    card = choreography.scorecard(params)
-    assert list(card.columns) == list(compare.COLUMNS)
-    assert card.loc["not delivered, nobody noticed", "orchestration"] == 0
-    assert card.loc["not delivered, nobody noticed", "sequential choreography + tracking"] == 0
-    delivered = card.loc["orders delivered"]
-    noticed = card.loc["not delivered, noticed"] + card.loc["not delivered, nobody noticed"]
-    assert ((delivered + noticed) == 12).all()
+    card = choreography.scorecard(params, n_jobs=1)
+    assert card.field == "architecture"
+    assert card.names == list(compare.COLUMNS)
+    assert {tuple(reps.seeds) for reps in card.sides.values()} == {tuple(range(4, 24))}
+    nobody = "not delivered, nobody noticed"
+    assert card.interval("orchestration", nobody).high == 0
+    assert card.interval("sequential choreography + tracking", nobody).high == 0
+    for reps in card.sides.values():
+        runs_ = reps.runs.pivot(index="seed", columns="metric", values="value")
+        total = runs_["orders delivered"] + runs_["not delivered, noticed"] + runs_[nobody]
+        assert (total == 12).all()
+    table = card.wide(choreography.SCORECARD_ROWS)
+    assert list(table.index) == list(compare.COLUMNS)
+    assert list(table.columns) == list(choreography.SCORECARD_ROWS)
 
 
-def test_the_change_effects_show_services_changed_and_the_run_before_and_after():
-    effects = choreography.change_effects(ShopParams(orders=10, seed=2), case="fetch_first")
-    assert effects["services changed"].to_dict() == {
-        "sequential choreography": 3, "parallel choreography": 3, "orchestration": 2}
-    assert {"wasted picks after", "returned picks after"} <= set(effects.columns)
+def test_the_scorecard_verdicts_say_only_what_the_intervals_allow():
+    card = choreography.scorecard(ShopParams(orders=30, seed=1), n_jobs=1)
+    text = repr(choreography.scorecard_verdicts(card))
+    assert text.count("\n- ") == 7  # eight sentences, one per question
+    assert ("**sequential choreography + tracking** and **orchestration** have the same "
+            "undelivered orders that nobody noticed in every seed") in text
+    assert "over the same 20 seeds" in text
+    with pytest.raises(TypeError, match="card must be a Comparison"):
+        choreography.scorecard_verdicts(compare.runs(ShopParams(orders=2)))
+    with pytest.raises(ValueError, match="card must compare architecture"):
+        choreography.scorecard_verdicts(
+            choreography.change_effects(ShopParams(orders=2), seeds=2, n_jobs=1))
+
+
+def test_the_change_effects_compare_the_orchestrated_shop_before_and_after_the_change():
+    effects = choreography.change_effects(ShopParams(orders=10, seed=2, p_card=0.3,
+                                                     p_update=0.5), case="fetch_first",
+                                          n_jobs=1)
+    assert effects.field == "variant"
+    assert effects.names == ["payment first", "fetch first"]
+    assert effects.interval("payment first", "returned picks").high == 0  # nothing to return
+    assert effects.interval("fetch first", "returned picks").mean > 0
+    assert set(choreography.CHANGE_ROWS) <= set(effects.metrics())
+    sentences = repr(choreography.change_verdicts(effects))
+    assert "**fetch first** has more returned picks than **payment first**" in sentences
+
+
+def test_the_coupling_is_read_from_the_wiring_tables():
+    table = choreography.coupling()
+    assert table["dependencies (A knows B)"].tolist() == [3, 7, 5, 4]
+    assert table.loc["orchestration", "who depends on whom"] == \
+        "Order→Checkout, Payment, Inventory, Shipping"
+    assert table.loc["sequential choreography + tracking", "services changed: fetch first"] == \
+        "3 changed + 0 new + tracking model"
+    assert table["services changed: criminal check"].nunique() == 1
+    tracked = compare.dependencies("sequential choreography + tracking")
+    assert set(tracked.loc[tracked["service"] == "Tracking", "depends on"]) == {
+        "Checkout", "Payment", "Inventory", "Shipping"}
 
 
 def test_bad_input_names_the_parameter():
@@ -91,6 +131,8 @@ def test_bad_input_names_the_parameter():
         choreography.change_effects(case="criminal_check")
     with pytest.raises(TypeError, match=r"params must be retail\.shop\.ShopParams"):
         choreography.scorecard({"orders": 3})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        compare.dependencies("microservices")
 
 
 def test_dependencies_follow_events_to_their_producer_and_commands_to_their_receiver():
@@ -113,16 +155,3 @@ def test_the_change_diff_lists_the_lines_each_touched_service_loses_and_gains():
     assert "CriminalCheck (new)" in diff
     assert "  + on RegistrationRequested: check criminal record → CriminalRecordChecked" in diff
     assert not any(line.startswith("AddressCheck") for line in diff)  # unchanged: left out
-
-
-def test_the_scorecard_adds_coupling_and_the_cost_of_every_change_request():
-    card = choreography.scorecard(ShopParams(orders=10, seed=3))
-    assert card.loc["dependencies (A knows B)"].tolist() == [3, 7, 5, 4]
-    assert card.loc["who depends on whom", "orchestration"] == \
-        "Order→Checkout, Payment, Inventory, Shipping"
-    assert card.loc["services changed: fetch first", "sequential choreography + tracking"] == \
-        "3 changed + 0 new + tracking model"
-    assert card.loc["services changed: criminal check"].nunique() == 1
-    tracked = compare.dependencies("sequential choreography + tracking")
-    assert set(tracked.loc[tracked["service"] == "Tracking", "depends on"]) == {
-        "Checkout", "Payment", "Inventory", "Shipping"}

@@ -33,7 +33,7 @@ from eventlab.scenarios.kafka_transport import (
     routing,
 )
 from eventlab.scenarios.monitoring import options
-from eventlab.scenarios.retail import choreography, orchestration
+from eventlab.scenarios.retail import architectures, choreography, orchestration
 from eventlab.scenarios.zeebe import (
     backpressure,
     cp,
@@ -58,6 +58,7 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("onboarding.run_notify", onboarding.run_notify, onboarding.NotifyMetric),
     ("onboarding.run_transports", onboarding.run_transports, onboarding.TransportMetric),
     ("retail.choreography", choreography.run, choreography.Metric),
+    ("retail.architectures", architectures.run, architectures.Metric),
     ("recap", recap.run, recap.Metric),
     ("kafka_transport.commits", commits.run, commits.Metric),
     ("kafka_transport.durability", durability.run, durability.Metric),

@@ -55,3 +55,31 @@ def test_a_file_that_is_not_json_is_a_clear_error(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ValueError, match="cannot be read as JSON"):
         presets.load(path)
+
+
+PAIRS = [("busy-counter", "busy-counter-safe", "expected"),
+         ("slow-crm", "slow-crm-state-transfer", "pattern")]
+
+
+@pytest.mark.parametrize(("base", "variant", "field"), PAIRS)
+def test_presets_meant_as_a_pair_change_one_field_and_compare_over_twenty_seeds(base, variant,
+                                                                                field):
+    cmp = presets.compare(base, variant, n_jobs=1)
+    assert cmp.names == [base, variant]
+    assert cmp.field == field
+    assert all(len(reps.seeds) == 20 for reps in cmp.sides.values())
+
+
+def test_the_safe_counter_makes_no_decision_on_a_stale_read():
+    stale = presets.compare("busy-counter", "busy-counter-safe", n_jobs=1)
+    assert "**busy-counter** has more" in stale.verdict("decisions written on a stale read",
+                                                       "busy-counter", "busy-counter-safe")
+
+
+def test_comparing_presets_that_change_several_fields_at_once_is_refused():
+    with pytest.raises(ValueError, match=r"changes .* at once"):
+        presets.compare("many-consumers", "slow-crm", n_jobs=1)
+    with pytest.raises(ValueError, match="different scenarios"):
+        presets.compare("slow-crm", "busy-counter", n_jobs=1)
+    with pytest.raises(TypeError, match="at least two preset names"):
+        presets.compare("slow-crm")

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventlab.scenarios import recap
+from eventlab.scenarios.recap import scorecard
 
 small = settings(max_examples=25, deadline=None)
 OUTCOMES = {"delivered", "no payment", "not picked", "not shipped", "payment failed",
@@ -128,6 +129,21 @@ def test_the_relay_publishes_later_than_the_service_wrote():
     assert waited.max() == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("seed", [42, 43, 44])
+def test_under_orchestration_the_busiest_consumer_is_the_orders(seed, monkeypatch):
+    seen = []
+
+    class Watched(recap.Transport):  # the run's own transport, kept for a look afterwards
+        def __init__(self, world, config):
+            super().__init__(world, config)
+            seen.append(self)
+
+    monkeypatch.setattr(scorecard, "Transport", Watched)
+    recap.run(recap.Config(orders=30, seed=seed, partitions=2))
+    longest = seen[0].longest
+    assert max(longest, key=longest.get) == "Order"
+
+
 def test_fewer_partitions_mean_more_consumer_lag():
     lags = [recap.run(recap.Config(partitions=n)).metrics[recap.Metric.MAX_CONSUMER_LAG_H]
             for n in (1, 4, 16)]
@@ -143,13 +159,76 @@ def test_the_bad_day_schedules_faults_and_the_quiet_day_none():
                                                            if f.order <= 10)
 
 
-def test_the_same_config_gives_the_same_trace_and_compare_lines_designs_up():
+def test_the_same_config_gives_the_same_trace():
     config = recap.Config(orders=20)
     pd.testing.assert_frame_equal(recap.run(config).trace, recap.run(config).trace)
-    table = recap.compare(recap.presets(config))
-    assert list(table.columns) == list(recap.PRESETS)
-    assert table.loc[recap.Metric.NOT_DELIVERED_NOBODY_NOTICED, "balanced"] == 0
-    assert list(table.index) == list(recap.SCORECARD_ROWS)
+
+
+def test_a_comparison_changes_one_choice_and_runs_every_side_over_the_same_days():
+    days = recap.Config(orders=12)
+    cmp = recap.compare(days, "outbox", [True, False], n_jobs=1)
+    assert cmp.field == "outbox"
+    assert cmp.names == ["outbox", "dual write"]
+    assert {tuple(reps.seeds) for reps in cmp.sides.values()} == {tuple(range(42, 62))}
+    for name, reps in cmp.sides.items():
+        changed = [f.name for f in dataclasses.fields(recap.Config)
+                   if getattr(reps.config, f.name) != getattr(days, f.name)]
+        assert changed == ([] if name == "outbox" else ["outbox"])
+    assert cmp.interval("outbox", recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH).high == 0
+    assert set(recap.COMPARED_ROWS) <= set(cmp.metrics())
+    again = recap.compare(days, "outbox", [True, False], n_jobs=1)
+    assert again.sides["outbox"] is cmp.sides["outbox"]  # a design's days are run once
+
+
+@pytest.mark.parametrize(("field", "values", "first"), [
+    ("outbox", [True, False], "**dual write** has more messages lost than **outbox**"),
+    ("coordination", ["choreography", "orchestration"],
+     "**choreography** has more undelivered orders that nobody noticed"),
+    ("notification", ["event", "command"],
+     "**notification by command** has more missing notifications or points that the Order"),
+    ("partitions", [1, 4], "**1 partition** has more hours of consumer lag"),
+])
+def test_the_verdicts_answer_the_questions_of_each_choice(field, values, first):
+    base = recap.Config(orders=30, crash_rate=0.1)
+    if field == "coordination":
+        base = dataclasses.replace(base, payment="event", inventory="event", shipping="event")
+    text = repr(recap.verdicts(recap.compare(base, field, values, n_jobs=1)))
+    assert text.startswith(f"- {first}")
+    assert "over the same 20 seeds" in text
+
+
+@small
+@given(st.integers(0, 10_000), st.sampled_from(recap.SCHEDULES))
+def test_an_owner_with_timers_only_cancels_it_never_delivers_an_order_the_chain_loses(seed,
+                                                                                    schedule):
+    chain = recap.Config(orders=12, seed=seed, schedule=schedule, payment="event",
+                         inventory="event", shipping="event", coordination="choreography")
+    owned = dataclasses.replace(chain, coordination="orchestration")
+    delivered = [set(r.facts.loc[r.facts["outcome"] == "delivered", "order"])
+                 for r in (recap.run(chain), recap.run(owned))]
+    assert delivered[1] <= delivered[0]
+
+
+def test_the_day_and_the_story_are_read_from_the_config_and_the_run():
+    config = recap.Config()
+    schedule = recap.day(config)
+    assert len(schedule) == len(recap.faults(config)) + \
+        sum(len(v) for v in recap.side_drops(config).values()) + 1  # + the random crashes
+    assert schedule.loc["order-0045", "what happens"] == "Shipping takes 40 h for it"
+    result = recap.run(config)
+    m = result.metrics
+    story = repr(recap.story(result))
+    assert f"**{m[recap.Metric.ORDERS_DELIVERED]}** of 100 orders delivered" in story
+    assert f"waited up to **{m[recap.Metric.MAX_CONSUMER_LAG_H]} h**" in story
+    # the slow shipment is the one order shipped whose money was refunded
+    refunded = result.facts[result.facts["outcome"] == "shipped, money refunded"]
+    assert refunded["order"].tolist() == ["order-0045"]
+
+
+def test_a_slide_is_found_by_its_words():
+    found = recap.where("Local Orchestration")
+    assert found["section"].tolist() == ["8. Local orchestration"]
+    assert recap.where("no such slide anywhere").empty
 
 
 def test_the_panel_shows_the_wiring_and_the_scorecard():
@@ -170,7 +249,15 @@ def test_bad_input_names_the_parameter():
         recap.Config(partitions=0)
     with pytest.raises(TypeError, match=r"config must be recap\.choices\.Config"):
         recap.run({"orders": 3})  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="configs must be a dict"):
-        recap.compare({})
+    with pytest.raises(ValueError, match="field must be one of"):
+        recap.compare(recap.Config(), "orders", [1, 2])
+    with pytest.raises(TypeError, match="values must be a list of at least two"):
+        recap.compare(recap.Config(), "outbox", [True])
+    with pytest.raises(ValueError, match="values of partitions must be different"):
+        recap.compare(recap.Config(), "partitions", [4, 4])
+    with pytest.raises(TypeError, match="comparison must be a Comparison"):
+        recap.verdicts(recap.run(recap.Config(orders=2)))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="result must be a RecapResult"):
+        recap.story(recap.Config())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="interaction must be one of"):
         recap.Config().kind_of("billing")

@@ -12,8 +12,7 @@ from eventlab.checks._shapes import show
 from eventlab.scenarios import recap
 
 # What a learner may choose in 11.1; everything else (the shop, the day) stays as given.
-CHOICES = ("coordination", "payment", "inventory", "shipping", "notification", "loyalty",
-           "outbox", "partitions", "relay_interval", "side_timer")
+CHOICES = recap.CHOICES
 SIDE_SERVICES = ("Notification", "Loyalty")
 MAX_LAG = 1.0
 

@@ -1,10 +1,12 @@
 """Preset scenarios for facilitators: named configs to type in front of a room.
 
 ``presets.table()`` lists them; ``presets.config("slow-crm")`` returns the ready Config, and
-``presets.run("slow-crm")`` runs it. The presets live in ``eventlab/resources/presets.json`` and
-are checked
-when loaded: every key, every scenario name and every value (by the scenario's own Config),
-so a typo in the file is reported with its entry and field instead of a deep traceback.
+``presets.run("slow-crm")`` runs it; ``presets.compare("slow-crm", "slow-crm-state-transfer")``
+runs two presets over the same 20 seeds, and only when they differ in one field (a pair that
+changes two things at once cannot say which of them made the difference). The presets live
+in ``eventlab/resources/presets.json`` and are checked when loaded: every key, every scenario
+name and every value (by the scenario's own Config), so a typo in the file is reported with
+its entry and field instead of a deep traceback.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import files
+from eventlab.core.comparison import Comparison
+from eventlab.core.comparison import compare as compare_configs
 from eventlab.core.errors import ConfigError, check_text
+from eventlab.core.replications import DEFAULT_SEEDS
 from eventlab.core.resources import resource
 
 PRESETS_FILE = resource("presets.json")
@@ -91,6 +96,22 @@ def run(name: str) -> Any:
     """Run the preset called `name` and return its result."""
     preset = _find(name)
     return importlib.import_module(SCENARIOS[preset.scenario]).run(preset.config)
+
+
+def compare(*names: str, seeds: int = DEFAULT_SEEDS, n_jobs: int = -1) -> Comparison:
+    """Run the named presets over the same `seeds` seeds, side by side (sides named as the
+    presets). They must run one scenario and differ from the first in one and the same field;
+    otherwise a :class:`ConfigError` names the fields that differ."""
+    if len(names) < 2:
+        raise TypeError(f"compare needs at least two preset names, got {list(names)!r}")
+    chosen = [_find(name) for name in names]
+    scenarios = {p.scenario for p in chosen}
+    if len(scenarios) > 1:
+        raise ConfigError(f"presets {', '.join(repr(n) for n in names)} run different "
+                          f"scenarios ({', '.join(sorted(scenarios))}); compare presets of one")
+    module = importlib.import_module(SCENARIOS[chosen[0].scenario])
+    return compare_configs(module.run, {p.name: p.config for p in chosen}, seeds=seeds,
+                           n_jobs=n_jobs)
 
 
 def _find(name: str) -> Preset:

@@ -23,18 +23,21 @@ A learner decides, and each decision changes what runs (nothing is looked up in 
 The run faces a fault schedule (``schedule``; ``bad_day``: dropped messages at Payment,
 Inventory, Shipping and Notification, a card that is never updated, a late card update, a
 40-hour shipping delay, a card service that fails five times) plus the random crashes.
-:func:`run` returns a :class:`RecapResult` with the scorecard; :func:`compare` puts several
-choices side by side on the same seeded orders. :func:`slide_map` loads
-``eventlab/resources/slide_map.csv``: every slide of the talk and the notebook section that shows
-it.
+:func:`run` returns a :class:`RecapResult` with the scorecard, :func:`story` says it in
+sentences and :func:`day` lists the day's faults; :func:`compare` changes one choice to a few
+values and runs every side over the same 20 seeds, and :func:`verdicts` says what their
+intervals allow. :func:`slide_map` loads ``eventlab/resources/slide_map.csv``: every slide of
+the talk and the notebook section that shows it (:func:`where` finds a slide by its words).
 Times are hours.
 
 The package: :mod:`~eventlab.scenarios.recap.choices` (the choices, the wiring and the Order's
 process),
 :mod:`~eventlab.scenarios.recap.transport` (topic, outbox, inboxes),
-:mod:`~eventlab.scenarios.recap.order` (the
-Order service and the side effects), :mod:`~eventlab.scenarios.recap.scorecard` (running the day and
-reading it) and :mod:`~eventlab.scenarios.recap.slides` (the slide map).
+:mod:`~eventlab.scenarios.recap.scorecard` (running the day and reading it; the Order
+service and the side effects come from :mod:`eventlab.domains.retail`),
+:mod:`~eventlab.scenarios.recap.story` (the day in words),
+:mod:`~eventlab.scenarios.recap.comparisons` (one choice at a time, over the same seeds)
+and :mod:`~eventlab.scenarios.recap.slides` (the slide map).
 """
 
 from eventlab.scenarios.recap.choices import (
@@ -56,19 +59,34 @@ from eventlab.scenarios.recap.choices import (
     side_drops,
     wiring,
 )
+from eventlab.scenarios.recap.comparisons import (
+    CHOICES,
+    COMPARED_ROWS,
+    compare,
+    side_name,
+    verdicts,
+)
 from eventlab.scenarios.recap.scorecard import (
     SCORECARD_ROWS,
     Metric,
     RecapResult,
     choices,
-    compare,
     run,
 )
-from eventlab.scenarios.recap.slides import PARTS, SLIDE_COLUMNS, SLIDE_MAP, slide_lines, slide_map
+from eventlab.scenarios.recap.slides import (
+    PARTS,
+    SLIDE_COLUMNS,
+    SLIDE_MAP,
+    slide_lines,
+    slide_map,
+    where,
+)
+from eventlab.scenarios.recap.story import day, story
 from eventlab.scenarios.recap.transport import Transport
 
-__all__ = ["BAD_DAY", "BAD_DAY_SIDE", "COORDINATIONS", "CRITICAL", "INTERACTIONS", "KINDS",
-           "PARTS", "PRESETS", "PREVIOUS", "SCHEDULES", "SCORECARD_ROWS", "SLIDE_COLUMNS",
-           "SLIDE_MAP", "STEPS", "Config", "Metric", "RecapResult", "Step", "Transport", "choices",
-           "compare", "faults", "order_process", "presets", "run", "side_drops",
-           "slide_lines", "slide_map", "wiring"]
+__all__ = ["BAD_DAY", "BAD_DAY_SIDE", "CHOICES", "COMPARED_ROWS", "COORDINATIONS", "CRITICAL",
+           "INTERACTIONS", "KINDS", "PARTS", "PRESETS", "PREVIOUS", "SCHEDULES", "SCORECARD_ROWS",
+           "SLIDE_COLUMNS", "SLIDE_MAP", "STEPS", "Config", "Metric", "RecapResult", "Step",
+           "Transport", "choices", "compare", "day", "faults", "order_process", "presets", "run",
+           "side_drops", "side_name", "slide_lines", "slide_map", "story", "verdicts", "where",
+           "wiring"]

@@ -75,7 +75,7 @@ PREVIOUS = {"payment": "Checkout", "inventory": "payment", "shipping": "inventor
 BAD_DAY: tuple[Fault, ...] = (
     Fault(3, "payment", "drop"), Fault(8, "inventory", "drop"), Fault(13, "shipping", "drop"),
     Fault(24, "payment", "decline", 0.0), Fault(34, "payment", "decline", 30.0),
-    Fault(55, "shipping", "slow", 40.0), Fault(89, "payment", "error", 5.0),
+    Fault(45, "shipping", "slow", 40.0), Fault(49, "payment", "error", 5.0),
 )
 BAD_DAY_SIDE: dict[str, tuple[int, ...]] = {"notify customer": (5, 42),
                                            "add loyalty points": (42,)}
@@ -237,7 +237,10 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def presets(base: Config | None = None) -> dict[str, Config]:
-    """Three designs on the same shop: the companion code's event chain (no outbox, one
-    partition), an orchestration that commands every step, and the talk's balance."""
+    """Three designs to run one at a time on the same shop: the companion code's event chain
+    (no outbox, one partition), an orchestration that commands every step, and the talk's
+    balance. They differ in several choices at once, so they are not a comparison (side by
+    side they cannot say which choice made a difference): compare one choice with
+    :func:`~eventlab.scenarios.recap.comparisons.compare`."""
     base = check_config(resolve(Config, base))
     return {name: replace(base, **changes) for name, changes in PRESETS.items()}

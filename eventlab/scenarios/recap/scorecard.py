@@ -17,6 +17,7 @@ from eventlab.core.world import World
 from eventlab.domains.retail.order import OrderService
 from eventlab.domains.retail.processes import duration
 from eventlab.domains.retail.services import Retail
+from eventlab.domains.retail.side_effects import SideEffects
 from eventlab.engines.monitoring.cases import message_log
 from eventlab.engines.workflow.reactions import Work
 from eventlab.engines.workflow.wiring import Wiring
@@ -31,7 +32,6 @@ from eventlab.scenarios.recap.choices import (
     side_drops,
     wiring,
 )
-from eventlab.scenarios.recap.side_effects import SideEffects
 from eventlab.scenarios.recap.transport import Transport
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram
@@ -100,7 +100,7 @@ def run(config: Config | None = None) -> RecapResult:
     bus = Transport(world, config)
     retail = Retail(world, bus, config, faults(config))
     design = wiring(config)
-    side = SideEffects(world)
+    side = SideEffects(world, [STEPS[n].do for n in INTERACTIONS if n not in CRITICAL])
     dropped = {do: {f"order-{n:04d}" for n in numbers}
                for do, numbers in side_drops(config).items()}
 
@@ -225,19 +225,6 @@ SCORECARD_ROWS: tuple[str, ...] = (
     Metric.DUPLICATES_DROPPED_BY_INBOXES, Metric.MEAN_LEAD_TIME_H, Metric.P90_LEAD_TIME_H,
     Metric.MAX_CONSUMER_LAG_H, Metric.WASTED_PICKS, Metric.MONEY_KEPT_FOR_UNDELIVERED_ORDERS,
     Metric.DEPENDENCIES, Metric.MESSAGES)
-
-
-def compare(configs: Mapping[str, Config]) -> pd.DataFrame:
-    """Several sets of choices side by side (columns), the main measures as rows. Give them
-    the same seed and shop so they face the same orders and the same faults."""
-    if not isinstance(configs, Mapping) or not configs:
-        raise TypeError(f"configs must be a dict of name -> recap.Config, got {configs!r}")
-    columns = {}
-    for name, config in configs.items():
-        result = run(check_config(config))
-        columns[str(name)] = pd.Series({k: result.metrics[k] for k in SCORECARD_ROWS},
-                                       dtype=object)
-    return pd.DataFrame(columns).rename_axis("metric")
 
 
 def choices(config: Config) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from os import PathLike
 import pandas as pd
 
 from eventlab.core import files
-from eventlab.core.errors import ConfigError
+from eventlab.core.errors import ConfigError, check_text
 from eventlab.core.resources import resource
 from eventlab.core.workbook import NOTEBOOKS
 
@@ -51,6 +51,16 @@ def slide_map(path: str | PathLike[str] | None = None) -> pd.DataFrame:
     table = pd.DataFrame(records, columns=list(SLIDE_COLUMNS))
     table["slide"] = table["slide"].astype(int)
     return table.set_index("slide")
+
+
+def where(words: str, path: str | PathLike[str] | None = None) -> pd.DataFrame:
+    """The slides whose heading or title contains `words` (any case), and the notebook and
+    section that show each: ``where("outbox")``."""
+    check_text("words", words)
+    table = slide_map(path)
+    text = (table["heading"] + " " + table["title"]).str.lower()
+    found = table[text.str.contains(words.strip().lower(), regex=False)]
+    return found[["title", "part", "notebook", "section"]]
 
 
 def slide_lines(text: str) -> list[str]:

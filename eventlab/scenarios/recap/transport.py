@@ -32,6 +32,7 @@ class Transport(Bus):
         self._seen: dict[str, set[str]] = {}
         self.counts: Counter[str] = Counter()
         self.waits: list[float] = []
+        self.longest: dict[str, float] = {}  # per consuming service: its longest wait
 
     @property
     def guarantees(self) -> Guarantees:
@@ -104,7 +105,9 @@ class Transport(Bus):
         env = self.world.env
         while True:
             message, inbox, arrived = yield lane.get()
-            self.waits.append(self.world.now - arrived)
+            waited = self.world.now - arrived
+            self.waits.append(waited)
+            self.longest[actor] = max(waited, self.longest.get(actor, 0.0))
             if self.config.handling:
                 yield env.timeout(self.config.handling)
             self.world.trace.record("deliver", self.world.now, actor, target=message.sender,

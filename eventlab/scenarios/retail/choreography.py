@@ -8,8 +8,12 @@
 * :func:`change_table`, :func:`changes`, :func:`change_diff`, :func:`change_diagram`:
   services a change request touches under sequential choreography, parallel choreography
   and orchestration;
-* :func:`scorecard`, :func:`change_effects`: all architectures on the same seeded orders
-  (visibility, failure handling, lead time, dependencies, change cost, traffic).
+* :func:`scorecard`, :func:`scorecard_verdicts`: all architectures over the same 20 seeds,
+  only the architecture changed (visibility, failure handling, lead time, traffic), and the
+  sentences their intervals allow; :func:`coupling`: who depends on whom and what each change
+  request costs, from the wiring tables;
+* :func:`change_effects`, :func:`change_verdicts`: the orchestrated shop before and after a
+  change request, over the same seeds.
 """
 
 from eventlab.domains.retail.designs import (
@@ -31,9 +35,18 @@ from eventlab.scenarios.retail.changes import (
     changes,
     count_changes,
 )
-from eventlab.scenarios.retail.compare import change_effects, scorecard
+from eventlab.scenarios.retail.compare import (
+    CHANGE_ROWS,
+    SCORECARD_ROWS,
+    change_effects,
+    change_verdicts,
+    coupling,
+    scorecard,
+    scorecard_verdicts,
+)
 
-__all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "STYLES", "ChainResult", "Config", "Metric",
-           "Rule", "Wiring", "change_diagram", "change_diff", "change_effects", "change_table",
-           "changes", "count_changes", "design", "on", "onboarding_wiring", "orchestrated_wiring",
-           "retail_wiring", "run", "scorecard"]
+__all__ = ["ARCHITECTURES", "CHANGE_REQUESTS", "CHANGE_ROWS", "SCORECARD_ROWS", "STYLES",
+           "ChainResult", "Config", "Metric", "Rule", "Wiring", "change_diagram", "change_diff",
+           "change_effects", "change_table", "change_verdicts", "changes", "count_changes",
+           "coupling", "design", "on", "onboarding_wiring", "orchestrated_wiring",
+           "retail_wiring", "run", "scorecard", "scorecard_verdicts"]

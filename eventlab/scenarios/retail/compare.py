@@ -1,8 +1,11 @@
-"""Every architecture on the same seeded orders: a scorecard, and what a change request costs.
+"""Every architecture on the same orders and faults: a scorecard over many seeds, what the
+coupling is, and what a change request costs.
 
-All runs share one :class:`~eventlab.domains.retail.shop.ShopParams` (same seed, so the same orders
-arrive at the same times, the same cards are declined and the same services drop the same
-orders), which makes the differences the architecture's doing.
+The scorecard is a fair comparison (:func:`eventlab.core.comparison.vary`): the runs differ in
+one field, :attr:`~eventlab.scenarios.retail.architectures.Config.architecture`, and every
+architecture meets the same seeds, so the same orders with the same fates on the same bus
+(:mod:`~eventlab.scenarios.retail.architectures` says what is shared). The coupling and the
+change costs come from the wiring tables and are the same in every seed.
 """
 
 from __future__ import annotations
@@ -13,96 +16,96 @@ from typing import Any
 
 import pandas as pd
 
+from eventlab.core.comparison import Comparison, compare, vary
 from eventlab.core.config import resolve
-from eventlab.core.errors import check_choice
-from eventlab.core.results import RunResult
-from eventlab.domains.retail.designs import (
-    ARCHITECTURE_NAMES,
-    CHANGE_REQUESTS,
-    orchestrated_wiring,
-    retail_wiring,
-)
+from eventlab.core.errors import ConfigError, check_choice
+from eventlab.core.replications import DEFAULT_SEEDS
 from eventlab.domains.retail.processes import VARIANTS, tracking_process
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.scenarios.retail import chain as chain
-from eventlab.scenarios.retail import orchestrated as orchestrated
+from eventlab.scenarios.retail import architectures as arch
+from eventlab.scenarios.retail.architectures import (
+    ARCHITECTURES,
+    ORCHESTRATION,
+    SEQUENTIAL,
+    TRACKED,
+    ArchitectureResult,
+    Metric,
+    dependencies,
+)
 from eventlab.scenarios.retail.changes import count_changes
+from eventlab.view.stated import Stated, stated
 
-COLUMNS = ("sequential choreography", "sequential choreography + tracking",
-           "parallel choreography", "orchestration")
+COLUMNS = ARCHITECTURES  # the scorecard's columns, in reading order
+# The scorecard's rows: what a learner compares (each a metric of architectures.run).
+SCORECARD_ROWS: tuple[str, ...] = (
+    Metric.ORDERS_DELIVERED, Metric.NOT_DELIVERED_NOTICED, Metric.NOT_DELIVERED_NOBODY_NOTICED,
+    Metric.MONEY_KEPT_FOR_UNDELIVERED_ORDERS, Metric.WASTED_PICKS, Metric.MEAN_LEAD_TIME_H,
+    Metric.MESSAGES, Metric.KB_ON_THE_BUS)
+CHANGE_ROWS: tuple[str, ...] = (
+    Metric.ORDERS_DELIVERED, Metric.MEAN_LEAD_TIME_H, Metric.RETURNED_PICKS,
+    Metric.WASTED_PICKS)
 
 
-def _shared(params: ShopParams | None) -> dict[str, Any]:
+def _params(params: ShopParams | None) -> ShopParams:
     params = resolve(ShopParams, params, what="params")
     if not isinstance(params, ShopParams):
         raise TypeError(f"params must be a ShopParams (or a scenario Config), "
                         f"got {type(params).__name__}")
-    return {f.name: getattr(params, f.name) for f in dataclasses.fields(ShopParams)}
+    return params
 
 
 def runs(params: ShopParams | None = None, *, variant: str = "baseline",
-         faults: Iterable[Fault] = ()) -> dict[str, RunResult]:
-    """The four runs of the scorecard, by column name."""
+         faults: Iterable[Fault] = ()) -> dict[str, ArchitectureResult]:
+    """One run per architecture on the same orders and fates, by architecture."""
     check_choice("variant", variant, VARIANTS)
-    shared, faults = _shared(params), tuple(faults)
-
-    def choreo(style: str, tracking: bool) -> RunResult:
-        return chain.run(chain.Config(**shared, style=style, variant=variant,
-                                      tracking=tracking), faults=faults)
-
-    return {COLUMNS[0]: choreo("sequential", False), COLUMNS[1]: choreo("sequential", True),
-            COLUMNS[2]: choreo("parallel", False),
-            COLUMNS[3]: orchestrated.run(orchestrated.Config(**shared, variant=variant),
-                                         faults=faults)}
+    shop, faults = arch.shop(_params(params)), tuple(faults)
+    return {name: arch.run(arch.Config(**shop, architecture=name, variant=variant),
+                           faults=faults) for name in ARCHITECTURES}
 
 
-def _row(result: RunResult) -> dict[str, Any]:
-    facts = result.facts  # type: ignore[attr-defined]
-    m = result.metrics  # chain.Metric: the orchestrated run measures these under the same names
-    done = facts["outcome"].isin(["completed", "Order delivered"])
-    missing = facts[~done]
-    delay = missing["time to detection (h)"].dropna()
-    return {
-        "orders delivered": int(done.sum()),
-        "not delivered, noticed": int(missing["detected"].sum()),
-        "not delivered, nobody noticed": int((~missing["detected"]).sum()),
-        "mean time to detection (h)": round(float(delay.mean()), 1) if len(delay) else "—",
-        "not delivered, nothing left behind": int(  # no money kept, no pick wasted
-            ((missing["net charge"] == 0) & (missing["wasted picks"] == 0)).sum()),
-        "mean lead time (h)": m[chain.Metric.MEAN_LEAD_TIME_H],
-        "p90 lead time (h)": m[chain.Metric.P90_LEAD_TIME_H],
-        "wasted picks": m[chain.Metric.WASTED_PICKS],
-        "returned picks": m[chain.Metric.RETURNED_PICKS],
-        "money kept for undelivered orders": m[chain.Metric.NET_CHARGE_OF_UNDELIVERED_ORDERS],
-        "messages": m[chain.Metric.MESSAGES],
-        "kB on the bus": round(int(m[chain.Metric.BYTES_ON_BUS]) / 1000, 1),
-    }
+def scorecard(params: ShopParams | None = None, *, variant: str = "baseline",
+              seeds: int = DEFAULT_SEEDS, n_jobs: int = -1) -> Comparison:
+    """Every architecture over the same `seeds` seeds (from ``params.seed`` on): only the
+    architecture changes. ``.wide(SCORECARD_ROWS)`` is the table, mean [95 % interval]."""
+    check_choice("variant", variant, VARIANTS)
+    base = arch.Config(**arch.shop(_params(params)), variant=variant)
+    return vary(arch.run, base, "architecture", list(ARCHITECTURES), seeds=seeds,
+                n_jobs=n_jobs)
 
 
-_ARCH = dict(zip(COLUMNS, ("sequential", "sequential", "parallel", "orchestration"),
-                 strict=True))
+def _check(card: Any, field: str, sides: Iterable[str]) -> Comparison:
+    if not isinstance(card, Comparison):
+        raise TypeError(f"card must be a Comparison (from scorecard()), got "
+                        f"{type(card).__name__}")
+    missing = [s for s in sides if s not in card.sides]
+    if card.field != field or missing:
+        raise ConfigError(f"card must compare {field} with the sides "
+                          f"{', '.join(sides)}; got {card.field} with {', '.join(card.names)}")
+    return card
+
+
+def scorecard_verdicts(card: Comparison) -> Stated:
+    """What the scorecard's intervals allow to say, one sentence per question: who notices a
+    stuck order, who keeps money or goods for it, who delivers more, and what it costs."""
+    _check(card, "architecture", (SEQUENTIAL, TRACKED, ORCHESTRATION))
+    v = card.verdict
+    return stated(
+        v(Metric.NOT_DELIVERED_NOBODY_NOTICED, SEQUENTIAL, ORCHESTRATION,
+          label="undelivered orders that nobody noticed"),
+        v(Metric.NOT_DELIVERED_NOBODY_NOTICED, TRACKED, ORCHESTRATION,
+          label="undelivered orders that nobody noticed"),
+        v(Metric.MONEY_KEPT_FOR_UNDELIVERED_ORDERS, TRACKED, ORCHESTRATION, digits=2,
+          label="money kept for undelivered orders", unit="$"),
+        v(Metric.WASTED_PICKS, ORCHESTRATION, SEQUENTIAL, label="wasted picks"),
+        v(Metric.ORDERS_DELIVERED, ORCHESTRATION, SEQUENTIAL, label="orders delivered"),
+        v(Metric.MEAN_LEAD_TIME_H, ORCHESTRATION, SEQUENTIAL, digits=2,
+          label="hours of mean lead time (delivered orders only)", unit="h"),
+        v(Metric.MESSAGES, ORCHESTRATION, SEQUENTIAL, digits=0, label="messages"),
+        v(Metric.KB_ON_THE_BUS, ORCHESTRATION, SEQUENTIAL, label="kB on the bus", unit="kB"))
+
+
 SHORT_REQUESTS = {"criminal_check": "criminal check", "vip_fetch_first": "VIP fetch first",
                   "fetch_first": "fetch first"}
-
-
-def dependencies(column: str, variant: str = "baseline") -> pd.DataFrame:
-    """Who depends on whom in one scorecard column (tracking knows every event it awaits)."""
-    check_choice("column", column, COLUMNS)
-    check_choice("variant", variant, VARIANTS)
-    arch = _ARCH[column]
-    wiring = orchestrated_wiring(variant) if arch == "orchestration" else \
-        retail_wiring(arch, variant)
-    table = wiring.dependencies()
-    if column == COLUMNS[1]:
-        awaited = [e.message for e in tracking_process(variant).elements if e.message]
-        rows: dict[str, list[str]] = {}
-        for message_type in awaited:
-            for producer in wiring.producers(str(message_type)):
-                rows.setdefault(producer, []).append(f"listens to {message_type}")
-        extra = pd.DataFrame([{"service": "Tracking", "depends on": p,
-                               "because it": ", ".join(why)} for p, why in rows.items()])
-        table = pd.concat([table, extra], ignore_index=True)
-    return table
 
 
 def _coupling(column: str, variant: str) -> dict[str, Any]:
@@ -112,63 +115,49 @@ def _coupling(column: str, variant: str) -> dict[str, Any]:
         known.setdefault(str(a), []).append(str(b))
     pairs = "; ".join(f"{a}→{', '.join(bs)}" for a, bs in known.items())
     row: dict[str, Any] = {"dependencies (A knows B)": len(table), "who depends on whom": pairs}
-    arch = _ARCH[column]
+    style = arch.STYLE[column]
     for case, short in SHORT_REQUESTS.items():
-        n = count_changes(case, arch)
+        n = count_changes(case, style)
         text = f"{n['changed']} changed + {n['new']} new"
-        if column == COLUMNS[1] and case != "criminal_check" and \
+        if column == TRACKED and case != "criminal_check" and \
                 tracking_process(case) != tracking_process("baseline"):
             text += " + tracking model"
         row[f"services changed: {short}"] = text
     return row
 
 
-def scorecard(params: ShopParams | None = None, *, variant: str = "baseline",
-              faults: Iterable[Fault] = ()) -> pd.DataFrame:
-    """Metrics (rows) per architecture (columns), all on the same orders and fates: what
-    was delivered and who noticed the rest, how failures were cleaned up, lead time, who
-    depends on whom, the services each change request touches, and the traffic."""
-    results = runs(params, variant=variant, faults=faults)
-    table = pd.DataFrame({name: pd.Series({**_row(r), **_coupling(name, variant)},
-                                          dtype=object)
-                          for name, r in results.items()})
-    order = [*_row_names(), "dependencies (A knows B)", "who depends on whom",
-             *(f"services changed: {s}" for s in SHORT_REQUESTS.values()),
-             "messages", "kB on the bus"]
-    table = table.loc[order]
-    if variant != "baseline":
-        arch = ("sequential", "sequential", "parallel", "orchestration")
-        table.loc["services changed for the request"] = [
-            count_changes(variant, a)["changed"] for a in arch]
-    table.index.name = "metric"
+def coupling(variant: str = "baseline") -> pd.DataFrame:
+    """Per architecture (a row each): who depends on whom and the services each change
+    request touches. These come from the wiring tables, so they are the same in every seed."""
+    check_choice("variant", variant, VARIANTS)
+    table = pd.DataFrame([_coupling(name, variant) for name in COLUMNS], index=list(COLUMNS))
+    table.index.name = "architecture"
     return table
 
 
-def _row_names() -> list[str]:
-    return ["orders delivered", "not delivered, noticed", "not delivered, nobody noticed",
-            "mean time to detection (h)", "not delivered, nothing left behind",
-            "wasted picks", "returned picks", "money kept for undelivered orders",
-            "mean lead time (h)", "p90 lead time (h)"]
+# How the sides of a change comparison are named (the variant's field values are ids).
+BEFORE = "payment first"
+AFTER = {"vip_fetch_first": "VIP fetch first", "fetch_first": "fetch first"}
 
 
-def change_effects(params: ShopParams | None = None, *,
-                   case: str = "fetch_first") -> pd.DataFrame:
-    """Per architecture: services changed, and the run before and after the change."""
-    check_choice("case", case, tuple(c for c in CHANGE_REQUESTS if c != "criminal_check"))
-    before, after = runs(params), runs(params, variant=case)
-    rows = []
-    for name, arch in zip(COLUMNS, ("sequential", "sequential", "parallel", "orchestration"),
-                          strict=True):
-        if name == COLUMNS[1]:
-            continue
-        b, a = _row(before[name]), _row(after[name])
-        n = count_changes(case, arch)
-        rows.append({"architecture": ARCHITECTURE_NAMES[arch],
-                     "services changed": n["changed"], "services new": n["new"],
-                     "mean lead time before (h)": b["mean lead time (h)"],
-                     "mean lead time after (h)": a["mean lead time (h)"],
-                     "wasted picks after": a["wasted picks"],
-                     "returned picks after": a["returned picks"],
-                     "delivered before": b["orders delivered"],
-                     "delivered after": a["orders delivered"]})
-    return pd.DataFrame(rows).set_index("architecture")
+def change_effects(params: ShopParams | None = None, *, case: str = "fetch_first",
+                   seeds: int = DEFAULT_SEEDS, n_jobs: int = -1) -> Comparison:
+    """The orchestrated shop before (``payment first``) and after the change request `case`
+    over the same `seeds` seeds: only the variant changes."""
+    check_choice("case", case, tuple(AFTER))
+    base = arch.Config(**arch.shop(_params(params)), architecture=ORCHESTRATION)
+    sides = {BEFORE: base, AFTER[case]: dataclasses.replace(base, variant=case)}
+    return compare(arch.run, sides, seeds=seeds, n_jobs=n_jobs)
+
+
+def change_verdicts(effects: Comparison) -> Stated:
+    """What the intervals allow to say about a change request's effect at run time."""
+    _check(effects, "variant", (BEFORE,))
+    after = next(n for n in effects.names if n != BEFORE)
+    v = effects.verdict
+    return stated(
+        v(Metric.MEAN_LEAD_TIME_H, after, BEFORE, digits=2, label="hours of mean lead time",
+          unit="h"),
+        v(Metric.RETURNED_PICKS, after, BEFORE, label="returned picks"),
+        v(Metric.WASTED_PICKS, after, BEFORE, label="wasted picks"),
+        v(Metric.ORDERS_DELIVERED, after, BEFORE, label="orders delivered"))

@@ -15,15 +15,13 @@ pictures with token counts, and the ground truth per order. Times are hours.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import simpy
 
 from eventlab.core.bus import Bus
 from eventlab.core.config import param, resolve
@@ -37,7 +35,9 @@ from eventlab.domains.retail.order import OrderService
 from eventlab.domains.retail.processes import OUTCOMES, VARIANTS, order_process, payment_process
 from eventlab.domains.retail.services import Retail
 from eventlab.domains.retail.shop import Fault, ShopParams
-from eventlab.engines.workflow.reactions import Action, Outcome, Reactor, Work
+from eventlab.domains.retail.side_effects import LOYALTY, NOTIFY, SideEffects
+from eventlab.engines.workflow.definition import Process
+from eventlab.engines.workflow.reactions import Reactor
 from eventlab.view.charts import Chart, Figure
 from eventlab.view.graphs import Diagram
 from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram, local_orchestration
@@ -113,44 +113,50 @@ class OrderResult(RunResult):
         """Each service with the flow it owns (Order and Payment run their own workflow
         engines), the messages between them, and how many tokens passed each element."""
         c = self.config
-        order = order_process(c.variant, payment_hours=c.payment_timer,
-                              fetch_hours=c.fetch_timer, ship_hours=c.ship_timer)
-        payment = payment_process(card_update_hours=c.card_update_timer)
+        order, payment = self.process("order"), self.process("payment")
         return local_orchestration(
-            order, payment, counts={"Order": counts_from_trace(self.trace, order, actor="Order"),
-                                    "Payment": counts_from_trace(self.trace, payment,
-                                                                 actor="Payment")},
-            served=command_rules(c.variant), reacting=SIDE_EFFECTS if c.side_effects else ())
+            order, payment, counts={"Order": orders_at(self.trace, order, actor="Order"),
+                                    "Payment": orders_at(self.trace, payment, actor="Payment")},
+            served=command_rules(c.variant), reacting=SIDE_EFFECTS if c.side_effects else (),
+            title=f"Local orchestration: every service owns its flow ({COUNTED})")
+
+    def process(self, which: str = "order") -> Process:
+        """The process definition that ran: the Order's (``order.bpmn`` with this run's
+        timers) or Payment's (``payment.bpmn``)."""
+        check_choice("which", which, ("order", "payment"))
+        c = self.config
+        if which == "order":
+            return order_process(c.variant, payment_hours=c.payment_timer,
+                                 fetch_hours=c.fetch_timer, ship_hours=c.ship_timer)
+        return payment_process(card_update_hours=c.card_update_timer)
 
     def diagram(self, which: str = "order", *, trace_id: str | None = None) -> ProcessDiagram:
-        """The Order's (or Payment's) process with how many tokens passed each element;
-        with `trace_id` only that order's tokens (the monitor's ✓ overlay for one order)."""
-        check_choice("which", which, ("order", "payment"))
+        """The Order's (or Payment's) process with how many orders reached each element (a
+        payment that loops back to the card counts once); with `trace_id` only that order
+        (the monitor's ✓ overlay for one order)."""
         rows = self.trace if trace_id is None else trace_case(self.trace, trace_id)
-        c = self.config
-        process = order_process(c.variant, payment_hours=c.payment_timer,
-                                fetch_hours=c.fetch_timer, ship_hours=c.ship_timer) \
-            if which == "order" else payment_process(card_update_hours=c.card_update_timer)
+        process = self.process(which)
         actor = "Order" if which == "order" else "Payment"
-        title = f"{process.name}" + (f" of {trace_id}" if trace_id else "")
-        return diagram(process, counts_from_trace(rows, process, actor=actor), title=title)
+        title = f"{process.name}" + (f" of {trace_id}" if trace_id else "") + f" ({COUNTED})"
+        return diagram(process, orders_at(rows, process, actor=actor), title=title)
 
 
-class _SideEffects:
-    """Notification and Loyalty: each reacts to OrderCompletedEvent and counts what it did."""
+COUNTED = "✓ = orders that reached the step"  # what the pictures' counts count
 
-    def __init__(self, world: World, bus: Bus) -> None:
-        self.world = world
-        self.done: dict[str, Counter[str]] = {r.do: Counter() for r in SIDE_EFFECTS}
-        actions = {r.do: self._action(r.do) for r in SIDE_EFFECTS}
-        Reactor(world, bus, SIDE_EFFECTS, actions, catalogue=RETAIL)
 
-    def _action(self, do: str) -> Action:
-        def act(work: Work) -> Generator[simpy.Event, Any, Outcome]:
-            yield self.world.env.timeout(0.1)  # six minutes to send a mail or book points
-            self.done[do][str(work.payload.get("orderId"))] += 1
-            return Outcome(True, {})
-        return act
+def orders_at(trace: pd.DataFrame, process: Process, *, actor: str
+              ) -> dict[str, tuple[int, int]]:
+    """Element id -> (orders whose token reached it, tokens still there at the end), for
+    `actor`'s instances of `process`: :func:`~eventlab.view.process.counts_from_trace`, but an
+    order whose token passes an element twice (a declined card charged again) counts once."""
+    counts = counts_from_trace(trace, process, actor=actor)
+    rows = trace[(trace["kind"] == "state") & (trace["actor"] == actor)]
+    # a token's move is a state row whose value is an element id (":status" rows are not)
+    moves = rows[rows["value"].isin(list(process.by_id))
+                 & ~rows["entity"].astype(str).str.contains(":", regex=False)]
+    orders = moves.drop_duplicates(["correlation_id", "value"])["value"].value_counts()
+    return {e: (int(orders.get(e, 0)), here) if e in process.by_id else (passed, here)
+            for e, (passed, here) in counts.items()}
 
 
 def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderResult:
@@ -161,7 +167,10 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     retail = Retail(world, bus, config, faults)
     Reactor(world, bus, command_rules(config.variant), retail.actions(), catalogue=RETAIL,
             drop=retail.drop)
-    side = _SideEffects(world, bus) if config.side_effects else None
+    side = None
+    if config.side_effects:  # Notification and Loyalty react to OrderCompletedEvent
+        side = SideEffects(world, [r.do for r in SIDE_EFFECTS])
+        Reactor(world, bus, SIDE_EFFECTS, side.actions(), catalogue=RETAIL)
     order = OrderService(world, bus, retail,
                          order_process(config.variant, payment_hours=config.payment_timer,
                                        fetch_hours=config.fetch_timer,
@@ -174,8 +183,8 @@ def run(config: Config | None = None, *, faults: Iterable[Fault] = ()) -> OrderR
     facts = _facts(trace, instances, retail)
     metrics = _metrics(trace, instances, facts, retail, order)
     if side is not None:
-        metrics |= {Metric.CUSTOMERS_NOTIFIED: sum(side.done["notify customer"].values()),
-                    Metric.LOYALTY_POINTS_ADDED: sum(side.done["add loyalty points"].values())}
+        metrics |= {Metric.CUSTOMERS_NOTIFIED: side.total(NOTIFY),
+                    Metric.LOYALTY_POINTS_ADDED: side.total(LOYALTY)}
     return OrderResult(config, trace, metrics,
                        instances=instances, payments=retail.payment.table(), facts=facts,
                        money=retail.ledger.frame())
