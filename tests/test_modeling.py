@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab.checks._bpmn_models import criminal_check_checker, sla_checker
+from eventlab import checks
 from eventlab.domains.retail.processes import onboarding_process
 from eventlab.engines.workflow import bpmn
 from eventlab.engines.workflow.definition import (
@@ -24,8 +24,8 @@ from eventlab.scenarios.modeling import onboarding, sla
 from eventlab.scenarios.modeling.model import shipped
 from tests.checktable import assert_accepted, assert_not_attempted, assert_rejected, ids
 
-SLA = sla_checker("10.5")
-CRIMINAL = criminal_check_checker("10.6")
+SLA = checks.exercise_10_4
+CRIMINAL = checks.exercise_10_5
 
 
 def charge_card(*extra, flows=(), hours=1.0, interrupting=False, repeat=None) -> Process:

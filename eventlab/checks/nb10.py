@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from eventlab.checks._bpmn_models import criminal_check_checker, sla_checker
 from eventlab.checks._core import (
     Case,
     Feedback,
@@ -172,3 +173,8 @@ def exercise_10_3(predicted: Any) -> Feedback:
         return wrong_prediction("10.3", f"({pair[0]!r}, {pair[1]!r})",
                                 "which of the two waits with a timer, and for how long?")
     return passed("10.3", 2)
+
+
+# Exercises 10.4 and 10.5 model in BPMN: the checker runs the learner's model.
+exercise_10_4 = sla_checker("10.4")
+exercise_10_5 = criminal_check_checker("10.5")

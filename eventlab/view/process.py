@@ -53,6 +53,19 @@ _STYLE: dict[str, dict[str, str]] = {
 class ProcessDiagram(Diagram):
     """A Diagram whose text alternative names each element's BPMN kind."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._aliases: dict[str, str] = {}  # an element's name -> the node that shows it
+
+    def id_for(self, name: str) -> str:
+        return super().id_for(self._aliases.get(name, name))
+
+    def add_edge(self, tail: str, head: str, label: str = "", **kwargs: Any) -> None:
+        tail, head = self._aliases.get(tail, tail), self._aliases.get(head, head)
+        if tail == head and not label:
+            return  # a flow inside a node that shows the whole flow
+        super().add_edge(tail, head, label, **kwargs)
+
     def add_element(self, name: str, kind: str, label: str, note: str, **attrs: str) -> None:
         """A node for one element (or compensation box), listed as ``[kind] label — note``."""
         self.add_node(name, role="service", label=label, note=note, **attrs)
@@ -154,28 +167,32 @@ def _node(picture: ProcessDiagram, graph: Any, name: str, kind: str, label: str,
 
 def _process_into(picture: ProcessDiagram, graph: Any, process: Process, service: str,
                   counts: Mapping[str, tuple[int, int]] | None) -> None:
+    """The flow a service owns, as one node that says what it waits for and undoes (its
+    elements are in its own BPMN picture): drawn whole, two flows side by side shrink the
+    picture's text below what a notebook can show. Every element's name leads to this node,
+    so the messages between the services still start and end at the flow that sends them."""
+    node = f"{service}:{process.id}"
     for el in process.elements:
-        style = dict(_STYLE[el.kind])
-        if el.kind == "end" and el.compensate:
-            style.update(color="#d93025", fillcolor="#fce8e6")
-        kind = "compensating end" if el.kind == "end" and el.compensate else el.kind
-        _node(picture, graph, f"{service}:{el.id}", kind, _label(el), _note(counts, el.id),
-              service, **style)
+        picture._aliases[f"{service}:{el.id}"] = node
         if el.compensation:
-            undo = f"{el.id} (compensation)"
-            _node(picture, graph, f"{service}:{undo}", "compensation", f"↺ {el.compensation}",
-                  _note(counts, undo), service, shape="box", style="rounded,filled,dashed",
-                  fillcolor="#eeeeee")
+            picture._aliases[f"{service}:{el.id} (compensation)"] = node
+    lines = [f"{process.id}.bpmn, its own engine"]
     for el in process.elements:
-        if el.kind == "boundary" and el.attached_to:
-            picture.add_edge(f"{service}:{el.attached_to}", f"{service}:{el.id}", "",
-                             kind="query", arrowhead="none")
-        if el.compensation:
-            picture.add_edge(f"{service}:{el.id}", f"{service}:{el.id} (compensation)",
-                             "", kind="query", style="dotted", arrowhead="none")
-    for flow in process.flows:
-        picture.add_edge(f"{service}:{flow.source}", f"{service}:{flow.target}", flow.label,
-                         kind="plain")
+        if el.kind in ("receive", "catch"):
+            timers = [b.name for b in process.boundaries(el.id) if b.hours is not None]
+            wait = f" ≤ {', '.join(timers)}" if timers else ""
+            lines.append(f"waits: {el.message}{wait}")
+    undo = [el.compensation for el in process.elements if el.compensation]
+    if undo:
+        lines.append(f"undoes: {', '.join(undo)}")
+    start = process.start_event
+    done = [el for el in process.elements if el.kind == "end" and not el.compensate]
+    seen = (counts or {}).get(start.id)
+    if seen is not None:
+        finished = sum((counts or {}).get(el.id, (0, 0))[0] for el in done)
+        lines.append(f"✓{seen[0]} started, ✓{finished} done")
+    _node(picture, graph, node, "process", lines[0], "\n".join(lines[1:]), service,
+          **_TASK)
 
 
 _UNDO = {"refund-payment": "RefundPaymentCommand", "return-goods": "ReturnGoodsCommand"}
@@ -200,7 +217,7 @@ def local_orchestration(order: Process, payment: Process, *,
             raise TypeError(f"{name} must be a Process, got {type(process).__name__}")
     counts = counts or {}
     picture = ProcessDiagram(title)
-    picture.attr(compound="true", nodesep="0.25", ranksep="0.35")
+    picture.attr(compound="true", nodesep="0.15", ranksep="0.2")
     owners = {"Order": order, "Payment": payment}
     boxes: dict[str, list[str]] = {}  # message a rule reacts to -> nodes that react
     emitted: dict[str, str] = {}  # message a rule emits -> node
@@ -243,10 +260,14 @@ def local_orchestration(order: Process, payment: Process, *,
                     picture.add_edge(source, target, el.message, kind=kind)
             elif el.kind == "receive" and el.message in emitted and service == "Order":
                 picture.add_edge(emitted[el.message], source, el.message, kind="event")
+            # The customer stands on the left with the checkout (constraint off: the
+            # conversation with Payment would otherwise add a rank and widen the picture).
             elif el.kind == "send" and service == "Payment":
-                picture.add_edge(source, "Customer", el.message, kind="command")
+                picture.add_edge(source, "Customer", el.message, kind="command",
+                                 constraint="false")
             elif el.kind == "receive" and service == "Payment":
-                picture.add_edge("Customer", source, el.message, kind="event")
+                picture.add_edge("Customer", source, el.message, kind="event",
+                                 constraint="false")
         for el in process.elements:
             if el.compensation and service == "Order":
                 undo = _UNDO.get(el.compensation, "")

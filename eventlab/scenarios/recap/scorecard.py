@@ -33,8 +33,9 @@ from eventlab.scenarios.recap.choices import (
     wiring,
 )
 from eventlab.scenarios.recap.transport import Transport
+from eventlab.view.bpmn_svg import BpmnPicture, picture
 from eventlab.view.graphs import Diagram
-from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram
+from eventlab.view.process import counts_from_trace
 from eventlab.view.wiring import diagram as wiring_diagram
 
 MESSAGE_TTL = 1.0  # hours the Order keeps a reply that came before its token waits for it
@@ -78,13 +79,13 @@ class RecapResult(RunResult):
         assert self.design is not None
         return self.design.dependencies()
 
-    def process(self) -> ProcessDiagram:
+    def process(self) -> BpmnPicture:
         """The Order's process built from the choices, with token counts (orchestration)."""
         if not self.config.orchestrated:
             raise ConfigError("coordination='choreography' has no Order process: nobody owns "
                               "the flow; use graph()")
         process = order_process(self.config)
-        return diagram(process, counts_from_trace(self.trace, process, actor="Order"),
+        return picture(process, counts_from_trace(self.trace, process, actor="Order"),
                        title=f"Order, as the choices build it ({self.config.coordination})")
 
     def outcomes(self) -> pd.DataFrame:

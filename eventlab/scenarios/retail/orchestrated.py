@@ -38,9 +38,10 @@ from eventlab.domains.retail.shop import Fault, ShopParams
 from eventlab.domains.retail.side_effects import LOYALTY, NOTIFY, SideEffects
 from eventlab.engines.workflow.definition import Process
 from eventlab.engines.workflow.reactions import Reactor
+from eventlab.view.bpmn_svg import BpmnPicture, picture
 from eventlab.view.charts import Chart, Figure
 from eventlab.view.graphs import Diagram
-from eventlab.view.process import ProcessDiagram, counts_from_trace, diagram, local_orchestration
+from eventlab.view.process import counts_from_trace, local_orchestration
 from eventlab.view.wiring import diagram as wiring_diagram
 
 
@@ -130,7 +131,7 @@ class OrderResult(RunResult):
                                  fetch_hours=c.fetch_timer, ship_hours=c.ship_timer)
         return payment_process(card_update_hours=c.card_update_timer)
 
-    def diagram(self, which: str = "order", *, trace_id: str | None = None) -> ProcessDiagram:
+    def diagram(self, which: str = "order", *, trace_id: str | None = None) -> BpmnPicture:
         """The Order's (or Payment's) process with how many orders reached each element (a
         payment that loops back to the card counts once); with `trace_id` only that order
         (the monitor's ✓ overlay for one order)."""
@@ -138,7 +139,7 @@ class OrderResult(RunResult):
         process = self.process(which)
         actor = "Order" if which == "order" else "Payment"
         title = f"{process.name}" + (f" of {trace_id}" if trace_id else "") + f" ({COUNTED})"
-        return diagram(process, orders_at(rows, process, actor=actor), title=title)
+        return picture(process, orders_at(rows, process, actor=actor), title=title)
 
 
 COUNTED = "✓ = orders that reached the step"  # what the pictures' counts count

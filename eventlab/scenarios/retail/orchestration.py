@@ -45,7 +45,8 @@ from eventlab.scenarios.retail.orchestrated import (
     OrderResult,
     run,
 )
-from eventlab.view.process import counts_from_trace, diagram, local_orchestration
+from eventlab.view.bpmn_svg import picture as diagram
+from eventlab.view.process import counts_from_trace, local_orchestration
 
 __all__ = ["SIDE_EFFECTS", "VARIANTS", "Config", "Element", "Engine", "Fault", "Flow",
            "Instance", "Job", "JobFailed", "Metric", "OrderResult", "Process", "ShopParams",
