@@ -130,8 +130,7 @@ def segments_chart(result: RunResult, bin_ms: float = 50.0) -> Chart:
         ax.set_ylabel(f"requests per {bin_ms:g} ms")
         ax.grid(axis="y", alpha=0.3)
     axes[-1].legend(frameon=False, loc="upper right", fontsize=8)
-    mode = "AP" if cfg.ap_mode else "CP"
-    title = f"{mode}: {cfg.cluster_size} brokers, {cfg.minority} cut off, committed per segment"
+    title = f"{cfg.mode}: {cfg.cluster_size} brokers, {cfg.minority} cut off, committed per segment"
     figure.suptitle(title)
     flat.index = flat.index.astype(int)
     return Chart(figure, title, flat)
