@@ -6,11 +6,10 @@ higher term wins the log and the other side's entries are truncated. What become
 *writes* those entries carried, which clients were already told were OK, is the merge rule's
 decision, made by the winning leader from the entries the losing nodes drop:
 
-* ``"last_writer_wins"``: per instance, the side whose latest write during the split carries
-  the later timestamp wins, and the other side's writes to that instance are gone, as in a
-  register with last-writer-wins (Cassandra's cells, Dynamo-style stores). Writes accepted
-  after the heal stay on top, as if the two versions had met at the heal. Nothing it keeps
-  breaks an invariant, because each side's version passed its own checks; it loses
+* ``"last_writer_wins"``: per instance, the version whose latest write carries the later
+  timestamp wins whole, and the other version's writes since the split are gone, as in a
+  register with last-writer-wins (Cassandra's cells, Dynamo-style stores). Nothing it keeps
+  breaks an invariant, because each version passed its own side's checks; it loses
   acknowledged writes.
 * ``"merge"``: every item either side added is kept. Adding an item commutes (a grow-only set
   is a CRDT), so nothing acknowledged is lost; but an invariant that each side checked alone
@@ -39,16 +38,16 @@ class Reconciler:
     """Collects the entries the losing side drops after a heal and merges their writes back."""
 
     def __init__(self, world: World, partition: Partition, rule: str, *,
-                 gather: float = 20.0) -> None:
+                 gather: float = 5.0) -> None:
         self.world = world
         self.partition = partition
         self.rule = check_choice("rule", rule, MERGE_RULES)
-        # the losing nodes learn of the winner one heartbeat apart; wait for all of them
+        # the losing nodes learn of the winner a few network hops apart: wait for all of
+        # them, but no longer, so that few writes happen between the heal and the merge
         self.gather = check_float("gather", gather, low=0.0)
         self.branch: dict[str, dict[Any, float]] = {}  # key -> item -> its write time
         self.diverged_at: int | None = None  # first log index the two sides disagree on
         self.seen: set[int] = set()
-        self.healed_at = 0.0  # when the losing side first dropped entries: the heal, seen
         self.scheduled = False
         self.decisions: list[tuple[float, str, str, int]] = []  # (time, key, command, items)
         partition.raft.on_truncate(self._dropped)
@@ -66,7 +65,6 @@ class Reconciler:
                 float(record.payload.get("at", 0.0))
         if not self.scheduled:
             self.scheduled = True
-            self.healed_at = self.world.now
             timer = self.world.env.timeout(self.gather)
             timer.callbacks.append(lambda _e: self._reconcile())
 
@@ -104,17 +102,12 @@ class Reconciler:
         if self.rule == "merge":
             missing = tuple((item, at) for item, at in theirs.items() if item not in have)
             return Record("command", "MergeItems", key, {"items": missing}) if missing else None
-        # Last writer wins, as if the two versions had met at the heal: the version whose
-        # latest write during the split is later survives whole; writes this side accepted
-        # after the heal still apply on top of the survivor.
-        healed = self.healed_at
+        # Last writer wins: the version of this instance whose latest write is later
+        # survives whole, the other one's writes since the split are gone
         their_last = max(theirs.values())
-        our_last = max((at for at in ours.values() if at < healed),
-                       default=float(base.get("written_at", 0.0)))
+        our_last = max(ours.values(), default=float(base.get("written_at", 0.0)))
         if their_last <= our_last:
             return None
         common = set(base.get("items", ()))
-        after = [item for item, at in ours.items() if at >= healed]
-        items = (*(i for i in have if i in common), *theirs, *(i for i in have if i in after))
-        return Record("command", "ReplaceItems", key,
-                      {"items": items, "at": max([their_last, *(ours[i] for i in after)])})
+        items = (*(i for i in have if i in common), *theirs)
+        return Record("command", "ReplaceItems", key, {"items": items, "at": their_last})

@@ -151,8 +151,7 @@ def run(config: Config | None = None) -> CPResult:
                       request_timeout=4 * cfg.election_timeout, detail=False,
                       process_time=0.2, quorum_rule=cfg.quorum_rule)
     if cfg.ap:
-        Reconciler(world, cluster.partitions[1], _RULES[cfg.mode],
-                   gather=cfg.election_timeout / 3)
+        Reconciler(world, cluster.partitions[1], _RULES[cfg.mode], gather=4 * cfg.latency + 1)
     brokers = cluster.brokers
     cut = brokers[: cfg.minority] if cfg.leader_side == "minority" else brokers[-cfg.minority:]
     cluster.network.schedule([Fault(cfg.split_at, "split", tuple(cut)),
