@@ -32,6 +32,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.comparison import Comparison
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
@@ -44,7 +45,8 @@ from eventlab.scenarios.zeebe.common import binned
 from eventlab.scenarios.zeebe.pictures import cluster_diagram, cluster_frames
 from eventlab.view import graphs, playback
 
-__all__ = ["MODES", "CPResult", "Config", "by_size", "compare", "run"]
+__all__ = ["MODES", "TRADE_OFFS", "CPResult", "Config", "by_size", "compare", "run",
+           "verdicts"]
 
 MODES: tuple[str, ...] = ("CP", "AP-LWW", "AP-merge")
 _RULES = {"AP-LWW": "last_writer_wins", "AP-merge": "merge"}
@@ -58,9 +60,9 @@ class Config(Scenario):
     minority: int = param(2, low=1, high=3, help="brokers cut off from the rest")
     leader_side: str = param("minority", choices=("minority", "majority"),
                              help="which side the leader is on when the split happens")
-    split_at: float = param(300.0, low=0.0, high=5000.0, step=10.0, help="when the split starts")
-    heal_at: float = param(800.0, low=1.0, high=10000.0, step=10.0, help="when it heals")
-    duration: float = param(1300.0, low=10.0, high=20000.0, step=10.0,
+    split_at: float = param(200.0, low=0.0, high=5000.0, step=10.0, help="when the split starts")
+    heal_at: float = param(600.0, low=1.0, high=10000.0, step=10.0, help="when it heals")
+    duration: float = param(900.0, low=10.0, high=20000.0, step=10.0,
                             help="how long clients send")
     request_interval: float = param(40.0, low=1.0, high=1000.0, step=1.0,
                                     help="ms between two requests of one client")
@@ -70,7 +72,7 @@ class Config(Scenario):
                                     help="followers wait this long (to 2×) before electing")
     mode: str = param("CP", choices=MODES,
                       help="CP (Raft) or AP: both sides accept, merged at the heal")
-    item_limit: int = param(30, low=1, high=1000,
+    item_limit: int = param(18, low=1, high=1000,
                             help="the invariant: an instance holds at most this many items")
     seed: int = seed_param()
     # an exercise's own quorum rule (n -> members needed); None: the majority, n // 2 + 1
@@ -249,6 +251,31 @@ def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float |
         Metric.LOGS_AGREE_AFTER_HEAL: "yes" if agree else "no",
         Metric.SAFETY_VIOLATIONS: len(raft.violations),
     }
+
+
+# what each design gives up during a split: availability, fresh reads, writes, the invariant
+TRADE_OFFS: tuple[str, ...] = (Metric.REFUSED_OR_TIMED_OUT_DURING_SPLIT,
+                               Metric.STALE_ANSWERS_DURING_SPLIT,
+                               Metric.ACKNOWLEDGED_WRITES_LOST, Metric.ITEMS_OVER_THE_LIMIT)
+
+
+def verdicts(designs: Comparison) -> list[str]:
+    """The sentences a comparison of the three modes (``vary(run, config, "mode", MODES)``)
+    allows about what each design gives up, one per trade-off."""
+    for mode in MODES:
+        if mode not in designs.sides:
+            raise ConfigError(f"designs must compare the modes {', '.join(MODES)}; it has "
+                              f"{', '.join(designs.sides)}")
+    return [
+        designs.verdict(Metric.REFUSED_OR_TIMED_OUT_DURING_SPLIT, "CP", "AP-merge",
+                        label="requests refused or timed out during the split"),
+        designs.verdict(Metric.STALE_ANSWERS_DURING_SPLIT, "AP-merge", "CP",
+                        label="stale answers during the split"),
+        designs.verdict(Metric.ACKNOWLEDGED_WRITES_LOST, "AP-LWW", "AP-merge",
+                        label="acknowledged writes lost"),
+        designs.verdict(Metric.ITEMS_OVER_THE_LIMIT, "AP-merge", "AP-LWW",
+                        label="items over the limit"),
+    ]
 
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:

@@ -91,6 +91,20 @@ class ReadModelResult(results.RunResult):
         """ms from commit until a record was visible in the elasticsearch read model."""
         return pd.Series(self.staleness_samples, name="staleness (ms)", dtype="float64")
 
+    def retention(self) -> str:
+        """What the broker kept of its log at the end of the run, in one sentence."""
+        disk = self.disk_table
+        busy = disk[disk["time"] <= self.config.duration]  # while clients still send
+        if busy.empty:
+            return "The run took no snapshot while clients were sending, so nothing was truncated."
+        last = busy.iloc[-1]
+        written, kept = int(last["log end"]), int(last["disk (records)"])
+        return (f"At {last['time']:g} ms, while clients are still sending, the partition has "
+                f"written {written} records to its log and keeps {kept} of them on disk: the "
+                f"log is truncated up to position {int(last['truncated'])}, because the "
+                "latest snapshot covers those records and every exporter has them (the "
+                f"slowest is at position {int(last['slowest exporter'])}).")
+
     def graph(self) -> graphs.Diagram:
         """Log → exporters → read models → queries, with counts from the run."""
         cfg, m = self.config, self.metrics

@@ -76,6 +76,20 @@ class ReplicationResult(results.RunResult):
         """The seven steps of the `command`-th command (1 = first) across the nodes."""
         return timeline(self.trace, command)
 
+    def story(self, command: int = 1) -> str:
+        """The `command`-th command's loop in one sentence, with the times of this run."""
+        first = self.timeline(command).groupby("step", observed=True)["time"].min()
+        sent, committed = first[STEPS[0]], first[STEPS[3]]
+        answered, events = first[STEPS[6]], first.get(STEPS[9])
+        text = (f"Command {command} is sent at {sent:.2f} ms; the leader appends it at once, "
+                f"a quorum has it at {committed:.2f} ms ({committed - sent:.2f} ms later: "
+                f"the round trip to the followers), and the client has its answer at "
+                f"{answered:.2f} ms, after {self.config.process_time:g} ms of processing.")
+        if events is not None and events == events:  # not NaN: the events did commit
+            text += (f" The events it produced are committed at {events:.2f} ms, "
+                     f"{'after' if events > answered else 'before'} the answer.")
+        return text
+
     def graph(self) -> graphs.Diagram:
         """Client, leader and followers; arrows labelled with the loop's steps."""
         rf = self.config.replication_factor
