@@ -190,7 +190,26 @@ def test_key_skew_makes_one_partition_hot_and_costs_throughput():
     table = skewed.utilisation()
     assert len(table) == base.partitions
     assert table["utilisation"].between(0, 1).all()
-    assert "partition-24" in skewed.graph().text()
+    assert "24 partitions" in skewed.graph().text()
+    placed = skewed.placement()
+    assert list(placed.index[:2]) == ["P1", "P2"]
+    assert (placed == "leader").sum(axis=1).eq(1).all()  # one leader per partition
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 8), st.integers(1, 40), st.integers(1, 5))
+def test_placement_gives_every_partition_one_leader_and_rf_replicas_on_distinct_brokers(
+        brokers, count, rf):
+    if rf > brokers:
+        rf = brokers
+    placed = partitions.run(partitions.Config(brokers=brokers, partitions=count,
+                                              replication_factor=rf, duration=20.0,
+                                              warmup=0.0)).placement()
+    assert len(placed) == count
+    assert (placed == "leader").sum(axis=1).eq(1).all()
+    assert (placed != "").sum(axis=1).eq(rf).all()
+    # leadership is spread round-robin: no broker leads more than its share, rounded up
+    assert (placed == "leader").sum().max() <= -(-count // brokers)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
