@@ -30,6 +30,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.comparison import Comparison
 from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
@@ -41,7 +42,7 @@ from eventlab.engines.zeebe.retries import MAX_ATTEMPTS, exponential_backoff, ne
 from eventlab.scenarios.zeebe.common import binned, per_second, percentile, rounded
 from eventlab.view import graphs
 
-__all__ = ["BackpressureResult", "Config", "compare", "run"]
+__all__ = ["HEADLINE", "BackpressureResult", "Config", "compare", "run", "verdicts"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,9 +114,10 @@ class BackpressureResult(results.RunResult):
         return self.limit_table
 
     def over_time(self, bin_ms: float = 50.0) -> pd.DataFrame:
-        """Per time bin of first attempts: whole requests by outcome, and the p99 latency
-        (first attempt to success) of those that succeeded."""
+        """Per time bin of first attempts (before `duration`): whole requests by outcome, and
+        the p99 latency (first attempt to success) of those that succeeded."""
         calls = self.call_table
+        calls = calls[calls["first_sent"] < self.config.duration]  # the ones that all ended
         counts = binned(calls, "first_sent", bin_ms, ["outcome"])
         ok = calls[calls["outcome"] == OK]
         p99 = ok.groupby(ok["first_sent"] // bin_ms * bin_ms)["latency"].quantile(0.99)
@@ -305,6 +307,29 @@ def _clients(world: World, cluster: Cluster, cfg: Config,
             key = cluster.new_instance()  # the broker assigns a new key to every attempt
         calls.append(call)
         attempt(call, key)
+
+
+# what a limit changes for whole requests under overload
+HEADLINE: tuple[str, ...] = (Metric.GOODPUT_REQUESTS_S, Metric.SUCCEEDED, Metric.P50_LATENCY_MS,
+                             Metric.WASTED_PROCESSING)
+
+
+def verdicts(limits: Comparison, *, limited: str = "aimd", unlimited: str = "none") -> list[str]:
+    """The sentences a comparison over `algorithm` allows about whole requests."""
+    for side in (limited, unlimited):
+        if side not in limits.sides:
+            raise ConfigError(f"limits must have the sides {limited!r} and {unlimited!r}; it has "
+                              f"{', '.join(limits.sides)}")
+    return [
+        limits.verdict(Metric.GOODPUT_REQUESTS_S, limited, unlimited,
+                       label="requests done per second (goodput)"),
+        limits.verdict(Metric.SUCCEEDED, limited, unlimited, digits=2,
+                       label="requests that succeeded (share)"),
+        limits.verdict(Metric.P50_LATENCY_MS, limited, unlimited,
+                       label="milliseconds of p50 latency (first attempt to success)"),
+        limits.verdict(Metric.WASTED_PROCESSING, limited, unlimited, digits=2,
+                       label="processed commands whose client had given up (share)"),
+    ]
 
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:

@@ -38,7 +38,8 @@ from eventlab.scenarios.zeebe.common import per_second, percentile, rounded
 from eventlab.scenarios.zeebe.pictures import placement_diagram, placement_table
 from eventlab.view import graphs
 
-__all__ = ["BENCHMARK_2019", "Config", "PartitionsResult", "compare", "run", "scaling"]
+__all__ = ["BENCHMARK_2019", "Config", "PartitionsResult", "compare", "describe_scaling", "run",
+           "scaling"]
 
 # Zeebe blog, Aug 2019: start -> one service task -> end, on GKE; instances started per second
 BENCHMARK_2019 = pd.DataFrame({"brokers": [1, 3, 6, 12, 24],
@@ -253,6 +254,25 @@ def scaling(config: Config | None = None, *, brokers: tuple[int, ...] = (1, 3, 6
     per_broker = table["benchmark 2019 (instances/s)"] / table["brokers"]
     table["benchmark per broker"] = per_broker.round(1)
     return table
+
+
+def describe_scaling(table: pd.DataFrame) -> str:
+    """The scaling table (:func:`scaling`) in two sentences: the model, then the benchmark."""
+    first, last = table.iloc[0], table.iloc[-1]
+    few, many = int(first["brokers"]), int(last["brokers"])
+    text = (f"The model goes from {first['simulated (commands/s)']:,.1f} commands/s with "
+            f"{few} broker{'s' if few > 1 else ''} to "
+            f"{last['simulated (commands/s)']:,.1f} with {many}: "
+            f"{first['simulated per broker']:,.1f} and {last['simulated per broker']:,.1f} per "
+            "broker.")
+    bench = table.dropna(subset=["benchmark 2019 (instances/s)"])
+    if len(bench) >= 2:
+        b0, b1 = bench.iloc[0], bench.iloc[-1]
+        text += (f" The 2019 benchmark went from {b0['benchmark 2019 (instances/s)']:,.0f} "
+                 f"with {int(b0['brokers'])} to {b1['benchmark 2019 (instances/s)']:,.0f} with "
+                 f"{int(b1['brokers'])}: {b0['benchmark per broker']:,.1f} and "
+                 f"{b1['benchmark per broker']:,.1f} per broker.")
+    return text
 
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:

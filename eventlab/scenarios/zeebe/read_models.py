@@ -51,7 +51,7 @@ class Config(Scenario):
                              help="how long it stays down (0 = never)")
     snapshot_interval: float = param(50.0, low=1.0, high=5000.0, step=5.0,
                                      help="snapshot + truncation every this many ms")
-    request_interval: float = param(5.0, low=0.5, high=1000.0, step=0.5,
+    request_interval: float = param(10.0, low=0.5, high=1000.0, step=0.5,
                                     help="mean ms between two new instances")
     duration: float = param(600.0, low=10.0, high=20_000.0, step=10.0,
                             help="how long clients start instances")
@@ -90,6 +90,17 @@ class ReadModelResult(results.RunResult):
     def staleness(self) -> pd.Series:
         """ms from commit until a record was visible in the elasticsearch read model."""
         return pd.Series(self.staleness_samples, name="staleness (ms)", dtype="float64")
+
+    def story(self) -> str:
+        """Staleness and read-your-writes misses of this run, in two sentences."""
+        m = self.metrics
+        return (f"The clients created {m[Metric.INSTANCES_CREATED]} instances. Half of the "
+                f"records were visible in the read model within {m[Metric.STALENESS_P50_MS]:.1f} "
+                f"ms of their commit, 99 % within {m[Metric.STALENESS_P99_MS]:.1f} ms; "
+                f"{m[Metric.READ_YOUR_WRITES_MISSES]} of {len(self.query_table)} reads "
+                f"({float(m[Metric.READ_YOUR_WRITES_MISS_RATE]):.0%}), each made "
+                f"{self.config.query_delay:g} ms after the broker's OK, missed the client's own "
+                "write.")
 
     def retention(self) -> str:
         """What the broker kept of its log at the end of the run, in one sentence."""
