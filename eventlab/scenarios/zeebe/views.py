@@ -90,7 +90,7 @@ def timeline_chart(steps: pd.DataFrame) -> Chart:
         stack = previous[1] + 1 if previous and x - previous[0] < 0.25 * span else 0
         last[node] = (x, stack)
         ax.annotate(str(row.step), (x, y), xytext=(4, 6 + 10 * stack),
-                    textcoords="offset points", fontsize=7)
+                    textcoords="offset points", fontsize=8)
     ax.set_yticks(list(rows.values()), list(rows.keys()))
     ax.set_ylim(-0.5, len(nodes) - 0.2)
     ax.set_xlabel("time (ms)")
@@ -129,7 +129,8 @@ def segments_chart(result: RunResult, bin_ms: float = 50.0) -> Chart:
         ax.set_xlabel("request sent at (ms)")
         ax.set_ylabel(f"requests per {bin_ms:g} ms")
         ax.grid(axis="y", alpha=0.3)
-    axes[-1].legend(frameon=False, loc="upper right", fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, frameon=False, loc="outside lower center", ncols=2)
     title = f"{cfg.mode}: {cfg.cluster_size} brokers, {cfg.minority} cut off, committed per segment"
     figure.suptitle(title)
     flat.index = flat.index.astype(int)
