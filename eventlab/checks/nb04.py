@@ -111,19 +111,19 @@ def _run_rule(call: Caller, load: float, seed: int) -> dict[str, Any] | str:
 
 
 def _rule_verdict(load: float, m: dict[str, Any], aimd: dict[str, Any]) -> str | None:
-    M = backpressure.Metric
-    limit = m[M.MEAN_LIMIT]
+    metric = backpressure.Metric
+    limit = m[metric.MEAN_LIMIT]
     if load > 1:
-        wasted = m[M.WASTED_PROCESSING] > aimd[M.WASTED_PROCESSING] + 0.05
-        if wasted or m[M.GOODPUT_REQUESTS_S] < 0.9 * aimd[M.GOODPUT_REQUESTS_S]:
+        wasted = m[metric.WASTED_PROCESSING] > aimd[metric.WASTED_PROCESSING] + 0.05
+        if wasted or m[metric.GOODPUT_REQUESTS_S] < 0.9 * aimd[metric.GOODPUT_REQUESTS_S]:
             return (f"under {load:g}× overload your limit averaged {limit}: "
-                    f"{m[M.GOODPUT_REQUESTS_S]:g} requests/s done (AIMD: "
-                    f"{aimd[M.GOODPUT_REQUESTS_S]:g}), {m[M.WASTED_PROCESSING]:.0%} of the work "
-                    "for clients that had given up; shrink it when answers get slow")
+                    f"{m[metric.GOODPUT_REQUESTS_S]:g} requests/s done (AIMD: "
+                    f"{aimd[metric.GOODPUT_REQUESTS_S]:g}), {m[metric.WASTED_PROCESSING]:.0%} of "
+                    "the work for clients that had given up; shrink it when answers get slow")
         return None
-    if m[M.SUCCEEDED] < 0.99:
+    if m[metric.SUCCEEDED] < 0.99:
         return (f"at {load:g}× load, which the partition can serve, your limit averaged {limit} "
-                f"and {1 - m[M.SUCCEEDED]:.0%} of the requests never got through: let it grow "
+                f"and {1 - m[metric.SUCCEEDED]:.0%} of the requests never got through: let it grow "
                 "while answers are fast")
     return None
 
@@ -143,17 +143,18 @@ def exercise_4_4(next_limit: Any) -> Feedback:
                 if why is not None:
                     return failed("4.4", why)
                 runs += 1
-        shapes = [("a fast answer (5 ms) at limit 10", (10, 5.0, False), lambda v: v > 10,
-                   "the limit must grow a little"),
-                  ("a slow answer (80 ms) at limit 20", (20, 80.0, False), lambda v: v < 20,
-                   "the limit must shrink"),
-                  ("a dropped request at limit 20", (20, 5.0, True), lambda v: v < 20,
-                   "the limit must shrink"),
-                  ("a slow answer at limit 1", (1, 80.0, False), lambda v: v >= 1,
-                   "the limit must stay at 1 or more")]
-        for description, args, ok, hint in shapes:
+        # (answer, arguments, the bounds the new limit must lie in, what the rule must do)
+        shapes: list[tuple[str, tuple[int, float, bool], float, float, str]] = [
+            ("a fast answer (5 ms) at limit 10", (10, 5.0, False), 10.5, 1e9,
+             "the limit must grow a little"),
+            ("a slow answer (80 ms) at limit 20", (20, 80.0, False), 1.0, 19.5,
+             "the limit must shrink"),
+            ("a dropped request at limit 20", (20, 5.0, True), 1.0, 19.5, "the limit must shrink"),
+            ("a slow answer at limit 1", (1, 80.0, False), 1.0, 1e9,
+             "the limit must stay at 1 or more")]
+        for description, args, low, high, hint in shapes:
             got = call.within(description, as_number, call(description, *args))
-            if got is None or not ok(got):
+            if got is None or not low <= got <= high:
                 return failed("4.4", f"for {description} it returned {show(got)}: {hint}")
         return passed("4.4", runs + len(shapes))
 

@@ -31,7 +31,7 @@ def exponential_backoff(first: float = 10.0, attempts: int = 5) -> RetryPolicy:
     def policy(attempt: int, draw: float) -> float | None:
         if attempt >= attempts:
             return None
-        return draw * first * 2 ** (attempt - 1)
+        return float(draw * first * 2.0 ** (attempt - 1))
 
     return policy
 

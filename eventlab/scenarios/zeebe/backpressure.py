@@ -30,8 +30,8 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
-from eventlab.core.comparison import Comparison
 from eventlab.core.budget import Cost
+from eventlab.core.comparison import Comparison
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
