@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from eventlab.engines.zeebe.limits import AimdLimit, FixedLimit, NoLimit, RuleLimit, make_limiter
 from eventlab.engines.zeebe.records import EXHAUSTED
+from eventlab.engines.zeebe.retries import MAX_ATTEMPTS, exponential_backoff, next_delay
 from eventlab.scenarios.zeebe import backpressure
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,3 +118,25 @@ def test_fixed_and_no_limit():
 def test_bad_backpressure_input_is_rejected(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+@SETTINGS
+@given(st.floats(0.0, 100.0), st.integers(1, 20), st.integers(1, 25), st.floats(0.0, 0.999))
+def test_exponential_backoff_waits_at_most_first_times_two_to_the_failures_and_then_gives_up(
+        first, attempts, attempt, draw):
+    delay = next_delay(exponential_backoff(first, attempts), attempt, draw)
+    if attempt >= attempts or attempt >= MAX_ATTEMPTS:
+        assert delay is None
+    else:
+        assert delay is not None
+        assert 0.0 <= delay <= first * 2 ** (attempt - 1)
+
+
+@pytest.mark.parametrize(("policy", "words"), [
+    (lambda attempt, draw: -1.0, "a retry policy must return a delay in ms"),
+    (lambda attempt, draw: float("nan"), "after attempt 1 it returned nan"),
+    (lambda attempt, draw: "soon", "it returned 'soon'"),
+])
+def test_a_retry_policy_that_answers_no_delay_is_refused_naming_what_it_returned(policy, words):
+    with pytest.raises(ValueError, match=words):
+        next_delay(policy, 1, 0.5)
