@@ -39,3 +39,19 @@ def test_exercise_4_3_compares_the_prediction_with_a_run():
         "repeats")
     assert repr(checks.exercise_4_3(None)) == "Exercise 4.3: not attempted yet"
     assert repr(checks.exercise_4_3(40)).startswith("✗ Exercise 4.3: write a pair")
+
+
+def next_limit(limit, rtt, dropped):
+    return max(1, int(limit * 0.9)) if dropped or rtt > 50 else limit + 1
+
+
+def test_exercise_4_4_runs_the_rule_under_overload_and_at_a_load_the_partition_can_serve():
+    assert repr(checks.exercise_4_4(next_limit)) == "✓ Exercise 4.4 passed (8 cases)"
+    assert repr(checks.exercise_4_4(lambda limit, rtt, dropped: limit + 1)).startswith(
+        "✗ Exercise 4.4: under 1.5× overload your limit averaged ")
+    assert repr(checks.exercise_4_4(lambda limit, rtt, dropped: max(1, limit - 1))).startswith(
+        "✗ Exercise 4.4: at 0.8× load, which the partition can serve, your limit averaged ")
+    assert repr(checks.exercise_4_4(lambda limit, rtt, dropped: limit)) == (
+        "✗ Exercise 4.4: for a fast answer (5 ms) at limit 10 it returned 10: the limit must "
+        "grow a little")
+    assert repr(checks.exercise_4_4(stub)) == "Exercise 4.4: not attempted yet"

@@ -10,20 +10,25 @@ import pytest
 from checktable import assert_accepted, assert_rejected, ids, never_returns
 
 from eventlab import checks
+from eventlab.engines.zeebe.raft import quorum
 
 # ---- 3.1: the quorum of n brokers -----------------------------------------------------------
 WRONG_3_1 = [
-    ("half, rounded down", lambda n: n // 2),
+    ("half, rounded down: the minority commits too", lambda n: n // 2),
     ("half, rounded up (wrong for even n)", lambda n: math.ceil(n / 2)),
-    ("all brokers", lambda n: n),
+    ("all brokers: one lost broker stops everything", lambda n: n),
     ("a float majority", lambda n: n / 2 + 0.5),
     ("the followers only, not the leader", lambda n: (n - 1) // 2 + 1 - 1 if n > 1 else 1),
+    ("one broker is enough", lambda n: 1),
+    ("zero: nobody needs to agree", lambda n: 0),
+    ("the library's own rule", lambda n: quorum(n)),
     ("never returns", never_returns),
 ]
 RIGHT_3_1 = [
     ("integer division", lambda n: n // 2 + 1),
     ("floor of half plus one, as a float", lambda n: math.floor(n / 2) + 1.0),
     ("a numpy integer", lambda n: np.int64(n // 2 + 1)),
+    ("more than half, counted up", lambda n: next(k for k in range(1, n + 1) if 2 * k > n)),
 ]
 
 
@@ -85,18 +90,20 @@ def test_exercise_3_2_accepts(approach, answer):
     assert_accepted(checks.exercise_3_2, answer)
 
 
-# ---- 3.3: predict the 7-broker split --------------------------------------------------------
+# ---- 3.3: predict the 7-broker split with the leader on the majority side ---------------------
 WRONG_3_3 = [
-    ("the minority goes on committing (AP)", (37, "no")),
-    ("committed nothing, yet the logs diverge", (0, "no")),
-    ("the 5-broker number from the table", (27, "yes")),
-    ("the minority commits with its old leader", (3, "yes")),
-    ("a bool instead of 'yes'", (0, True)),
+    ("the majority elects a new leader anyway", (0, 2)),
+    ("the minority elects its own leader too (no pre-vote)", (0, 3)),
+    ("the minority goes on committing (AP)", (37, 2)),
+    ("the minority commits with a leader of its own", (5, 1)),
+    ("a bool instead of a number", (0, True)),
+    ("the old exercise's answer", (0, "yes")),
     ("only the number", 0),
-    ("a dict", {"committed": 0, "agree": "yes"}),
+    ("a dict", {"committed": 0, "leaders": 1}),
+    ("text", "0, 1"),
 ]
-RIGHT_3_3 = [("a tuple", (0, "yes")), ("a list, capitalised", [0.0, "Yes"]),
-             ("a numpy number", (np.int64(0), "yes"))]
+RIGHT_3_3 = [("a tuple", (0, 1)), ("a list of floats", [0.0, 1.0]),
+             ("numpy numbers", (np.int64(0), np.int64(1)))]
 
 
 @pytest.mark.parametrize(("misconception", "answer"), WRONG_3_3, ids=ids(WRONG_3_3))
@@ -111,4 +118,4 @@ def test_exercise_3_3_accepts(approach, answer):
 
 def test_exercise_3_3_reveals_the_run_on_request():
     assert repr(checks.reveal("3.3")) == ("Exercise 3.3: the run committed 0 requests in the "
-                                          "minority; logs agree: 'yes'")
+                                          "minority and elected 1 leader in all")

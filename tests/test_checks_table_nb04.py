@@ -91,3 +91,50 @@ def test_exercise_4_3_rejects(misconception, answer):
 @pytest.mark.parametrize(("approach", "answer"), RIGHT_4_3, ids=ids(RIGHT_4_3))
 def test_exercise_4_3_accepts(approach, answer):
     assert_accepted(checks.exercise_4_3, answer)
+
+
+# ---- 4.4: an AIMD limit rule, run under overload and under a load the partition can serve ------
+def _aimd(limit, rtt, dropped):
+    if dropped or rtt > 50:
+        return max(1, int(limit * 0.9))
+    return limit + 1
+
+
+WRONG_4_4 = [
+    ("never shrinks: no backpressure at all", lambda limit, rtt, dropped: limit + 1),
+    ("inverted: shrinks on fast answers", lambda limit, rtt, dropped:
+     limit + 1 if rtt > 50 else max(1, int(limit * 0.9))),
+    ("always shrinks: the limit ends at 1", lambda limit, rtt, dropped: max(1, int(limit * 0.9))),
+    ("a fixed limit is not adaptive", lambda limit, rtt, dropped: limit),
+    ("multiplicative increase overshoots", lambda limit, rtt, dropped:
+     max(1, int(limit * 0.9)) if rtt > 50 else limit * 2),
+    ("slow means slower than the clients' deadline", lambda limit, rtt, dropped:
+     max(1, int(limit * 0.9)) if rtt > 100 else limit + 1),
+    ("additive decrease is too slow", lambda limit, rtt, dropped:
+     max(1, limit - 1) if rtt > 50 else limit + 1),
+    ("halving can reach zero", lambda limit, rtt, dropped:
+     limit // 2 if rtt > 50 else limit + 1),
+    ("a dropped request counts as fast", lambda limit, rtt, dropped:
+     max(1, int(limit * 0.9)) if rtt > 50 else limit + 1),
+    ("returns text", lambda limit, rtt, dropped: "more"),
+    ("never returns", never_returns),
+]
+RIGHT_4_4 = [
+    ("AIMD with a 0.9 backoff", _aimd),
+    ("AIMD halving, at least 1", lambda limit, rtt, dropped:
+     max(1, limit // 2) if dropped or rtt > 50 else limit + 1),
+    ("floats", lambda limit, rtt, dropped:
+     max(1.0, limit * 0.9) if dropped or rtt > 50 else limit + 1.0),
+    ("numpy", lambda limit, rtt, dropped:
+     np.maximum(1, np.floor(limit * 0.8)) if dropped or rtt > 50 else np.int64(limit + 1)),
+]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_4_4, ids=ids(WRONG_4_4))
+def test_exercise_4_4_rejects(misconception, answer):
+    assert_rejected(checks.exercise_4_4, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_4_4, ids=ids(RIGHT_4_4))
+def test_exercise_4_4_accepts(approach, answer):
+    assert_accepted(checks.exercise_4_4, answer)

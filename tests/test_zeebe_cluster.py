@@ -86,11 +86,14 @@ def test_a_gateway_that_cannot_reach_the_leader_answers_unavailable_at_once():
     assert request.latency == 0.0
 
 
-def test_the_placement_graph_draws_leaders_solid_and_followers_dashed():
+def test_the_placement_graph_draws_each_leader_replicating_to_its_followers():
+    # partition 3 has no leader right now (an election): nobody replicates it
     text = placement_diagram(placement(3, 3, 2), {1: "broker-0", 2: "broker-1", 3: None}).text()
-    assert "broker-0 -> partition-1: leader" in text
-    assert "broker-1 -> partition-1: follower" in text
-    assert "broker-2 -> partition-3: follower" in text
+    assert "broker-0 — leads P1 · follows P3" in text
+    assert "broker-2 — leads none · follows P2, P3" in text
+    assert "broker-0 -> broker-1: replicates P1 [data]" in text
+    assert "broker-1 -> broker-2: replicates P2 [data]" in text
+    assert "P3 [data]" not in text
 
 
 @pytest.mark.parametrize(("call", "error", "words"), [

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from eventlab.checks._core import (
+    Caller,
     Case,
     Feedback,
     check_function,
     failed,
+    judge,
     never_raises,
     not_attempted,
     passed,
 )
 from eventlab.checks._predict import revealer, wrong_prediction
-from eventlab.checks._shapes import as_int, as_items, show
+from eventlab.checks._shapes import as_int, as_items, as_number, show
+from eventlab.core.errors import ConfigError
 from eventlab.engines.zeebe.cluster import instance_key
-from eventlab.scenarios.zeebe import jobs
+from eventlab.engines.zeebe.limits import AimdLimit
+from eventlab.scenarios.zeebe import backpressure, jobs
 
 _KEYS = ((1, 1), (1, 77), (2, 1), (3, 12_345), (8, 5), (192, 2**40))
 
@@ -79,3 +84,78 @@ def exercise_4_3(predicted: Any) -> Feedback:
         return wrong_prediction("4.3", f"({numbers[0]}, {numbers[1]})",
                                 "the crashes stay the same; which charges reach the card?")
     return passed("4.3", 2)
+
+
+# ---- 4.4: your own limit rule, run under overload and under a load the partition can serve ---
+_LOADS = (1.5, 0.8)  # × the partition's capacity
+_RULE_SEEDS = (1, 2)
+_SLOW = 50.0  # ms: Zeebe's AIMD default in this model (backpressure.Config().aimd_timeout)
+
+
+@cache
+def _aimd(load: float, seed: int) -> dict[str, Any]:
+    """The built-in AIMD limit on the same day: what a good rule should come close to."""
+    return dict(backpressure.run(backpressure.Config(load=load, seed=seed)).metrics)
+
+
+def _run_rule(call: Caller, load: float, seed: int) -> dict[str, Any] | str:
+    def rule(limit: int, rtt: float, dropped: bool) -> Any:
+        what = f"limit {limit} and an answer after {rtt:.1f} ms{' (dropped)' if dropped else ''}"
+        return call(what, limit, rtt, dropped)
+
+    try:
+        config = backpressure.Config(load=load, seed=seed, limit_rule=rule)
+        return dict(backpressure.run(config).metrics)
+    except ConfigError as err:  # the rule returned something that is not a limit
+        return str(err)
+
+
+def _rule_verdict(load: float, m: dict[str, Any], aimd: dict[str, Any]) -> str | None:
+    metric = backpressure.Metric
+    limit = m[metric.MEAN_LIMIT]
+    if load > 1:
+        wasted = m[metric.WASTED_PROCESSING] > aimd[metric.WASTED_PROCESSING] + 0.05
+        if wasted or m[metric.GOODPUT_REQUESTS_S] < 0.9 * aimd[metric.GOODPUT_REQUESTS_S]:
+            return (f"under {load:g}× overload your limit averaged {limit}: "
+                    f"{m[metric.GOODPUT_REQUESTS_S]:g} requests/s done (AIMD: "
+                    f"{aimd[metric.GOODPUT_REQUESTS_S]:g}), {m[metric.WASTED_PROCESSING]:.0%} of "
+                    "the work for clients that had given up; shrink it when answers get slow")
+        return None
+    if m[metric.SUCCEEDED] < 0.99:
+        return (f"at {load:g}× load, which the partition can serve, your limit averaged {limit} "
+                f"and {1 - m[metric.SUCCEEDED]:.0%} of the requests never got through: let it grow "
+                "while answers are fast")
+    return None
+
+
+@never_raises("4.4")
+def exercise_4_4(next_limit: Any) -> Feedback:
+    """Exercise 4.4: an AIMD limit rule, run in the backpressure scenario under overload and
+    under a load the partition can serve, then checked on single answers."""
+    def body(call: Caller) -> Feedback:
+        runs = 0
+        for load in _LOADS:
+            for seed in _RULE_SEEDS:
+                measured = _run_rule(call, load, seed)
+                if isinstance(measured, str):
+                    return failed("4.4", measured)
+                why = _rule_verdict(load, measured, _aimd(load, seed))
+                if why is not None:
+                    return failed("4.4", why)
+                runs += 1
+        # (answer, arguments, the bounds the new limit must lie in, what the rule must do)
+        shapes: list[tuple[str, tuple[int, float, bool], float, float, str]] = [
+            ("a fast answer (5 ms) at limit 10", (10, 5.0, False), 10.5, 1e9,
+             "the limit must grow a little"),
+            ("a slow answer (80 ms) at limit 20", (20, 80.0, False), 1.0, 19.5,
+             "the limit must shrink"),
+            ("a dropped request at limit 20", (20, 5.0, True), 1.0, 19.5, "the limit must shrink"),
+            ("a slow answer at limit 1", (1, 80.0, False), 1.0, 1e9,
+             "the limit must stay at 1 or more")]
+        for description, args, low, high, hint in shapes:
+            got = call.within(description, as_number, call(description, *args))
+            if got is None or not low <= got <= high:
+                return failed("4.4", f"for {description} it returned {show(got)}: {hint}")
+        return passed("4.4", runs + len(shapes))
+
+    return judge("4.4", next_limit, body, forbidden=[AimdLimit.on_sample])

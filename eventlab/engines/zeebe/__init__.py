@@ -7,7 +7,10 @@
 * :mod:`~eventlab.engines.zeebe.cluster`: brokers, placement, routing, gateway;
 * :mod:`~eventlab.engines.zeebe.locking`: the Camunda 7 alternative, rows with optimistic locking;
 * :mod:`~eventlab.engines.zeebe.exporters`, :mod:`~eventlab.engines.zeebe.workers`,
-  :mod:`~eventlab.engines.zeebe.limits`: read models, job workers, backpressure.
+  :mod:`~eventlab.engines.zeebe.limits`: read models, job workers, backpressure;
+* :mod:`~eventlab.engines.zeebe.retries`: how clients retry (exponential backoff, jitter);
+* :mod:`~eventlab.engines.zeebe.reconcile`: merge rules for an AP split (last writer wins,
+  a merge of commutative operations).
 
 The notebooks' scenarios on top of these are in :mod:`eventlab.scenarios.zeebe`.
 """

@@ -10,13 +10,18 @@ takes from Netflix's concurrency-limits library:
   limit was at least half used), multiplicative decrease (× `backoff_ratio` when it was
   slower or dropped), as in ``AIMDLimit.onSample``.
 
-``none`` admits everything. `history` keeps ``(time, in_flight, limit)`` after every admission
+``none`` admits everything; :class:`RuleLimit` adapts its limit by a rule it is given (an
+exercise writes its own AIMD). `history` keeps ``(time, in_flight, limit)`` after every admission
 so tests can check WF-7 (in-flight ≤ limit when admitted).
 """
 
 from __future__ import annotations
 
-from eventlab.core.errors import check_choice, check_float, check_int
+import math
+import numbers
+from collections.abc import Callable
+
+from eventlab.core.errors import ConfigError, check_choice, check_float, check_int
 
 ALGORITHMS: tuple[str, ...] = ("none", "fixed", "aimd")
 
@@ -81,6 +86,34 @@ class AimdLimit(Limiter):
             self.limit = max(self.minimum, int(self.limit * self.backoff_ratio))
         elif in_flight * 2 >= self.limit:
             self.limit = min(self.maximum, self.limit + 1)
+
+
+LimitRule = Callable[[int, float, bool], float]
+
+
+class RuleLimit(Limiter):
+    """A limit adapted after every response by ``rule(limit, rtt, dropped) -> new limit``
+    (rounded down, at most `maximum`); a rule that returns less than 1 is an error, since
+    nothing could ever be admitted again."""
+
+    algorithm = "rule"
+
+    def __init__(self, limit: int, rule: LimitRule, *, maximum: int = 1000) -> None:
+        super().__init__(limit)
+        if not callable(rule):
+            raise TypeError(f"rule must be a function (limit, rtt, dropped) -> new limit, "
+                            f"got {rule!r}")
+        self.rule = rule
+        self.maximum = check_int("maximum", maximum, low=limit)
+
+    def on_sample(self, rtt: float, dropped: bool, in_flight: int) -> None:
+        new = self.rule(self.limit, rtt, dropped)
+        if isinstance(new, bool) or not isinstance(new, numbers.Real) or math.isnan(new) \
+                or new < 1:
+            raise ConfigError(f"a limit rule must return a number of requests, 1 or more; "
+                              f"for limit {self.limit}, rtt {rtt:.1f} ms, dropped {dropped} "
+                              f"it returned {new!r}")
+        self.limit = int(min(new, self.maximum))
 
 
 def make_limiter(algorithm: str, limit: int, *, timeout: float = 200.0) -> Limiter:

@@ -19,7 +19,7 @@ exactly one outcome even across a failover (WF-1, WF-2, WF-3).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import simpy
@@ -67,7 +67,8 @@ class Partition:
                  *, process_time: float = 1.0, election_timeout: float = 150.0,
                  heartbeat: float = 50.0, ap_mode: bool = False, detail: bool = True,
                  respond_after: str = "processing", limiter: Limiter | None = None,
-                 bootstrap: bool = True) -> None:
+                 bootstrap: bool = True,
+                 quorum_rule: Callable[[int], int] | None = None) -> None:
         self.world, self.network = world, network
         self.process_time = check_float("process_time", process_time, low=0.0)
         self.respond_after = check_choice("respond_after", respond_after, RESPOND_AFTER)
@@ -77,7 +78,8 @@ class Partition:
         self.raft = RaftGroup(world, network, members, name=self.name, partition=partition,
                               election_timeout=election_timeout, heartbeat=heartbeat,
                               ap_mode=ap_mode, detail=detail,
-                              bootstrap=members[0] if bootstrap else None)
+                              bootstrap=members[0] if bootstrap else None,
+                              quorum_rule=quorum_rule)
         self.busy_time = 0.0
         self.processed = 0
         self.commit_time: dict[int, float] = {}
@@ -192,6 +194,8 @@ class Partition:
         self.processed += 1
         events, reason = decide(proc.state, command)
         request = proc.pending.pop(index, None)
+        if request is not None and command.key in proc.state:  # what the answer reports
+            request.result = dict(proc.state[command.key])
         if reason:
             world.trace.record("reject", now, node, message=command.message,
                                detail=f"rejected: {reason}", channel=self.name,
@@ -204,6 +208,8 @@ class Partition:
         for event_type, payload in events:
             evolve(proc.state, event_type, command.key, payload)
         status = proc.state[command.key]["status"]
+        if request is not None:
+            request.result = dict(proc.state[command.key])
         world.trace.record("state", now, node, message=command.message, entity=command.key,
                            value=status, detail="processed", channel=self.name,
                            partition=self.id, offset=index)

@@ -12,7 +12,12 @@ the minority side of a network split stops accepting work: Zeebe is CP.
 *now*, so every segment of a split elects its own leader and keeps committing (split brain);
 after the heal the higher term wins and the other side's acknowledged writes are overwritten
 (they are counted in :attr:`RaftGroup.lost`). Entries are matched by their unique id (plain
-Raft matches terms; in CP mode the two are the same). Times are milliseconds.
+Raft matches terms; in CP mode the two are the same). :meth:`RaftGroup.on_truncate` tells a
+listener which entries a node is about to drop, so a reconciliation can bring the other side's
+writes back in by a merge rule (:mod:`eventlab.engines.zeebe.reconcile`).
+
+`quorum_rule` replaces ⌊n/2⌋+1 by another rule (an exercise plugs its own in, to see what a
+wrong quorum does under a split). Times are milliseconds.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ class RaftGroup(Elections):
                  name: str = "partition-1", partition: int = 1,
                  election_timeout: float = 150.0, heartbeat: float = 50.0,
                  ap_mode: bool = False, bootstrap: str | None = None,
-                 detail: bool = True) -> None:
+                 detail: bool = True,
+                 quorum_rule: Callable[[int], int] | None = None) -> None:
         self.world, self.network = world, network
         self.name = check_text("name", name)
         self.partition = check_int("partition", partition, low=1)
@@ -63,6 +69,12 @@ class RaftGroup(Elections):
         if not self.members or len(set(self.members)) != len(self.members):
             raise ConfigError(f"members must be distinct and non-empty, got {list(members)}")
         self.quorum = quorum(len(self.members))
+        if quorum_rule is not None:
+            if not callable(quorum_rule):
+                raise TypeError(f"quorum_rule must be a function n -> members needed, "
+                                f"got {quorum_rule!r}")
+            self.quorum = check_int("quorum_rule(n)", quorum_rule(len(self.members)), low=1,
+                                    high=len(self.members))
         self.nodes = {m: Node(m, world, self.name) for m in self.members}
         self.leaders: dict[int, list[str]] = {}  # term -> who became leader in it
         self.decisions: list[tuple[float, str, int]] = []  # (time, leader, index) commits
@@ -74,6 +86,7 @@ class RaftGroup(Elections):
         self._flush: set[str] = set()
         self._role_listeners: list[Callable[[str, str, int], None]] = []
         self._commit_listeners: list[Callable[[str, int], None]] = []
+        self._truncate_listeners: list[Callable[[str, str, int, list[Entry]], None]] = []
         network.listen(self._on_fault)
         if bootstrap is not None:
             if bootstrap not in self.nodes:
@@ -97,6 +110,11 @@ class RaftGroup(Elections):
     def on_commit(self, callback: Callable[[str, int], None]) -> None:
         """Call `callback(node, commit_index)` whenever a member's commit index grows."""
         self._commit_listeners.append(callback)
+
+    def on_truncate(self, callback: Callable[[str, str, int, list[Entry]], None]) -> None:
+        """Call `callback(node, leader, index, dropped)` before `node` drops its entries from
+        log index `index` on (`dropped`), because `leader`'s log disagrees with them."""
+        self._truncate_listeners.append(callback)
 
     def leader(self) -> str | None:
         """The live leader with the highest term, if any."""
@@ -189,7 +207,7 @@ class RaftGroup(Elections):
             if index <= len(n.log):
                 if n.log[index - 1].uid == entry.uid:
                     continue
-                self._truncate(n, index)
+                self._truncate(n, index, leader)
             n.log.append(entry)
             self._trace_append(n, index)
         last_new = prev + len(entries)
@@ -197,9 +215,11 @@ class RaftGroup(Elections):
             self._set_commit(n, min(commit, last_new))
         self._reply(n, leader, term, True, last_new)
 
-    def _truncate(self, n: Node, index: int) -> None:
-        """Drop `n`'s entries from `index` on (they conflict with the leader's)."""
+    def _truncate(self, n: Node, index: int, leader: str) -> None:
+        """Drop `n`'s entries from `index` on (they conflict with `leader`'s)."""
         now = self.world.now
+        for listener in self._truncate_listeners:
+            listener(n.name, leader, index, n.log[index - 1:])
         if n.commit >= index:
             for i in range(index, n.commit + 1):
                 self.lost.append((now, n.name, i, n.log[i - 1].uid))

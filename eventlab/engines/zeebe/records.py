@@ -4,6 +4,13 @@ Zeebe keeps commands and events in one log; both are *records*. The stream proce
 on a command against the current state (:func:`decide`: the invariant check) and the state is
 a fold of the events (:func:`evolve`), so replaying a log's events rebuilds the live state
 (:func:`replay`). The model's workflow is Zeebe's smallest: start → one service task → end.
+
+``AddItem`` is a conditional write with a business invariant, for the CP/AP experiment: it
+adds one item to an instance only while the instance holds fewer than the request's
+``limit``. Its event carries the client's timestamp (``at``), which a last-writer-wins merge
+compares. ``MergeItems`` and ``ReplaceItems`` are what a reconciliation appends after a
+split heals (:mod:`eventlab.engines.zeebe.reconcile`): they bring in writes that were already
+acknowledged on the other side, so they skip the limit on purpose.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 from eventlab.core.messages import Message
 
 COMMANDS: tuple[str, ...] = ("CreateProcessInstance", "CompleteJob", "UpdateVariables",
-                             "PublishMessage")
+                             "PublishMessage", "AddItem", "MergeItems", "ReplaceItems")
 # gRPC status codes a client can see (Zeebe's gateway speaks gRPC)
 OK, REJECTED, UNAVAILABLE = "OK", "REJECTED", "UNAVAILABLE"
 EXHAUSTED, TIMEOUT = "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"
@@ -51,6 +58,7 @@ class Request:
         "on_done",
         "outcome",
         "partition",
+        "result",
         "segment",
         "sent_at",
     )
@@ -69,6 +77,7 @@ class Request:
         self.index: int | None = None  # log index once appended
         self.admitted_at: float | None = None
         self.segment = ""
+        self.result: Mapping[str, Any] | None = None  # the instance as the answer saw it
 
     @property
     def latency(self) -> float | None:
@@ -104,11 +113,26 @@ def decide(state: State, command: Record) -> tuple[list[tuple[str, dict[str, Any
         return [("VariablesUpdated", {"value": command.payload.get("value")})], ""
     if kind == "PublishMessage":
         return [("MessagePublished", {"correlationKey": command.key})], ""
+    if kind == "AddItem":
+        items = instance["items"] if instance is not None else ()
+        limit = int(command.payload.get("limit", 1_000_000))
+        if len(items) >= limit:
+            return [], f"limit of {limit} items reached"
+        at = command.message.time if command.message is not None else 0.0
+        return [("ItemAdded", {"item": command.payload.get("item"), "at": at})], ""
+    if kind == "MergeItems":  # acknowledged elsewhere already: no limit check
+        have = set(instance["items"]) if instance is not None else set()
+        return [("ItemAdded", {"item": item, "at": at})
+                for item, at in command.payload.get("items", ()) if item not in have], ""
+    if kind == "ReplaceItems":
+        return [("ItemsReplaced", {"items": tuple(command.payload.get("items", ())),
+                                   "at": command.payload.get("at", 0.0)})], ""
     return [], f"unknown command {kind!r}"
 
 
 def _new() -> dict[str, Any]:
-    return {"status": "ACTIVE", "job": "NONE", "version": 0, "value": None}
+    return {"status": "ACTIVE", "job": "NONE", "version": 0, "value": None, "items": (),
+            "written_at": 0.0}
 
 
 def evolve(state: State, event_type: str, key: str, payload: Mapping[str, Any]) -> None:
@@ -126,6 +150,12 @@ def evolve(state: State, event_type: str, key: str, payload: Mapping[str, Any]) 
         instance["status"] = "COMPLETED"
     elif event_type == "VariablesUpdated":
         instance["value"] = payload.get("value")
+    elif event_type == "ItemAdded":
+        instance["items"] = (*instance["items"], payload.get("item"))
+        instance["written_at"] = max(instance["written_at"], float(payload.get("at", 0.0)))
+    elif event_type == "ItemsReplaced":
+        instance["items"] = tuple(payload.get("items", ()))
+        instance["written_at"] = float(payload.get("at", 0.0))
 
 
 def replay(records: Iterable[Any]) -> State:

@@ -25,6 +25,7 @@ from eventlab.engines.zeebe.cluster import (
 from eventlab.engines.zeebe.network import Fault, Network
 from eventlab.engines.zeebe.processor import Partition
 from eventlab.engines.zeebe.raft import RaftGroup, quorum
+from eventlab.engines.zeebe.reconcile import Reconciler
 from eventlab.engines.zeebe.records import Record, Request, decide, evolve, replay
 from eventlab.scenarios.zeebe import (
     backpressure,
@@ -44,6 +45,7 @@ __all__ = [
     "Network",
     "Partition",
     "RaftGroup",
+    "Reconciler",
     "Record",
     "Request",
     "backpressure",

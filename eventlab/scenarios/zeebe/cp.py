@@ -1,20 +1,29 @@
 """The "Zeebe is CP" slide: a cluster split into a majority and a minority, then healed.
 
-One partition replicated on every broker; one client per broker sends ``UpdateVariables``
-for a few shared instances through that broker's embedded gateway. At `split_at` the network
-cuts `minority` brokers off; at `heal_at` it heals. The majority elects (or keeps) a leader and
-commits; the minority cannot reach a quorum, so its clients get ``UNAVAILABLE`` or time out:
-no split brain. After the heal the logs agree. With ``ap_mode=True`` every segment carries on
-alone: both sides acknowledge writes, some to the same instance (conflicts), and after the heal
-the losing side's acknowledged writes are overwritten. The "during split" metrics count the
-requests sent during the split; *committed* means acknowledged (OK) before the heal (an
-entry the old leader appended in the minority may still commit after the heal, when the
-majority never elected a new leader). Times are milliseconds.
+One partition replicated on every broker; one client per broker sends ``AddItem`` for a few
+shared instances through that broker's embedded gateway. ``AddItem`` is a conditional write
+with a business invariant: an instance holds at most `item_limit` items, checked by the single
+writer before it accepts the command. At `split_at` the network cuts `minority` brokers off;
+at `heal_at` it heals. Three designs, chosen by `mode`, each as its practitioners build it:
+
+* ``"CP"`` (Zeebe): Raft; the majority elects (or keeps) a leader and commits; the minority
+  cannot reach a quorum, so its clients get ``UNAVAILABLE`` or time out. No split brain.
+* ``"AP-LWW"``: every segment elects its own leader and accepts writes; at the heal a
+  reconciliation keeps, per instance, the version with the latest write (last writer wins).
+* ``"AP-merge"``: the same, but the reconciliation keeps every item either side added (adding
+  an item commutes), see :mod:`eventlab.engines.zeebe.reconcile`.
+
+What each gives up is measured: requests refused or timed out during the split
+(availability), answers that missed a write acknowledged earlier elsewhere (stale reads),
+acknowledged writes that are not in the final state (lost), and items over the limit in the
+final state (the invariant broken). The "during split" metrics count the requests sent
+during the split; *committed* means acknowledged (OK) before the heal. `quorum_rule`, if
+given, replaces ⌊n/2⌋+1 in the Raft group (an exercise plugs its own rule in). Times are ms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -23,18 +32,24 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.comparison import Comparison
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import Cluster, instance_key
 from eventlab.engines.zeebe.network import Fault
 from eventlab.engines.zeebe.raft import quorum
-from eventlab.engines.zeebe.records import OK
+from eventlab.engines.zeebe.reconcile import Reconciler
+from eventlab.engines.zeebe.records import OK, TIMEOUT, UNAVAILABLE, Request, replay
 from eventlab.scenarios.zeebe.common import binned
 from eventlab.scenarios.zeebe.pictures import cluster_diagram, cluster_frames
 from eventlab.view import graphs, playback
 
-__all__ = ["CPResult", "Config", "by_size", "compare", "run"]
+__all__ = ["MODES", "TRADE_OFFS", "CPResult", "Config", "by_size", "compare", "run",
+           "verdicts"]
+
+MODES: tuple[str, ...] = ("CP", "AP-LWW", "AP-merge")
+_RULES = {"AP-LWW": "last_writer_wins", "AP-merge": "merge"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,9 +60,9 @@ class Config(Scenario):
     minority: int = param(2, low=1, high=3, help="brokers cut off from the rest")
     leader_side: str = param("minority", choices=("minority", "majority"),
                              help="which side the leader is on when the split happens")
-    split_at: float = param(300.0, low=0.0, high=5000.0, step=10.0, help="when the split starts")
-    heal_at: float = param(800.0, low=1.0, high=10000.0, step=10.0, help="when it heals")
-    duration: float = param(1300.0, low=10.0, high=20000.0, step=10.0,
+    split_at: float = param(200.0, low=0.0, high=5000.0, step=10.0, help="when the split starts")
+    heal_at: float = param(600.0, low=1.0, high=10000.0, step=10.0, help="when it heals")
+    duration: float = param(900.0, low=10.0, high=20000.0, step=10.0,
                             help="how long clients send")
     request_interval: float = param(40.0, low=1.0, high=1000.0, step=1.0,
                                     help="ms between two requests of one client")
@@ -55,8 +70,13 @@ class Config(Scenario):
     latency: float = param(2.0, low=0.0, high=100.0, step=0.5, help="network latency")
     election_timeout: float = param(150.0, low=10.0, high=2000.0, step=10.0,
                                     help="followers wait this long (to 2×) before electing")
-    ap_mode: bool = param(False, help="contrast: every segment accepts writes on its own")
+    mode: str = param("CP", choices=MODES,
+                      help="CP (Raft) or AP: both sides accept, merged at the heal")
+    item_limit: int = param(18, low=1, high=1000,
+                            help="the invariant: an instance holds at most this many items")
     seed: int = seed_param()
+    # an exercise's own quorum rule (n -> members needed); None: the majority, n // 2 + 1
+    quorum_rule: Callable[[int], int] | None = field(default=None, compare=False)
 
     def check(self) -> None:
         if self.minority >= quorum(self.cluster_size):
@@ -64,6 +84,14 @@ class Config(Scenario):
                               f"cluster_size={self.cluster_size}, got {self.minority}")
         if self.heal_at <= self.split_at:
             raise ConfigError(f"heal_at must be > split_at={self.split_at}, got {self.heal_at}")
+        if self.quorum_rule is not None and not callable(self.quorum_rule):
+            raise TypeError("quorum_rule must be a function n -> members needed (or None), "
+                            f"got {self.quorum_rule!r}")
+
+    @property
+    def ap(self) -> bool:
+        """True for the AP designs (both sides accept writes)."""
+        return self.mode != "CP"
 
 
 @dataclass(frozen=True, repr=False)
@@ -84,7 +112,7 @@ class CPResult(results.RunResult):
         return binned(frame, "sent_at", bin_ms, ["segment", "outcome"])
 
     def conflicts(self) -> pd.DataFrame:
-        """Instances with writes acknowledged on both sides of the split (AP mode only)."""
+        """Instances with writes acknowledged on both sides of the split (AP only)."""
         return _conflicts(self.requests(), self.config)
 
     def graph(self, at: float | None = None) -> graphs.Diagram:
@@ -121,9 +149,11 @@ def run(config: Config | None = None) -> CPResult:
     cluster = Cluster(world, brokers=n, partitions=1, replication_factor=n,
                       latency=cfg.latency, jitter=cfg.latency / 4,
                       election_timeout=cfg.election_timeout,
-                      heartbeat=cfg.election_timeout / 3, ap_mode=cfg.ap_mode,
+                      heartbeat=cfg.election_timeout / 3, ap_mode=cfg.ap,
                       request_timeout=4 * cfg.election_timeout, detail=False,
-                      process_time=0.2)
+                      process_time=0.2, quorum_rule=cfg.quorum_rule)
+    if cfg.ap:
+        Reconciler(world, cluster.partitions[1], _RULES[cfg.mode], gather=4 * cfg.latency + 1)
     brokers = cluster.brokers
     cut = brokers[: cfg.minority] if cfg.leader_side == "minority" else brokers[-cfg.minority:]
     cluster.network.schedule([Fault(cfg.split_at, "split", tuple(cut)),
@@ -142,8 +172,8 @@ def _client(world: World, cluster: Cluster, name: str, gateway: str, keys: list[
     while world.now + cfg.request_interval <= cfg.duration:
         yield world.env.timeout(rng.uniform(0.5, 1.5) * cfg.request_interval)
         count += 1
-        cluster.send("UpdateVariables", rng.choice(keys), client=name, gateway=gateway,
-                     payload={"value": f"{name}#{count}"})
+        cluster.send("AddItem", rng.choice(keys), client=name, gateway=gateway,
+                     payload={"item": f"{name}#{count}", "limit": cfg.item_limit})
 
 
 class Metric(StrEnum):
@@ -156,12 +186,32 @@ class Metric(StrEnum):
     COMMITTED_IN_MINORITY_DURING_SPLIT = "committed in minority during split"
     NOT_COMMITTED_IN_MINORITY_DURING_SPLIT = "not committed in minority during split"
     NOT_COMMITTED_IN_MAJORITY_DURING_SPLIT = "not committed in majority during split"
+    REFUSED_OR_TIMED_OUT_DURING_SPLIT = "refused or timed out during split"
+    STALE_ANSWERS_DURING_SPLIT = "stale answers during split"
+    ACKNOWLEDGED_WRITES_LOST = "acknowledged writes lost"
+    ITEMS_OVER_THE_LIMIT = "items over the limit"
+    INSTANCES_WRITTEN_ON_BOTH_SIDES = "instances written on both sides"
     MOST_LEADERS_IN_ONE_TERM = "most leaders in one term"
     LEADERS_ELECTED = "leaders elected"
-    ACKNOWLEDGED_WRITES_LOST = "acknowledged writes lost"
-    INSTANCES_WRITTEN_ON_BOTH_SIDES = "instances written on both sides"
     LOGS_AGREE_AFTER_HEAL = "logs agree after heal"
     SAFETY_VIOLATIONS = "safety violations"
+
+
+def _stale(requests: list[Request], cfg: Config) -> int:
+    """OK answers to requests sent during the split whose view of their instance missed an
+    item acknowledged (anywhere) before the request was sent: a stale read."""
+    acked = sorted((r for r in requests if r.outcome == OK and r.done_at is not None),
+                   key=lambda r: r.done_at or 0.0)
+    stale = 0
+    for request in acked:
+        if not cfg.split_at <= request.sent_at < cfg.heal_at or request.result is None:
+            continue
+        seen = set(request.result.get("items", ()))
+        key = request.message.key
+        earlier = (r.message.payload.get("item") for r in acked
+                   if r.message.key == key and (r.done_at or 0.0) < request.sent_at)
+        stale += any(item not in seen for item in earlier)
+    return stale
 
 
 def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float | int | str]:
@@ -175,32 +225,62 @@ def _metrics(cluster: Cluster, cfg: Config, cut: list[str]) -> dict[str, float |
     final = {n: [e.uid for e in raft.committed_entries(n)] for n in raft.members}
     agree = len({tuple(v) for v in final.values()}) == 1
     leader = raft.leader() or max(raft.members, key=lambda m: raft.nodes[m].commit)
-    logged_ids = {e.record.message.message_id for e in raft.committed_entries(leader)
-                  if getattr(e.record, "kind", "") == "command"}
-    acked = frame[frame["outcome"] == OK]
-    lost = int((~acked["message_id"].isin(logged_ids)).sum())
+    state = replay(e.record for e in raft.committed_entries(leader))
+    kept = {(key, item) for key, instance in state.items() for item in instance["items"]}
+    acked = [r for r in cluster.requests if r.outcome == OK and r.message.type == "AddItem"]
+    lost = sum((r.message.key, r.message.payload.get("item")) not in kept for r in acked)
+    over = sum(max(0, len(instance["items"]) - cfg.item_limit) for instance in state.values())
     return {
         Metric.CLUSTER_SIZE: cfg.cluster_size,
-        Metric.QUORUM: quorum(cfg.cluster_size),
-        Metric.MODE: "AP" if cfg.ap_mode else "CP",
+        Metric.QUORUM: raft.quorum,
+        Metric.MODE: cfg.mode,
         Metric.COMMITTED_IN_MAJORITY_DURING_SPLIT: int(majority["committed during split"].sum()),
         Metric.COMMITTED_IN_MINORITY_DURING_SPLIT: int(minority["committed during split"].sum()),
         Metric.NOT_COMMITTED_IN_MINORITY_DURING_SPLIT:
             int((~minority["committed during split"]).sum()),
         Metric.NOT_COMMITTED_IN_MAJORITY_DURING_SPLIT:
             int((~majority["committed during split"]).sum()),
+        Metric.REFUSED_OR_TIMED_OUT_DURING_SPLIT:
+            int(during["outcome"].isin([UNAVAILABLE, TIMEOUT]).sum()),
+        Metric.STALE_ANSWERS_DURING_SPLIT: _stale(cluster.requests, cfg),
+        Metric.ACKNOWLEDGED_WRITES_LOST: lost,
+        Metric.ITEMS_OVER_THE_LIMIT: over,
+        Metric.INSTANCES_WRITTEN_ON_BOTH_SIDES: len(_conflicts(frame, cfg)),
         Metric.MOST_LEADERS_IN_ONE_TERM: max((len(v) for v in raft.leaders.values()), default=0),
         Metric.LEADERS_ELECTED: sum(len(v) for v in raft.leaders.values()),
-        Metric.ACKNOWLEDGED_WRITES_LOST: lost,
-        Metric.INSTANCES_WRITTEN_ON_BOTH_SIDES: len(_conflicts(frame, cfg)),
         Metric.LOGS_AGREE_AFTER_HEAL: "yes" if agree else "no",
         Metric.SAFETY_VIOLATIONS: len(raft.violations),
     }
 
 
+# what each design gives up during a split: availability, fresh reads, writes, the invariant
+TRADE_OFFS: tuple[str, ...] = (Metric.REFUSED_OR_TIMED_OUT_DURING_SPLIT,
+                               Metric.STALE_ANSWERS_DURING_SPLIT,
+                               Metric.ACKNOWLEDGED_WRITES_LOST, Metric.ITEMS_OVER_THE_LIMIT)
+
+
+def verdicts(designs: Comparison) -> list[str]:
+    """The sentences a comparison of the three modes (``vary(run, config, "mode", MODES)``)
+    allows about what each design gives up, one per trade-off."""
+    for mode in MODES:
+        if mode not in designs.sides:
+            raise ConfigError(f"designs must compare the modes {', '.join(MODES)}; it has "
+                              f"{', '.join(designs.sides)}")
+    return [
+        designs.verdict(Metric.REFUSED_OR_TIMED_OUT_DURING_SPLIT, "CP", "AP-merge",
+                        label="requests refused or timed out during the split"),
+        designs.verdict(Metric.STALE_ANSWERS_DURING_SPLIT, "AP-merge", "CP",
+                        label="stale answers during the split"),
+        designs.verdict(Metric.ACKNOWLEDGED_WRITES_LOST, "AP-LWW", "AP-merge",
+                        label="acknowledged writes lost"),
+        designs.verdict(Metric.ITEMS_OVER_THE_LIMIT, "AP-merge", "AP-LWW",
+                        label="items over the limit"),
+    ]
+
+
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:
-    """One row of metrics per variant; by default CP next to AP mode."""
-    return results.sweep(run, resolve(Config, config), **(grid or {"ap_mode": [False, True]}))
+    """One row of metrics per variant (one seed); by default the three designs."""
+    return results.sweep(run, resolve(Config, config), **(grid or {"mode": list(MODES)}))
 
 
 def by_size(config: Config | None = None, *, sizes: tuple[int, ...] = (3, 5, 7)) -> pd.DataFrame:

@@ -73,6 +73,17 @@ class JobsResult(results.RunResult):
 
     PANEL = ("graph", "summary")  # what its interactive panel shows
 
+    def story(self) -> str:
+        """What the workers did in this run, in one sentence."""
+        m = self.metrics
+        effect = "ignored" if self.config.idempotent else "duplicate"
+        repeats = m[Metric.DUPLICATES_IGNORED_IDEMPOTENT] if self.config.idempotent \
+            else m[Metric.DUPLICATE_SIDE_EFFECTS]
+        return (f"{m[Metric.JOBS]} jobs; {m[Metric.WORKER_CRASHES]} worker crashes after the "
+                f"charge and before CompleteJob, {m[Metric.LOCK_TIMEOUTS]} lock timeouts; the "
+                f"payment service was charged {m[Metric.SIDE_EFFECTS]} times: {repeats} "
+                f"{effect} charges.")
+
     def graph(self) -> graphs.Diagram:
         """Job store → workers → payment service, with counts."""
         cfg, m = self.config, self.metrics

@@ -8,6 +8,8 @@ needs one of its broker's `cores_per_broker` cores; each follower replica costs 
 their correlation key, which follows a Zipf law with exponent `key_skew` (0 = uniform).
 Commands arrive at `offered_rate` per second; a partition with `max_backlog` waiting commands
 turns new ones away. :func:`scaling` sweeps brokers next to the 2019 benchmark table.
+Warm-up deletion: the run starts with empty queues, so only what happens between `warmup` and
+`duration` is measured (throughput, utilisation, latency of the commands arriving then).
 
 The model leaves out everything brokers share, so by default it scales almost linearly. The
 optional `coordination_cost` (off by default, and not fitted to the benchmark) is a stand-in
@@ -33,10 +35,11 @@ from eventlab.core.errors import ConfigError, check_int
 from eventlab.core.world import World
 from eventlab.engines.zeebe.cluster import message_partition, placement
 from eventlab.scenarios.zeebe.common import per_second, percentile, rounded
-from eventlab.scenarios.zeebe.pictures import placement_diagram
+from eventlab.scenarios.zeebe.pictures import placement_diagram, placement_table
 from eventlab.view import graphs
 
-__all__ = ["BENCHMARK_2019", "Config", "PartitionsResult", "compare", "run", "scaling"]
+__all__ = ["BENCHMARK_2019", "Config", "PartitionsResult", "compare", "describe_scaling", "run",
+           "scaling"]
 
 # Zeebe blog, Aug 2019: start -> one service task -> end, on GKE; instances started per second
 BENCHMARK_2019 = pd.DataFrame({"brokers": [1, 3, 6, 12, 24],
@@ -67,10 +70,14 @@ class Config(Scenario):
                             help="Zipf exponent of correlation keys (0 = uniform)")
     keys: int = param(1000, low=1, high=100_000, help="distinct correlation keys")
     max_backlog: int = param(200, low=1, high=100_000, help="waiting commands per partition")
-    duration: float = param(300.0, low=10.0, high=10_000.0, step=10.0, help="simulated ms")
+    warmup: float = param(100.0, low=0.0, high=5_000.0, step=10.0,
+                          help="ms at the start that are not measured")
+    duration: float = param(400.0, low=10.0, high=10_000.0, step=10.0, help="simulated ms")
     seed: int = seed_param()
 
     def check(self) -> None:
+        if self.warmup >= self.duration:
+            raise ConfigError(f"warmup must be < duration={self.duration}, got {self.warmup}")
         if self.replication_factor > self.brokers:
             raise ConfigError(f"replication_factor must be <= brokers={self.brokers}, "
                               f"got {self.replication_factor}")
@@ -88,8 +95,14 @@ class PartitionsResult(results.RunResult):
         """Per partition: leader broker, commands done, turned away, utilisation."""
         return self.table
 
+    def placement(self) -> pd.DataFrame:
+        """Partitions × brokers: which broker leads and which follows each partition."""
+        cfg = self.config
+        layout = placement(cfg.brokers, cfg.partitions, cfg.replication_factor)
+        return placement_table(layout, {p: m[0] for p, m in layout.items()})
+
     def graph(self) -> graphs.Diagram:
-        """Broker → partition: which broker leads (solid) and follows (dashed) which."""
+        """Brokers with the partitions they lead and follow; leader → follower arrows."""
         cfg = self.config
         layout = placement(cfg.brokers, cfg.partitions, cfg.replication_factor)
         return placement_diagram(layout, {p: m[0] for p, m in layout.items()},
@@ -116,7 +129,8 @@ class _Model:
 
     def arrive(self, p: int) -> None:
         if len(self.queue[p]) >= self.cfg.max_backlog:
-            self.turned_away[p] += 1
+            if self.env.now >= self.cfg.warmup:
+                self.turned_away[p] += 1
             return
         self.queue[p].append(self.env.now)
         if not self.running[p]:
@@ -144,9 +158,11 @@ class _Model:
         if not leads:
             return
         arrived = self.queue[p].popleft()
-        self.busy[p] += cost
-        self.done[p] += 1
-        self.latencies.append(self.env.now - arrived)
+        if self.env.now >= self.cfg.warmup:  # warm-up deletion
+            self.busy[p] += min(cost, self.env.now - self.cfg.warmup)
+            self.done[p] += 1
+        if arrived >= self.cfg.warmup:
+            self.latencies.append(self.env.now - arrived)
         if self.cfg.follower_cost:
             for follower in self.layout[p][1:]:
                 self._want_core(follower, (p, self.cfg.follower_cost, False))
@@ -193,20 +209,21 @@ def run(config: Config | None = None) -> PartitionsResult:
 
     world.env.process(arrivals())
     world.env.run(until=cfg.duration)
+    measured = cfg.duration - cfg.warmup
     table = pd.DataFrame({
         "partition": list(model.layout),
         "leader": [m[0] for m in model.layout.values()],
         "commands": [model.done[p] for p in model.layout],
         "turned away": [model.turned_away[p] for p in model.layout],
-        "utilisation": [round(model.busy[p] / cfg.duration, 3) for p in model.layout]})
+        "utilisation": [round(model.busy[p] / measured, 3) for p in model.layout]})
     for p, members in model.layout.items():
         world.trace.state(cfg.duration, members[0], f"partition-{p}",
-                          round(model.busy[p] / cfg.duration, 3), partition=p,
+                          round(model.busy[p] / measured, 3), partition=p,
                           detail=f"utilisation; {model.done[p]} commands")
     done = int(table["commands"].sum())
     metrics: dict[str, float | int | str] = {
         Metric.BROKERS: cfg.brokers, Metric.PARTITIONS: cfg.partitions,
-        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(done, cfg.duration), 1),
+        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(done, measured), 1),
         Metric.OFFERED_COMMANDS_S: cfg.offered_rate,
         Metric.TURNED_AWAY: int(table["turned away"].sum()),
         Metric.P99_LATENCY_MS: rounded(percentile(model.latencies, 99)),
@@ -237,6 +254,25 @@ def scaling(config: Config | None = None, *, brokers: tuple[int, ...] = (1, 3, 6
     per_broker = table["benchmark 2019 (instances/s)"] / table["brokers"]
     table["benchmark per broker"] = per_broker.round(1)
     return table
+
+
+def describe_scaling(table: pd.DataFrame) -> str:
+    """The scaling table (:func:`scaling`) in two sentences: the model, then the benchmark."""
+    first, last = table.iloc[0], table.iloc[-1]
+    few, many = int(first["brokers"]), int(last["brokers"])
+    text = (f"The model goes from {first['simulated (commands/s)']:,.1f} commands/s with "
+            f"{few} broker{'s' if few > 1 else ''} to "
+            f"{last['simulated (commands/s)']:,.1f} with {many}: "
+            f"{first['simulated per broker']:,.1f} and {last['simulated per broker']:,.1f} per "
+            "broker.")
+    bench = table.dropna(subset=["benchmark 2019 (instances/s)"])
+    if len(bench) >= 2:
+        b0, b1 = bench.iloc[0], bench.iloc[-1]
+        text += (f" The 2019 benchmark went from {b0['benchmark 2019 (instances/s)']:,.0f} "
+                 f"with {int(b0['brokers'])} to {b1['benchmark 2019 (instances/s)']:,.0f} with "
+                 f"{int(b1['brokers'])}: {b0['benchmark per broker']:,.1f} and "
+                 f"{b1['benchmark per broker']:,.1f} per broker.")
+    return text
 
 
 def compare(config: Config | None = None, **grid: Any) -> pd.DataFrame:

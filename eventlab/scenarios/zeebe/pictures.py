@@ -107,23 +107,50 @@ def _thin(rows: pd.DataFrame, keep: int) -> pd.DataFrame:
     return rows.iloc[picks]
 
 
+def _partition_list(partitions: Sequence[int], most: int = 6) -> str:
+    """"P1, P4, P7" (a long list cut: "P1, P4, P7, P10, … 8 in all")."""
+    if not partitions:
+        return "none"
+    names = [f"P{p}" for p in partitions]
+    if len(names) <= most:
+        return ", ".join(names)
+    return ", ".join(names[: most - 2]) + f", … {len(names)} in all"
+
+
 def placement_diagram(layout: Mapping[int, tuple[str, ...]], leaders: Mapping[int, str | None],
                       *, title: str = "brokers and partitions") -> graphs.Diagram:
-    """The broker → partition leader/follower graph of a placement."""
+    """Who leads which partition, and who replicates to whom: one node per broker (the
+    partitions it leads and follows), one arrow per leader → follower pair, labelled with the
+    partitions it replicates (sender → receiver, as every arrow in the workbook)."""
     if not layout:
         raise ConfigError("layout must name at least one partition")
     diagram = graphs.Diagram(title)
     brokers = sorted({b for members in layout.values() for b in members},
                      key=lambda b: int(b.rsplit("-", 1)[-1]) if b[-1].isdigit() else 0)
     for broker in brokers:
-        led = [p for p, leader in leaders.items() if leader == broker]
-        diagram.add_node(broker, role="broker", note=f"leads {len(led)}")
-    for p in layout:
-        diagram.add_node(f"partition-{p}", role="store")
-    for p, members in layout.items():
-        for broker in members:
-            if broker == leaders.get(p):
-                diagram.add_edge(broker, f"partition-{p}", "leader", kind="command")
-            else:
-                diagram.add_edge(broker, f"partition-{p}", "follower", kind="query")
+        led = [p for p in layout if leaders.get(p) == broker]
+        follows = [p for p, members in layout.items()
+                   if broker in members and leaders.get(p) != broker]
+        diagram.add_node(broker, role="broker", note=f"leads {_partition_list(led)} · "
+                                                     f"follows {_partition_list(follows)}")
+    for leader in brokers:
+        for follower in brokers:
+            replicated = [p for p, members in layout.items()
+                          if leaders.get(p) == leader and follower in members
+                          and follower != leader]
+            if replicated:
+                diagram.add_edge(leader, follower, f"replicates {_partition_list(replicated)}",
+                                 kind="data")
     return diagram
+
+
+def placement_table(layout: Mapping[int, tuple[str, ...]],
+                    leaders: Mapping[int, str | None]) -> pd.DataFrame:
+    """One row per partition, one column per broker: "leader", "follower" or empty."""
+    brokers = sorted({b for members in layout.values() for b in members},
+                     key=lambda b: int(b.rsplit("-", 1)[-1]) if b[-1].isdigit() else 0)
+    rows = {f"P{p}": ["leader" if leaders.get(p) == b else "follower" if b in members else ""
+                      for b in brokers] for p, members in layout.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=brokers)
+    table.index.name = "partition"
+    return table

@@ -51,7 +51,7 @@ class Config(Scenario):
                              help="how long it stays down (0 = never)")
     snapshot_interval: float = param(50.0, low=1.0, high=5000.0, step=5.0,
                                      help="snapshot + truncation every this many ms")
-    request_interval: float = param(5.0, low=0.5, high=1000.0, step=0.5,
+    request_interval: float = param(10.0, low=0.5, high=1000.0, step=0.5,
                                     help="mean ms between two new instances")
     duration: float = param(600.0, low=10.0, high=20_000.0, step=10.0,
                             help="how long clients start instances")
@@ -90,6 +90,31 @@ class ReadModelResult(results.RunResult):
     def staleness(self) -> pd.Series:
         """ms from commit until a record was visible in the elasticsearch read model."""
         return pd.Series(self.staleness_samples, name="staleness (ms)", dtype="float64")
+
+    def story(self) -> str:
+        """Staleness and read-your-writes misses of this run, in two sentences."""
+        m = self.metrics
+        return (f"The clients created {m[Metric.INSTANCES_CREATED]} instances. Half of the "
+                f"records were visible in the read model within {m[Metric.STALENESS_P50_MS]:.1f} "
+                f"ms of their commit, 99 % within {m[Metric.STALENESS_P99_MS]:.1f} ms; "
+                f"{m[Metric.READ_YOUR_WRITES_MISSES]} of {len(self.query_table)} reads "
+                f"({float(m[Metric.READ_YOUR_WRITES_MISS_RATE]):.0%}), each made "
+                f"{self.config.query_delay:g} ms after the broker's OK, missed the client's own "
+                "write.")
+
+    def retention(self) -> str:
+        """What the broker kept of its log at the end of the run, in one sentence."""
+        disk = self.disk_table
+        busy = disk[disk["time"] <= self.config.duration]  # while clients still send
+        if busy.empty:
+            return "The run took no snapshot while clients were sending, so nothing was truncated."
+        last = busy.iloc[-1]
+        written, kept = int(last["log end"]), int(last["disk (records)"])
+        return (f"At {last['time']:g} ms, while clients are still sending, the partition has "
+                f"written {written} records to its log and keeps {kept} of them on disk: the "
+                f"log is truncated up to position {int(last['truncated'])}, because the "
+                "latest snapshot covers those records and every exporter has them (the "
+                f"slowest is at position {int(last['slowest exporter'])}).")
 
     def graph(self) -> graphs.Diagram:
         """Log → exporters → read models → queries, with counts from the run."""

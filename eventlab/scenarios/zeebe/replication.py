@@ -1,8 +1,12 @@
 """The processing loop and what replication costs: latency, not throughput.
 
 One partition with `replication_factor` replicas (one broker each). Clients send
-``CreateProcessInstance`` commands at `rate` per second (Poisson) through the leader's
-gateway; every command goes through the talk's seven steps (see
+``CreateProcessInstance`` commands through the leader's gateway: with ``clients=0`` they
+arrive at `rate` per second (Poisson, an open loop); with ``clients=N`` there are N clients,
+each sending its next command as soon as its last one is answered (a closed loop, so the
+load adapts to the latency: N commands in flight at most). Throughput is measured between the
+10th and the 90th percent of the answers, so the start (nothing in flight yet) and the end
+(the last commands draining) do not count. Every command goes through the talk's seven steps (see
 :mod:`eventlab.engines.zeebe.processor`), and :meth:`timeline` shows them for one command across the
 nodes. The leader needs a quorum, so a command waits for the
 *median* follower, not the slowest: one slow follower barely matters at RF 3 or 5, and the
@@ -53,6 +57,9 @@ class Config(Scenario):
     rate: float = param(1000.0, low=10.0, high=20_000.0, step=10.0,
                         help="commands per second arriving (Poisson)")
     commands: int = param(100, low=1, high=5000, help="commands sent in the run")
+    clients: int = param(0, low=0, high=256,
+                         help="0: commands arrive at `rate`; N: N clients, each waiting "
+                              "for its answer before it sends the next")
     process_time: float = param(0.5, low=0.01, high=50.0, step=0.01,
                                 help="processor time per command")
     seed: int = seed_param()
@@ -68,6 +75,20 @@ class ReplicationResult(results.RunResult):
     def timeline(self, command: int = 1) -> pd.DataFrame:
         """The seven steps of the `command`-th command (1 = first) across the nodes."""
         return timeline(self.trace, command)
+
+    def story(self, command: int = 1) -> str:
+        """The `command`-th command's loop in one sentence, with the times of this run."""
+        first = self.timeline(command).groupby("step", observed=True)["time"].min()
+        sent, committed = first[STEPS[0]], first[STEPS[3]]
+        answered, events = first[STEPS[6]], first.get(STEPS[9])
+        text = (f"Command {command} is sent at {sent:.2f} ms; the leader appends it at once, "
+                f"a quorum has it at {committed:.2f} ms ({committed - sent:.2f} ms later: "
+                f"the round trip to the followers), and the client has its answer at "
+                f"{answered:.2f} ms, after {self.config.process_time:g} ms of processing.")
+        if events is not None and events == events:  # not NaN: the events did commit
+            text += (f" The events it produced are committed at {events:.2f} ms, "
+                     f"{'after' if events > answered else 'before'} the answer.")
+        return text
 
     def graph(self) -> graphs.Diagram:
         """Client, leader and followers; arrows labelled with the loop's steps."""
@@ -148,7 +169,9 @@ def run(config: Config | None = None) -> ReplicationResult:
                       process_time=cfg.process_time, respond_after=cfg.respond_after,
                       election_timeout=1e6, heartbeat=1e5, request_timeout=1e9)
     latencies: list[float] = []
-    world.env.run(until=world.env.process(_clients(world, cluster, cfg, latencies)))
+    answered: list[float] = []  # when each OK answer arrived
+    clients = _closed_loop if cfg.clients else _clients
+    world.env.run(until=world.env.process(clients(world, cluster, cfg, latencies, answered)))
     end = world.now
     raft = cluster.partitions[1].raft
     leader = raft.nodes["broker-0"]
@@ -158,7 +181,7 @@ def run(config: Config | None = None) -> ReplicationResult:
         Metric.REPLICATION_FACTOR: rf,
         Metric.QUORUM: quorum(rf),
         Metric.COMMANDS: len(latencies),
-        Metric.THROUGHPUT_COMMANDS_S: rounded(per_second(len(latencies), end), 1),
+        Metric.THROUGHPUT_COMMANDS_S: rounded(_steady_throughput(answered), 1),
         Metric.P50_LATENCY_MS: rounded(percentile(latencies, 50)),
         Metric.P99_LATENCY_MS: rounded(percentile(latencies, 99)),
         Metric.P50_APPEND_TO_COMMIT_MS: rounded(percentile(waits, 50)),
@@ -168,22 +191,60 @@ def run(config: Config | None = None) -> ReplicationResult:
     return ReplicationResult(cfg, trace, metrics)
 
 
-def _clients(world: World, cluster: Cluster, cfg: Config,
-             latencies: list[float]) -> Generator[simpy.Event, Any, None]:
-    rng = world.rng("clients")
-    answered: list[simpy.Event] = []
+def _steady_throughput(answered: list[float]) -> float:
+    """Answers per second between the 10th and the 90th percent of them (warm-up and drain
+    left out); with fewer than 10 answers, over all of them."""
+    times = sorted(answered)
+    if len(times) < 2:
+        return 0.0
+    first, last = (len(times) // 10, len(times) - 1 - len(times) // 10) if len(times) >= 10 \
+        else (0, len(times) - 1)
+    span = times[last] - times[first]
+    return per_second(last - first, span) if span > 0 else 0.0
 
+
+def _recorder(world: World, latencies: list[float],
+              answered: list[float]) -> Callable[[Request], None]:
     def done(request: Request) -> None:
         if request.outcome == OK and request.latency is not None:
             latencies.append(request.latency)
+            answered.append(world.now)
+    return done
 
+
+def _clients(world: World, cluster: Cluster, cfg: Config, latencies: list[float],
+             answered: list[float]) -> Generator[simpy.Event, Any, None]:
+    """Open loop: commands arrive at `rate`, whatever the latency."""
+    rng = world.rng("clients")
+    waiting: list[simpy.Event] = []
+    done = _recorder(world, latencies, answered)
     for i in range(cfg.commands):
         yield world.env.timeout(rng.expovariate(cfg.rate / 1000.0))
         event = world.env.event()
-        answered.append(event)
+        waiting.append(event)
         cluster.send("CreateProcessInstance", cluster.new_instance(), client=f"client-{i % 8}",
                      gateway="broker-0", on_done=_then(done, event))
-    yield world.env.all_of(answered)
+    yield world.env.all_of(waiting)
+
+
+def _closed_loop(world: World, cluster: Cluster, cfg: Config, latencies: list[float],
+                 answered: list[float]) -> Generator[simpy.Event, Any, None]:
+    """Closed loop: `clients` clients, each sends its next command once the last is answered."""
+    rng = world.rng("clients")
+    done = _recorder(world, latencies, answered)
+    left = [cfg.commands]
+
+    def client(name: str) -> Generator[simpy.Event, Any, None]:
+        yield world.env.timeout(rng.uniform(0.0, 1.0))  # clients do not start in lockstep
+        while left[0] > 0:
+            left[0] -= 1
+            event = world.env.event()
+            cluster.send("CreateProcessInstance", cluster.new_instance(), client=name,
+                         gateway="broker-0", on_done=_then(done, event))
+            yield event
+
+    yield world.env.all_of([world.env.process(client(f"client-{i}"))
+                            for i in range(cfg.clients)])
 
 
 def _then(done: Callable[[Request], None], event: simpy.Event) -> Callable[[Request], None]:

@@ -90,7 +90,7 @@ def timeline_chart(steps: pd.DataFrame) -> Chart:
         stack = previous[1] + 1 if previous and x - previous[0] < 0.25 * span else 0
         last[node] = (x, stack)
         ax.annotate(str(row.step), (x, y), xytext=(4, 6 + 10 * stack),
-                    textcoords="offset points", fontsize=7)
+                    textcoords="offset points", fontsize=8)
     ax.set_yticks(list(rows.values()), list(rows.keys()))
     ax.set_ylim(-0.5, len(nodes) - 0.2)
     ax.set_xlabel("time (ms)")
@@ -129,9 +129,9 @@ def segments_chart(result: RunResult, bin_ms: float = 50.0) -> Chart:
         ax.set_xlabel("request sent at (ms)")
         ax.set_ylabel(f"requests per {bin_ms:g} ms")
         ax.grid(axis="y", alpha=0.3)
-    axes[-1].legend(frameon=False, loc="upper right", fontsize=8)
-    mode = "AP" if cfg.ap_mode else "CP"
-    title = f"{mode}: {cfg.cluster_size} brokers, {cfg.minority} cut off, committed per segment"
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, frameon=False, loc="outside lower center", ncols=2)
+    title = f"{cfg.mode}: {cfg.cluster_size} brokers, {cfg.minority} cut off, committed per segment"
     figure.suptitle(title)
     flat.index = flat.index.astype(int)
     return Chart(figure, title, flat)
@@ -234,28 +234,29 @@ def disk_chart(runs: Mapping[str, RunResult]) -> Chart:
 
 
 def backpressure_chart(runs: Mapping[str, RunResult], bin_ms: float = 50.0) -> Chart:
-    """p99 latency of accepted requests and rejections per time bin, one line per run."""
+    """Whole requests per time bin of their first attempt, one line per run: the p99 latency
+    (first attempt to success) of those that succeeded, and the share that gave up."""
     figure, axes = _figure(2, width=10.0, height=3.4)
     shown = pd.DataFrame()
     for name, result in runs.items():
         table = result.over_time(bin_ms)  # type: ignore[attr-defined]
         p99 = table["p99 latency (ms)"]
-        rejected = table.get("RESOURCE_EXHAUSTED", pd.Series(0, index=table.index))
+        counts = table.drop(columns=["p99 latency (ms)"])
+        gave_up = counts.get("gave up", pd.Series(0, index=table.index)) / counts.sum(axis=1)
         axes[0].plot(table.index, p99, marker="o", label=name)
-        axes[1].plot(table.index, rejected, marker="o", label=name)
+        axes[1].plot(table.index, gave_up, marker="o", label=name)
         shown[f"{name} p99 (ms)"] = p99.round(1)
-        shown[f"{name} rejected"] = rejected
+        shown[f"{name} gave up"] = gave_up.round(2)
     axes[0].set_ylabel("p99 latency (ms)")
-    axes[0].set_title("latency of accepted requests")
-    axes[1].set_ylabel(f"RESOURCE_EXHAUSTED per {bin_ms:g} ms")
-    axes[1].set_title("rejected requests")
+    axes[0].set_title("first attempt to success")
+    axes[1].set_ylabel("share of requests")
+    axes[1].set_title("gave up after every attempt")
+    axes[1].set_ylim(0, 1.05)
     for ax in axes:
-        ax.set_xlabel("request sent at (ms)")
+        ax.set_xlabel(f"first attempt sent at (ms, bins of {bin_ms:g})")
         ax.grid(alpha=0.3)
     axes[0].legend(frameon=False)
-    title = "overload: without a limit latency keeps growing"
+    title = "overload, whole requests over time"
     figure.suptitle(title)
     shown.index = shown.index.astype(int)
     return Chart(figure, title, shown)
-
-
