@@ -35,6 +35,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.world import World
 from eventlab.engines.kafka import Cluster, Consumer, ConsumerGroup, Producer, Record
@@ -74,6 +75,13 @@ class Config(Scenario):
     duration: float = param(900.0, low=300.0, high=5000.0, step=100.0,
                             help="ms during which orders are written")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """One record per produce_interval. Measured on a 2-core laptop: about 60 us per
+        record (polls, commits and the trace included; asynchronous workers a little more)."""
+        records = self.duration / self.produce_interval
+        return Cost(seconds=records * 100e-6, megabytes=110 + records * 0.003,
+                    drivers={"produce_interval": "raise", "duration": "lower"})
 
 
 class Metric(StrEnum):
