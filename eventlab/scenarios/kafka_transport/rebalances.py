@@ -111,31 +111,35 @@ class RebalanceResult(results.RunResult):
             r"^(revoked|lost)").fillna(False)
         rows = trace[(kind.isin(["fault", "note", "reject"]) & ~trace["detail"].isna())
                      | ((kind == "state") & (entity == "generation")) | revokes]
-        what = []
-        for row in rows.itertuples():
-            if row.kind == "state" and row.entity == "generation":
-                what.append(f"generation {row.value} ({str(row.detail).split(': ', 1)[1]})")
-            elif row.kind == "reject":
-                what.append(f"commit of offset {int(row.offset)} on {TOPIC}-{int(row.partition)}"
-                            f" refused (CommitFailedException)")
+        out = []
+        for row in rows.to_dict("records"):
+            who, detail = str(row["actor"]), str(row["detail"])
+            if row["kind"] == "state" and row["entity"] == "generation":
+                what = f"generation {row['value']} ({detail.split(': ', 1)[1]})"
+            elif row["kind"] == "reject":  # the coordinator refuses the member's commit
+                who = str(row["target"])
+                what = (f"commit of offset {int(row['offset'])} on {TOPIC}-"
+                        f"{int(row['partition'])} refused (CommitFailedException)")
+            elif row["kind"] == "note":  # the coordinator's note about a member
+                who = str(row["target"])
+                what = detail.removeprefix(f"{who}: ")
             else:
-                what.append(str(row.detail).removeprefix(f"{row.target}: ")
-                            if row.kind == "note" else str(row.detail))
-        actors = [str(a) if k != "note" else str(t)
-                  for a, k, t in zip(rows["actor"], rows["kind"], rows["target"], strict=True)]
-        return pd.DataFrame({"time (ms)": rows["time"].round(1).to_numpy(), "who": actors,
-                             "what": what}).reset_index(drop=True)
+                what = detail
+            out.append((round(float(row["time"]), 1), who, what))
+        return pd.DataFrame(out, columns=["time (ms)", "who", "what"])
 
     def duplicates(self) -> pd.DataFrame:
         """Every record handled more than once: by whom and when, in order."""
         delivered = self.trace[(self.trace["kind"] == "deliver")
                                & (self.trace["channel"] == TOPIC)]
-        rows = []
-        for (part, offset), mine in delivered.groupby(["partition", "offset"], sort=True):
-            if len(mine) > 1:
-                rows.append({"record": f"{TOPIC}-{int(part)} @ {int(offset)}",
-                             "handled by": ", ".join(str(a) for a in mine["actor"]),
-                             "at (ms)": ", ".join(f"{t:g}" for t in mine["time"].round(1))})
+        handlers: dict[tuple[int, int], list[tuple[str, float]]] = {}
+        for part, offset, actor, time in zip(delivered["partition"], delivered["offset"],
+                                             delivered["actor"], delivered["time"],
+                                             strict=True):
+            handlers.setdefault((int(part), int(offset)), []).append((str(actor), float(time)))
+        rows = [(f"{TOPIC}-{part} @ {offset}", ", ".join(a for a, _ in mine),
+                 ", ".join(f"{t:.1f}" for _, t in mine))
+                for (part, offset), mine in sorted(handlers.items()) if len(mine) > 1]
         return pd.DataFrame(rows, columns=["record", "handled by", "at (ms)"])
 
 
