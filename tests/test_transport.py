@@ -257,3 +257,15 @@ def test_over_twenty_seeds_async_processing_and_kicked_out_members_handle_record
     assert sum(twice(processing="async")) > 0
     assert sum(twice(fault="slow_handler")) > 0
     assert all(n > 0 for n in twice(fault="gc_pause"))
+
+
+def test_the_stories_notebook_06_tells_of_a_crash_and_of_a_zombie():
+    crashed = groups.run(groups.Config(scale_down="crash")).metrics
+    assert crashed[groups.Metric.HANDLED_MORE_THAN_ONCE] > 0  # mid-batch, nothing committed
+    zombie = rebalances.run(rebalances.Config(fault="slow_handler", seed=3))
+    what = " | ".join(zombie.story()["what"])
+    for step in ("handler stalls", "exceeded max.poll.interval.ms", "CommitFailedException",
+                 "lost orders-", "member-1 rejoined"):
+        assert step in what, step
+    firsts = {handlers.split(", ")[0] for handlers in zombie.duplicates()["handled by"]}
+    assert firsts == {"member-1", "member-2"}  # the zombie and the new owner, both first

@@ -6,6 +6,8 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from eventlab.checks._core import (
     Case,
     Feedback,
@@ -127,7 +129,7 @@ def _reveal_6_4() -> str:
 
 def _yes_no(value: Any) -> bool | None:
     # True/False, also numpy's; "yes"/"no" would be a guess, so they are refused
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool | np.bool_):
         return bool(value)
     return None
 
@@ -153,6 +155,6 @@ def exercise_6_4(predicted: Any) -> Feedback:
                              f"{show(said['handled twice'])}")
     if {"kicked out": kicked, "handled twice": twice} != _async_slow():
         return wrong_prediction("6.4", f"kicked out {kicked} times, handled twice: {twice}",
-                                "which loop does max.poll.interval.ms watch, and what does a "
-                                "worker still hold when its partition is revoked?")
+                                "which loop does max.poll.interval.ms watch? what is in "
+                                "flight at a revoke?")
     return passed("6.4", 2)
