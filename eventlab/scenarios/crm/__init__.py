@@ -25,8 +25,8 @@ from eventlab.core import results
 from eventlab.core.comparison import Comparison
 from eventlab.core.config import resolve
 from eventlab.core.errors import check_float, check_int
-from eventlab.core.replications import replicate
 from eventlab.core.messages import Event
+from eventlab.core.replications import replicate
 from eventlab.domains.crm.config import (
     CONSUMER_NAMES,
     CONSUMERS,

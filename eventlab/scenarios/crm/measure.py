@@ -48,8 +48,9 @@ class Metric(StrEnum):
     MEAN_EVENT_SIZE_BYTES = "mean event size (bytes)"
     CALLBACKS = "callbacks to the CRM"
     LOOK_UPS_SENT_TO_CRM = "look-ups sent to the CRM"
+    CRM_QUERIES_ASKED_PER_SECOND = "CRM queries asked per second"
     CRM_QUERIES_PER_SECOND = "CRM queries answered per second"
-    CRM_BUSY_WHILE_UP_PCT = "CRM busy while up (%)"
+    CRM_BUSY_PCT = "CRM busy (%)"
     MEAN_QUERIES_AT_CRM = "mean queries at the CRM"
     MEAN_WAIT_AT_CRM_MS = "mean wait in the CRM's queue (ms)"
     FAILED_CALLS_CRM_DOWN = "failed calls (CRM down)"
@@ -70,15 +71,16 @@ class Metric(StrEnum):
     REACTIONS_TO_STALE_DATA = "reactions to stale or repeated data"
 
 
-def crm_queue(trace: pd.DataFrame, duration: float,
-              windows: list[tuple[float, float]]) -> dict[str, float]:
+def crm_queue(trace: pd.DataFrame, duration: float) -> dict[str, float]:
     """How loaded the CRM's API was during the first `duration` ms, from the trace.
 
     The API takes queries one at a time in arrival order, so each query starts when it has
     arrived and the one before it is done: its wait is the time in between. Counted over the
-    run's `duration`: answered queries per second (never more than the CRM can answer),
-    the share of its up time the CRM spent answering, the time-averaged number of queries at
-    the CRM (waiting or being answered), and the mean wait before an answer starts."""
+    run's `duration`: queries that arrived per second, answered queries per second (never
+    more than the CRM can answer),
+    the share of the time the CRM spent answering (it finishes what it accepted even after
+    it goes down), the time-averaged number of queries at the CRM (waiting or being
+    answered), and the mean wait before an answer starts."""
     kind, actor, channel = trace["kind"], trace["actor"], trace["channel"]
     api = trace[(channel == "crm-api") & (((kind == "deliver") & (actor == "CRM"))
                                           | ((kind == "send") & (actor == "CRM")))]
@@ -105,7 +107,6 @@ def crm_queue(trace: pd.DataFrame, duration: float,
                 answered += 1
             busy += max(min(reply, duration) - min(start, duration), 0.0)
         steps += [(arrival, 1), (reply, -1)]
-    up = duration - sum(min(end, duration) - min(start, duration) for start, end in windows)
     area = level = 0.0
     last = 0.0
     for time, change in sorted(steps):
@@ -115,8 +116,10 @@ def crm_queue(trace: pd.DataFrame, duration: float,
         level, last = level + change, time
     area += level * (duration - last)
     n = sum(data for _, _, data in queries)
-    return {"per second": round(answered / (duration / 1000.0), 2),
-            "busy": round(100.0 * busy / up, 1) if up > 0 else 0.0,
+    asked = sum(arrival <= duration for arrival, _, _ in queries)
+    return {"asked": round(asked / (duration / 1000.0), 2),
+            "per second": round(answered / (duration / 1000.0), 2),
+            "busy": round(100.0 * busy / duration, 1),
             "at crm": round(area / duration, 3),
             "wait": round(waited / n, 3) if n else 0.0}
 
@@ -133,7 +136,7 @@ def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
         return sum(h.counts[name] for h in holders)
 
     windows = [w for h in holders for w in h.windows]
-    load = crm_queue(trace, model.config.duration, model.windows)
+    load = crm_queue(trace, model.config.duration)
     return {
         Metric.CHANGES_ACCEPTED_BY_CRM: len(model.changes),
         Metric.EVENTS_PUBLISHED: len(sent),
@@ -143,8 +146,9 @@ def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
         Metric.MEAN_EVENT_SIZE_BYTES: _mean([float(s) for s in sent["size"]]),
         Metric.CALLBACKS: total("callbacks"),
         Metric.LOOK_UPS_SENT_TO_CRM: total("look-ups sent"),
+        Metric.CRM_QUERIES_ASKED_PER_SECOND: load["asked"],
         Metric.CRM_QUERIES_PER_SECOND: load["per second"],
-        Metric.CRM_BUSY_WHILE_UP_PCT: load["busy"],
+        Metric.CRM_BUSY_PCT: load["busy"],
         Metric.MEAN_QUERIES_AT_CRM: load["at crm"],
         Metric.MEAN_WAIT_AT_CRM_MS: load["wait"],
         Metric.FAILED_CALLS_CRM_DOWN: total("failed calls"),
