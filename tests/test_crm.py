@@ -335,3 +335,12 @@ def test_run_and_compare_reject_what_is_not_theirs():
         crm.compare_designs({"reorder": 0.1})
     with pytest.raises(ValueError, match="bucket"):
         crm.run(SHORT).load(bucket=0.5)
+
+
+def test_the_story_of_notebook_07_a_jittered_overtake_repaired_by_a_later_change():
+    # Section 2 of the notebook: the default config under state transfer, no reordering.
+    m = crm.run(replace(crm.Config(), pattern="state_transfer")).metrics
+    assert crm.Config().reorder == 0.0
+    assert m[crm.Metric.SILENT_STALE_OVERWRITES] >= 1
+    assert m[crm.Metric.STALE_ADDRESS_COPIES_AT_END] == 0
+    assert m[crm.Metric.LOOK_UPS_STALE] >= 1
