@@ -193,8 +193,8 @@ ODD_ANSWERS = [itertools.count(), pd.Series([1, 2]),
                lambda *a: Hostile(), lambda *a: pd.Series([True, False]), object()]
 
 
-def test_there_are_34_checkers():
-    assert len(CHECKERS) == 34
+def test_there_are_35_checkers():
+    assert len(CHECKERS) == 35
 
 
 @pytest.mark.parametrize(("name", "checker"), CHECKERS, ids=[n for n, _ in CHECKERS])
