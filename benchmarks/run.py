@@ -62,7 +62,7 @@ from eventlab.scenarios import (
     shared_store,
 )
 from eventlab.scenarios.bank import clerks
-from eventlab.scenarios.kafka_transport import groups, ordering
+from eventlab.scenarios.kafka_transport import groups, ordering, rebalances
 from eventlab.scenarios.retail import choreography
 from eventlab.scenarios.retail import orchestration as workflow
 from eventlab.scenarios.zeebe import backpressure, cp, jobs, partitions, read_models, single_writer
@@ -136,6 +136,7 @@ WIDGETS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "05_event_store_and_messaging (shared store)": (shared_store.run, shared_store.Config()),
     "06_kafka_as_transport": (ordering.run, ordering.Config()),
     "06_kafka_as_transport (consumer groups)": (groups.run, groups.Config()),
+    "06_kafka_as_transport (rebalances)": (rebalances.run, rebalances.Config()),
     "07_notification_vs_state_transfer": (crm.run, crm.Config()),
     "08_commands_vs_events": (onboarding.run, onboarding.Config()),
     "09_event_chains_and_monitoring": (choreography.run,

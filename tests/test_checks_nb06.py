@@ -52,6 +52,20 @@ def test_exercise_6_3_accepts_a_fold_with_tombstones_and_names_the_case_without(
         "{'customer-1': 'Marktplatz 7'}")
 
 
+def test_exercise_6_4_compares_both_predictions_with_twenty_runs():
+    assert repr(checks.exercise_6_4({"kicked out": 0, "handled twice": True})) == (
+        "✓ Exercise 6.4 passed (2 cases)")
+    assert repr(checks.exercise_6_4({"kicked out": 20, "handled twice": True})).startswith(
+        "✗ Exercise 6.4: you said kicked out 20 times, handled twice: True. Hint: ")
+    assert repr(checks.exercise_6_4({"kicked out": 20, "handled twice": False})) == (
+        "✗ Exercise 6.4: you said kicked out 20 times, handled twice: False; in 20 runs "
+        "member-1 was kicked out 0 times, and some records were handled twice")
+    assert repr(checks.exercise_6_4({"kicked out": None, "handled twice": None})) == (
+        "Exercise 6.4: not attempted yet")
+    assert "is True or False" in repr(checks.exercise_6_4({"kicked out": 0,
+                                                            "handled twice": "yes"}))
+
+
 def test_unfinished_or_malformed_answers_are_reported_not_raised():
     assert repr(checks.exercise_6_1(None)) == "Exercise 6.1: not attempted yet"
     assert repr(checks.exercise_6_1(stub)) == "Exercise 6.1: not attempted yet"

@@ -164,3 +164,32 @@ def test_exercise_6_3_rejects(misconception, answer):
 @pytest.mark.parametrize(("approach", "answer"), RIGHT_6_3, ids=ids(RIGHT_6_3))
 def test_exercise_6_3_accepts(approach, answer):
     assert_accepted(checks.exercise_6_3, answer)
+
+
+# ---- 6.4: asynchronous processing and a slow handler ------------------------------------------
+WRONG_6_4 = [
+    ("a slow handler always gets the member kicked out", {"kicked out": 20, "handled twice": True}),
+    ("workers make every duplicate go away", {"kicked out": 0, "handled twice": False}),
+    ("kicked out, so its commits are refused", {"kicked out": 20, "handled twice": False}),
+    ("kicked out once in all", {"kicked out": 1, "handled twice": True}),
+    ("a yes instead of True", {"kicked out": 0, "handled twice": "yes"}),
+    ("a count where True or False goes", {"kicked out": 0, "handled twice": 1}),
+    ("kicked out as True", {"kicked out": False, "handled twice": True}),
+    ("a pair instead of a dict", (0, True)),
+    ("misspelt keys", {"kicked": 0, "twice": True}),
+]
+RIGHT_6_4 = [
+    ("a dict", {"kicked out": 0, "handled twice": True}),
+    ("a float and numpy's bool", {"handled twice": np.bool_(True), "kicked out": 0.0}),
+    ("a pandas Series", pd.Series({"kicked out": 0, "handled twice": True}, dtype=object)),
+]
+
+
+@pytest.mark.parametrize(("misconception", "answer"), WRONG_6_4, ids=ids(WRONG_6_4))
+def test_exercise_6_4_rejects(misconception, answer):
+    assert_rejected(checks.exercise_6_4, answer)
+
+
+@pytest.mark.parametrize(("approach", "answer"), RIGHT_6_4, ids=ids(RIGHT_6_4))
+def test_exercise_6_4_accepts(approach, answer):
+    assert_accepted(checks.exercise_6_4, answer)

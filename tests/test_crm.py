@@ -47,6 +47,61 @@ def test_notification_load_on_the_crm_grows_with_consumers_while_state_transfer_
     assert load("state_transfer", 1) == load("state_transfer", 8) == 0.0
 
 
+@quick
+@given(seeds, st.integers(1, 8), st.sampled_from([5.0, 25.0, 60.0]))
+def test_the_crm_queue_is_measured_consistently_from_the_trace(seed, consumers, query_time):
+    config = replace(SHORT, seed=seed, consumers=consumers, crm_query_time=query_time)
+    result = crm.run(config)
+    m = result.metrics
+    trace = result.trace
+    api = trace[trace["channel"] == "crm-api"]
+    arrived = dict(zip(api.loc[(api["kind"] == "deliver") & (api["actor"] == "CRM"),
+                               "message_id"],
+                       api.loc[(api["kind"] == "deliver") & (api["actor"] == "CRM"), "time"],
+                       strict=True))
+    replies = api[(api["kind"] == "send") & (api["actor"] == "CRM")]
+    # Little's law over the run: the time-averaged number at the CRM is the time all queries
+    # spent there (cut at the end of the run), divided by the run's length.
+    spent = sum(min(t, config.duration) - min(arrived[c], config.duration)
+                for c, t in zip(replies["causation_id"], replies["time"], strict=True))
+    assert m[crm.Metric.MEAN_QUERIES_AT_CRM] == pytest.approx(spent / config.duration,
+                                                             abs=1e-3)
+    assert 0.0 <= m[crm.Metric.CRM_BUSY_PCT] <= 100.0
+    assert m[crm.Metric.MEAN_WAIT_AT_CRM_MS] >= 0.0
+    # never more answers per second than one CRM answering one query at a time can give
+    answered = int(((replies["message_type"] == "CustomerData")
+                    & (replies["time"] <= config.duration)).sum())
+    assert m[crm.Metric.CRM_QUERIES_PER_SECOND] == round(answered / 4.0, 2)
+    transfer = crm.run(replace(config, pattern="state_transfer")).metrics
+    assert transfer[crm.Metric.MEAN_QUERIES_AT_CRM] == transfer[crm.Metric.CRM_BUSY_PCT] \
+        == transfer[crm.Metric.MEAN_WAIT_AT_CRM_MS] == 0.0
+
+
+def test_a_slow_crm_saturates_as_consumers_are_added_and_the_latency_absorbs_the_rest():
+    # Notebook 07's load sweep: a CRM that is always up and answers at most 25 queries a second.
+    slow = replace(crm.Config(), crm_query_time=40.0, downtime=0.0)
+
+    def measured(consumers):
+        runs = [crm.run(replace(slow, consumers=consumers, seed=s)).metrics for s in range(3)]
+        return {name: sum(r[name] for r in runs) / len(runs) for name in (
+            crm.Metric.CRM_QUERIES_ASKED_PER_SECOND, crm.Metric.CRM_QUERIES_PER_SECOND,
+            crm.Metric.CRM_BUSY_PCT, crm.Metric.MEAN_QUERIES_AT_CRM,
+            crm.Metric.MEAN_WAIT_AT_CRM_MS, crm.Metric.MEAN_END_TO_END_LATENCY_MS)}
+
+    one, four, eight = measured(1), measured(4), measured(8)
+    asked, answered = crm.Metric.CRM_QUERIES_ASKED_PER_SECOND, crm.Metric.CRM_QUERIES_PER_SECOND
+    assert one[answered] == pytest.approx(one[asked], rel=0.05)  # far from saturation
+    assert eight[crm.Metric.CRM_BUSY_PCT] > 85.0  # busy nearly all the time
+    assert eight[answered] <= 25.0  # one query at a time, 40 ms each on average
+    # the load doubles from 4 to 8 consumers; the wait and the latency grow far faster
+    load = eight[asked] / four[asked]
+    assert load < 2.5
+    for late in (crm.Metric.MEAN_WAIT_AT_CRM_MS, crm.Metric.MEAN_END_TO_END_LATENCY_MS):
+        assert eight[late] / four[late] > 2 * load
+    assert one[crm.Metric.MEAN_QUERIES_AT_CRM] < four[crm.Metric.MEAN_QUERIES_AT_CRM] \
+        < eight[crm.Metric.MEAN_QUERIES_AT_CRM]
+
+
 @small
 @given(seeds, st.integers(1, 8))
 def test_every_callback_matches_a_change_its_consumer_cares_about(seed, consumers):
@@ -186,7 +241,7 @@ def test_the_decision_table_is_computed_from_the_measurements():
     changed = table.copy()
     changed.loc["customer_moved", crm.Metric.REACTIONS_TO_TYPO_FIXES] = 3
     assert crm.decision_table(changed).loc["customer_moved", "tells a move from a typo fix"] \
-        == "no (3 reactions to typo fixes)"
+        == "no (3 reactions to typo fixes per run)"
 
 
 @quick
@@ -280,3 +335,12 @@ def test_run_and_compare_reject_what_is_not_theirs():
         crm.compare_designs({"reorder": 0.1})
     with pytest.raises(ValueError, match="bucket"):
         crm.run(SHORT).load(bucket=0.5)
+
+
+def test_the_story_of_notebook_07_a_jittered_overtake_repaired_by_a_later_change():
+    # Section 2 of the notebook: the default config under state transfer, no reordering.
+    m = crm.run(replace(crm.Config(), pattern="state_transfer")).metrics
+    assert crm.Config().reorder == 0.0
+    assert m[crm.Metric.SILENT_STALE_OVERWRITES] >= 1
+    assert m[crm.Metric.STALE_ADDRESS_COPIES_AT_END] == 0
+    assert m[crm.Metric.LOOK_UPS_STALE] >= 1

@@ -1,5 +1,5 @@
 """Consumer groups: generations, assignors, rebalances, committed offsets, commit strategies ×
-crash points (matrix B), lag, and the CG invariants under random joins, leaves and crashes."""
+crash points, lag, and the CG invariants under random joins, leaves and crashes."""
 
 from collections import Counter
 

@@ -1,5 +1,5 @@
 """Producers and brokers: what acks, min.insync.replicas, unclean elections, retries and
-idempotence do to acknowledged writes, duplicates and per-key order (matrix A)."""
+idempotence do to acknowledged writes, duplicates and per-key order."""
 
 import pytest
 from hypothesis import given, settings

@@ -67,7 +67,9 @@ def test_the_story_of_a_case_pairs_each_delivery_with_its_sender_and_keeps_its_c
     senders = set(mine.loc[mine["kind"] == "send", "actor"]) | set(mine["channel"].dropna())
     assert set(arrows["from"]) <= senders  # arrows start at a sender or at the topic
     faults = table[table["kind"] == "fault"]
-    assert set(faults["to"]) == {crashed_actor}
+    assert crashed_actor in set(faults["to"])
+    # any other crash in the story hit a lane that handled this case (a redelivery, say)
+    assert set(faults["to"]) <= set(deliveries["actor"])
     assert list(table["time"]) == sorted(table["time"])
 
 

@@ -30,6 +30,7 @@ from eventlab.scenarios.kafka_transport import (
     durability,
     groups,
     ordering,
+    rebalances,
     routing,
 )
 from eventlab.scenarios.monitoring import options
@@ -64,6 +65,7 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("kafka_transport.durability", durability.run, durability.Metric),
     ("kafka_transport.groups", groups.run, groups.Metric),
     ("kafka_transport.ordering", ordering.run, ordering.Metric),
+    ("kafka_transport.rebalances", rebalances.run, rebalances.Metric),
     ("kafka_transport.routing", routing.run, routing.Metric),
     ("zeebe.backpressure", backpressure.run, backpressure.Metric),
     ("zeebe.cp", cp.run, cp.Metric),

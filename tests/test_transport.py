@@ -13,6 +13,7 @@ from eventlab.scenarios.kafka_transport import (
     durability,
     groups,
     ordering,
+    rebalances,
     routing,
 )
 
@@ -54,18 +55,36 @@ def test_scaling_the_group_makes_one_generation_per_change_and_each_partition_on
         assert sorted(owned, key=int) == [str(p) for p in range(groups.PARTITIONS)]  # CG-1
     assert result.lag().iloc[-1] == 0
     assert result.metrics[groups.Metric.RECORDS_WRITTEN] == 750
+    assert result.metrics[groups.Metric.HANDLED_MORE_THAN_ONCE] == 0
 
 
-def test_a_crashed_member_keeps_its_partitions_until_the_session_times_out():
-    left = groups.run(groups.Config()).assignments()
-    crashed = groups.run(groups.Config(scale_down="crash", session_timeout=300.0)).assignments()
-    assert left.loc[3, "time (ms)"] == 2050.0
-    assert crashed.loc[3, "time (ms)"] == 2350.0
-    assert crashed.loc[3, "why"] == "member-3 session timed out"
+def test_a_leave_takes_effect_at_the_members_next_poll_and_a_crash_after_the_session_timeout():
+    config = groups.Config()
+    batch = 20 * config.processing_time  # the longest batch a member is in when asked to go
+    left = groups.run(config).assignments()
+    crashed = groups.run(replace(config, scale_down="crash", session_timeout=300.0))
+    # One rebalance round (50 ms) after every member finished the batch in hand.
+    assert 2050.0 <= left.loc[3, "time (ms)"] <= 2000.0 + batch + 50.0
+    table = crashed.assignments()
+    assert 2350.0 <= table.loc[3, "time (ms)"] <= 2300.0 + batch + 50.0
+    assert table.loc[3, "why"] == "member-3 session timed out"
     assert groups.run(groups.Config(phase=200.0)).frames()
 
 
-def test_the_commit_matrix_matches_matrix_b():
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1),
+       assignor=st.sampled_from(["range", "roundrobin", "cooperative-sticky"]),
+       peak=st.integers(min_value=1, max_value=5))
+def test_scaling_up_and_down_with_clean_leaves_handles_every_record_exactly_once(
+        seed, assignor, peak):
+    config = groups.Config(seed=seed, assignor=assignor, peak_members=peak, end_members=1,
+                           phase=300.0)
+    m = groups.run(config).metrics
+    assert m[groups.Metric.HANDLED_MORE_THAN_ONCE] == 0
+    assert m[groups.Metric.RECORDS_HANDLED] == m[groups.Metric.RECORDS_WRITTEN]
+
+
+def test_committing_first_loses_the_batch_and_processing_first_handles_it_twice():
     table = commits.matrix()
     assert table.loc["after_commit", "commit_then_process"] == "5 lost"
     assert table.loc["after_process", "process_then_commit"] == "5 duplicates"
@@ -198,3 +217,55 @@ def test_every_durability_combination_runs_to_the_end_and_settles_every_write(
         assert m["acknowledged, then lost"] == 0
     if min_isr == 2:
         assert m["acknowledged on one copy only"] == 0
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1),
+       processing=st.sampled_from(["sync", "async_drained"]))
+def test_handling_in_the_poll_loop_or_draining_on_revoke_never_handles_a_record_twice(
+        seed, processing):
+    m = rebalances.run(rebalances.Config(seed=seed, processing=processing)).metrics
+    assert m[rebalances.Metric.HANDLED_TWICE] == 0
+    assert m[rebalances.Metric.RECORDS_NEVER_HANDLED] == 0
+    assert m[rebalances.Metric.REBALANCES] >= 3  # member-3 joins and leaves
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**31 - 1),
+       fault=st.sampled_from(["slow_handler", "gc_pause"]))
+def test_a_stall_longer_than_the_coordinator_waits_kicks_member_1_out_and_refuses_its_commit(
+        seed, fault):
+    result = rebalances.run(rebalances.Config(seed=seed, fault=fault))
+    m = result.metrics
+    assert m[rebalances.Metric.MEMBERS_KICKED_OUT] >= 1
+    assert m[rebalances.Metric.COMMITS_REFUSED] >= 1
+    assert m[rebalances.Metric.RECORDS_NEVER_HANDLED] == 0
+    story = result.story()
+    why = "exceeded max.poll.interval.ms" if fault == "slow_handler" else "during a pause"
+    assert story["what"].str.contains(why).any()
+    assert story["what"].str.contains("CommitFailedException").any()
+    # every record handled twice was handled by member-1 (the zombie) at least once
+    assert result.duplicates()["handled by"].str.contains(rebalances.FAULTY).all()
+
+
+def test_over_twenty_seeds_async_processing_and_kicked_out_members_handle_records_twice():
+    def twice(**settings):
+        return [rebalances.run(rebalances.Config(seed=s, **settings))
+                .metrics[rebalances.Metric.HANDLED_TWICE] for s in range(20)]
+
+    assert twice() == [0] * 20
+    assert sum(twice(processing="async")) > 0
+    assert sum(twice(fault="slow_handler")) > 0
+    assert all(n > 0 for n in twice(fault="gc_pause"))
+
+
+def test_the_stories_notebook_06_tells_of_a_crash_and_of_a_zombie():
+    crashed = groups.run(groups.Config(scale_down="crash")).metrics
+    assert crashed[groups.Metric.HANDLED_MORE_THAN_ONCE] > 0  # mid-batch, nothing committed
+    zombie = rebalances.run(rebalances.Config(fault="slow_handler", seed=3))
+    what = " | ".join(zombie.story()["what"])
+    for step in ("handler stalls", "exceeded max.poll.interval.ms", "CommitFailedException",
+                 "lost orders-", "member-1 rejoined"):
+        assert step in what, step
+    firsts = {handlers.split(", ")[0] for handlers in zombie.duplicates()["handled by"]}
+    assert firsts == {"member-1", "member-2"}  # the zombie and the new owner, both first

@@ -136,8 +136,10 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         # Long labels wrap at spaces: a wide label widens the whole picture, and a picture
         # wider than the notebook shrinks all of its text.
         # DOT's own line break (a backslash and n) keeps each arrow on one line of the source.
-        shown = textwrap.fill(label, LABEL_WIDTH, break_long_words=False).replace(
-            "\n", "\\n") if label else None
+        # A label's own lines (one message type each, say) stay lines of their own.
+        shown = "\\n".join(textwrap.fill(line, LABEL_WIDTH, break_long_words=False)
+                            .replace("\n", "\\n") for line in label.split("\n")
+                            ) if label else None
         self.edge(self.id_for(tail), self.id_for(head), label=shown, **style)
         self._kinds[kind] = None
         mark = " (*)" if highlight else ""

@@ -19,6 +19,7 @@ ACKS: tuple[Any, ...] = (0, 1, "all")
 CLEANUP_POLICIES: tuple[str, ...] = ("delete", "compact", "compact,delete")
 ASSIGNORS: tuple[str, ...] = ("range", "roundrobin", "cooperative-sticky")
 COMMIT_MODES: tuple[str, ...] = ("auto", "commit_then_process", "process_then_commit")
+PROCESSING_MODES: tuple[str, ...] = ("sync", "async")
 OFFSET_RESETS: tuple[str, ...] = ("latest", "earliest", "none")
 MAX_BROKERS = 9
 MAX_TOPIC_PARTITIONS = 1000
@@ -160,6 +161,19 @@ class ConsumerConfig(Scenario):
                                   help="fetch.max.wait.ms, counted from the first new record")
     processing_time: float = param(0.0, low=0.0, high=HOUR, step=0.5,
                                    help="ms the handler needs per record")
+    processing: str = param("sync", choices=PROCESSING_MODES,
+                            help="sync: the poll loop handles each batch before it polls "
+                                 "again; async: it hands records to a worker per partition "
+                                 "and polls on")
+    drain_on_revoke: bool = param(False, help="async only: on revoke, wait until the workers "
+                                              "finished the revoked partitions' records, "
+                                              "then commit")
+
+    def check(self) -> None:
+        """Draining on revoke needs workers to drain."""
+        if self.drain_on_revoke and self.processing != "async":
+            raise ConfigError("drain_on_revoke=True needs processing='async' (a synchronous "
+                              "consumer has no records in flight when it revokes)")
 
 
 C = TypeVar("C")

@@ -1,15 +1,18 @@
 """The consumer-group coordinator: members, generations, assignments and committed offsets.
 
-The Kafka notebook uses it for the consumer lessons of the reliability reference (§1.5, CG-*):
-every membership change starts a rebalance that ends in a new *generation*; each partition is
+Every membership change starts a rebalance that ends in a new *generation*; each partition is
 owned by at most one member per generation; a new owner starts at the committed offset (or at
 ``auto_offset_reset`` if there is none, which is logged); a commit from a member that is not the
 current owner, or not of the current generation, is refused (Kafka's ``CommitFailedException``),
 so a committed offset never goes back. A member that crashes keeps its partitions until
 ``session_timeout`` has passed: that is where lag piles up.
 
-``range`` and ``roundrobin`` rebalance eagerly (everyone revokes everything, then the new plan
-applies); ``cooperative-sticky`` revokes only what moves, and hands it over in a second round.
+A rebalance has two phases, as Kafka's JoinGroup and SyncGroup. First every member must rejoin;
+it does so at its next poll, after the batch in hand, revoking (and committing) there. A member
+that does not come back is waited for until the coordinator removes it (its session times out,
+or it exceeds ``max_poll_interval``). Then, ``rebalance_delay`` later, the new assignment
+applies. ``range`` and ``roundrobin`` rebalance eagerly (everyone revokes everything);
+``cooperative-sticky`` revokes only what moves, and hands it over in a second round.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ class ConsumerGroup:
         self._rebalancing = False
         self._again = False
         self._plan: CooperativeRebalance | None = None
+        self._reason = ""
+        self._waiting: dict[str, None] = {}  # members not yet rejoined in this rebalance
+        self._revoking: dict[str, list[Partition]] = {}  # what each of them gives up
+        self._syncing = False  # every member rejoined: the new assignment is on its way
 
     def __repr__(self) -> str:
         return (f"ConsumerGroup({self.group_id!r}, generation={self.generation}, "
@@ -86,10 +93,9 @@ class ConsumerGroup:
         return member
 
     def leave(self, member_id: str) -> None:
-        """`member_id` shuts down cleanly: it commits (if it would on revoke) and leaves now."""
-        member = self.member(member_id)
-        member.stop()
-        self.remove(member, "left the group")
+        """`member_id` shuts down cleanly: at its next poll, after the batch in hand, it commits
+        (if it would on revoke) and leaves the group."""
+        self.member(member_id).stop()
 
     def crash(self, member_id: str) -> None:
         """`member_id` dies now; the coordinator notices only after ``session_timeout``."""
@@ -170,21 +176,37 @@ class ConsumerGroup:
             return
         del self.members[member.member_id]
         self.assignment.pop(member.member_id, None)
+        self._waiting.pop(member.member_id, None)  # a rebalance waits no longer for it
+        self._revoking.pop(member.member_id, None)
         self.world.trace.record("note", self.world.now, self.group_id,
                                 target=member.member_id, detail=f"{member.member_id}: {reason}")
         self._rebalance(f"{member.member_id} {reason}")
+        self._sync_when_all_rejoined()
 
     def rejoin(self, member: Consumer) -> None:
         """A member that was removed while still running comes back (Kafka: on its next poll)."""
         self.members[member.member_id] = member
         self._rebalance(f"{member.member_id} rejoined")
 
+    def joined(self, member: Consumer) -> None:
+        """`member` rejoined at its poll, having revoked (and committed) what it gives up."""
+        member_id = member.member_id
+        if self.members.get(member_id) is not member or member_id not in self._waiting:
+            return
+        del self._waiting[member_id]
+        lost = self._revoking.pop(member_id, [])
+        if lost:
+            kept = self.assignment.get(member_id, [])
+            self.assignment[member_id] = [p for p in kept if p not in lost]
+        self._sync_when_all_rejoined()
+
     def _rebalance(self, reason: str) -> None:
         if self._rebalancing:
-            self._again = True
+            self._again = True  # a member that joins now is in the plan made at the end
             return
         self._rebalancing = True
         self._again = False
+        self._reason = reason
         moving: dict[str, list[Partition]]
         if self.config.assignor == "cooperative-sticky":
             self._plan = self._cooperative_plan()
@@ -193,16 +215,24 @@ class ConsumerGroup:
         else:
             self._plan = None  # eager: everyone gives up everything, the plan comes at the end
             moving = {m: list(self.assignment.get(m, [])) for m in self.members}
-        for member_id, lost in moving.items():
-            if lost:
-                self.members[member_id].revoke(lost)
-                kept = self.assignment.get(member_id, [])
-                self.assignment[member_id] = [p for p in kept if p not in lost]
+        # Nobody gives anything up yet: each member revokes at its own next poll.
+        self._revoking = {m: lost for m, lost in moving.items() if lost}
+        self._waiting = dict.fromkeys(self.members)
+        for member_id in list(self._waiting):
+            self.members[member_id].rejoin_needed(self._revoking.get(member_id, []))
+        self._sync_when_all_rejoined()
+
+    def _sync_when_all_rejoined(self) -> None:
+        if not self._rebalancing or self._waiting or self._syncing:
+            return
+        self._syncing = True
+        reason = self._reason
         timer = self.world.env.timeout(self.config.rebalance_delay)
         timer.callbacks.append(lambda _event: self._complete(reason))
 
     def _complete(self, reason: str) -> None:
         self._rebalancing = False
+        self._syncing = False
         self.generation += 1
         plan: Mapping[str, list[TopicPartition]] = {}
         follow_up = ""  # eager: whoever joined meanwhile is in the plan made now

@@ -1,8 +1,8 @@
 """One partition: the leader's produce path, acknowledgements and the high watermark.
 
-The Kafka notebook uses it for the durability lessons of the reliability reference (§1.2):
-the leader appends, followers copy after ``replica_fetch_delay``, and a record is *committed*
-once every in-sync replica has it (the high watermark passes it). Consumers only ever see
+The Kafka notebook uses it for its durability lessons: the leader appends, followers copy
+after ``replica_fetch_delay``, and a record is *committed* once every in-sync replica has it
+(the high watermark passes it). Consumers only ever see
 committed records. ``acks=1`` answers right after the leader's append, so a leader crash before
 the followers copied it loses an acknowledged write; ``acks=all`` answers at commit, and
 ``min.insync.replicas`` refuses writes (``NOT_ENOUGH_REPLICAS``) while the ISR is too small.

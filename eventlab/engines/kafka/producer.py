@@ -1,6 +1,6 @@
 """A Kafka producer: partitioning, acks, retries, in-flight requests and idempotence.
 
-The Kafka notebook uses it for the producer pitfalls of the reliability reference (§1.2–1.3):
+The Kafka notebook uses it for the producer's pitfalls:
 
 * ``acks=0`` never hears back; ``acks=1`` is answered after the leader's append; ``acks="all"``
   once the record is committed (every in-sync replica has it);

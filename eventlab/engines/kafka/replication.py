@@ -1,5 +1,5 @@
 """Replication of one partition: followers copy the leader, the ISR shrinks and grows, and
-leadership fails over, as in the reliability reference §1.2.
+leadership fails over, as in Kafka.
 
 Followers copy everything new ``replica_fetch_delay`` after an append (one timer per round, so
 records travel in batches). A follower whose broker is down leaves the ISR after

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.comparison import Comparison
 from eventlab.core.config import resolve
 from eventlab.core.errors import check_float, check_int
 from eventlab.core.messages import Event
+from eventlab.core.replications import replicate
 from eventlab.domains.crm.config import (
     CONSUMER_NAMES,
     CONSUMERS,
@@ -42,7 +44,7 @@ from eventlab.view import charts, graphs, playback
 
 __all__ = ["CONSUMERS", "CONSUMER_NAMES", "DESIGNS", "LABELS", "PATTERNS", "PAYLOADS", "Config",
            "CrmResult", "Metric", "compare_designs", "consumers", "decision_table",
-           "delta_decision", "payload_examples", "run"]
+           "delta_decision", "design_means", "designs", "payload_examples", "run"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,61 +169,76 @@ COMPARED = (Metric.MEAN_EVENT_SIZE_BYTES, Metric.CALLBACKS,
             Metric.REACTIONS_TO_STALE_DATA)
 
 
-def compare_designs(config: Config | None = None, seeds: int = 5) -> pd.DataFrame:
-    """Notification and the four payload designs on the same runs (seeds 0..seeds-1).
+def designs(config: Config | None = None, seeds: int = 20) -> Comparison:
+    """Notification and the four payload designs over the same `seeds` seeds (from
+    ``config.seed``), in parallel: a :class:`~eventlab.core.comparison.Comparison` whose sides
+    are the designs (``wide()``, ``verdict()``, ``table()`` as for any comparison).
 
-    Counts are summed over the seeds; the event size and the share answered are means.
-    """
+    The sides differ in one thing, what the event carries: notification is
+    ``pattern="notification"`` (which sends thin events whatever ``payload`` says), each other
+    design ``pattern="state_transfer"`` with its ``payload``."""
     config = resolve(Config, config)
-    check_int("seeds", seeds, low=1, high=50)
-    rows = []
+    check_int("seeds", seeds, low=2, high=200)
+    sides = {}
     for design in DESIGNS:
         pattern = "notification" if design == "notification" else "state_transfer"
         payload_ = config.payload if design == "notification" else design
-        runs = [run(replace(config, pattern=pattern, payload=payload_, seed=s)).metrics
-                for s in range(seeds)]
-        row: dict[str, object] = {"design": design}
-        for name in COMPARED:
-            values = [float(m[name]) for m in runs if m[name] != "—"]
-            if name in (Metric.MEAN_EVENT_SIZE_BYTES, Metric.ANSWERED_WHILE_CRM_DOWN_PCT):
-                row[name] = round(sum(values) / len(values), 1) if values else "—"
-            elif name == Metric.CONSUMERS_PARSING_UNNEEDED:
-                row[name] = int(max(values))
-            else:
-                row[name] = int(sum(values))
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("design")
+        sides[design] = replicate(run, replace(config, pattern=pattern, payload=payload_),
+                                  seeds=seeds)
+    return Comparison("design", sides)
+
+
+def compare_designs(config: Config | None = None, seeds: int = 20) -> pd.DataFrame:
+    """Notification and the four payload designs on the same runs: one row per design, the
+    mean per run of each compared measurement over `seeds` seeds (see :func:`designs`)."""
+    config = resolve(Config, config)
+    check_int("seeds", seeds, low=2, high=200)
+    return design_means(designs(config, seeds))
+
+
+def design_means(compared: Comparison) -> pd.DataFrame:
+    """The means of :func:`designs`, one row per design, one column per compared metric."""
+    # A share of nothing ("—": no look-up while the CRM was down) is not a number, so a
+    # metric no run measured stays empty here.
+    measured = [str(m) for m in COMPARED if str(m) in compared.metrics()]
+    table = compared.table(measured)
+    means = table.pivot(index="side", columns="metric", values="mean").round(1)
+    means = means.reindex(index=list(compared.sides), columns=[str(m) for m in COMPARED])
+    means.index.name, means.columns.name = "design", None
+    return means
 
 
 def decision_table(compared: pd.DataFrame) -> pd.DataFrame:
     """The slide's "this decision is complex", one verdict per column, from measured runs.
 
-    Each verdict is a rule over the numbers of :func:`compare_designs` (no typed-in
-    opinions): change the runs and the table changes with them.
-    """
+    `compared` is :func:`compare_designs` (means per run). Each verdict is a rule over those
+    numbers (no typed-in opinions): change the runs and the table changes with them."""
     smallest = min(float(s) for s in compared[Metric.MEAN_EVENT_SIZE_BYTES])
     rows = []
     for design, m in compared.iterrows():
         size = float(m[Metric.MEAN_EVENT_SIZE_BYTES])
         down = m[Metric.ANSWERED_WHILE_CRM_DOWN_PCT]
-        late = (int(m[Metric.OUT_OF_ORDER_EVENTS_DETECTED]), int(m[Metric.SILENT_STALE_OVERWRITES]))
-        parsers = int(m[Metric.CONSUMERS_PARSING_UNNEEDED])
+        late = (float(m[Metric.OUT_OF_ORDER_EVENTS_DETECTED]),
+                float(m[Metric.SILENT_STALE_OVERWRITES]))
+        parsers = float(m[Metric.CONSUMERS_PARSING_UNNEEDED])
+        typos = float(m[Metric.REACTIONS_TO_TYPO_FIXES])
         rows.append({
             "design": design, "event": LABELS[str(design)],
             "bytes per event": round(size),
             "size": "smallest" if size == smallest else f"{size / smallest:.1f}× the smallest",
             "calls the CRM back": "yes" if m[Metric.CALLBACKS] else "no",
-            "works while the CRM is down": "—" if down == "—" else
+            "works while the CRM is down": "—" if pd.isna(down) else
             ("yes" if float(down) >= 99.5 else f"no ({float(down):.0f}% answered)"),
             "consumers parse events they don't need":
-                f"yes ({parsers} consumers)" if m[Metric.EVENTS_PARSED_BUT_NOT_NEEDED] else "no",
+                f"yes ({parsers:g} consumers)" if m[Metric.EVENTS_PARSED_BUT_NOT_NEEDED]
+                else "no",
             "late or duplicate copies": (
-                f"silently stale ({late[1]} overwrites)" if late[1]
-                else f"detected ({late[0]} parked)" if late[0]
+                f"silently stale ({late[1]:g} overwrites per run)" if late[1]
+                else f"detected ({late[0]:g} parked per run)" if late[0]
                 else "harmless: each copy costs a callback" if m[Metric.CALLBACKS]
                 else "no effect seen"),
-            "stale copies at the end": int(m[Metric.STALE_ADDRESS_COPIES_AT_END]),
-            "tells a move from a typo fix": "yes" if not m[Metric.REACTIONS_TO_TYPO_FIXES] else
-            f"no ({int(m[Metric.REACTIONS_TO_TYPO_FIXES])} reactions to typo fixes)",
+            "stale copies at the end (per run)": float(m[Metric.STALE_ADDRESS_COPIES_AT_END]),
+            "tells a move from a typo fix": "yes" if not typos else
+            f"no ({typos:g} reactions to typo fixes per run)",
         })
     return pd.DataFrame(rows).set_index("design")

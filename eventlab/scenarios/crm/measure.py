@@ -48,7 +48,11 @@ class Metric(StrEnum):
     MEAN_EVENT_SIZE_BYTES = "mean event size (bytes)"
     CALLBACKS = "callbacks to the CRM"
     LOOK_UPS_SENT_TO_CRM = "look-ups sent to the CRM"
+    CRM_QUERIES_ASKED_PER_SECOND = "CRM queries asked per second"
     CRM_QUERIES_PER_SECOND = "CRM queries answered per second"
+    CRM_BUSY_PCT = "CRM busy (%)"
+    MEAN_QUERIES_AT_CRM = "mean queries at the CRM"
+    MEAN_WAIT_AT_CRM_MS = "mean wait in the CRM's queue (ms)"
     FAILED_CALLS_CRM_DOWN = "failed calls (CRM down)"
     MEAN_END_TO_END_LATENCY_MS = "mean end-to-end latency (ms)"
     MAX_END_TO_END_LATENCY_MS = "max end-to-end latency (ms)"
@@ -67,6 +71,59 @@ class Metric(StrEnum):
     REACTIONS_TO_STALE_DATA = "reactions to stale or repeated data"
 
 
+def crm_queue(trace: pd.DataFrame, duration: float) -> dict[str, float]:
+    """How loaded the CRM's API was during the first `duration` ms, from the trace.
+
+    The API takes queries one at a time in arrival order, so each query starts when it has
+    arrived and the one before it is done: its wait is the time in between. Counted over the
+    run's `duration`: queries that arrived per second, answered queries per second (never
+    more than the CRM can answer),
+    the share of the time the CRM spent answering (it finishes what it accepted even after
+    it goes down), the time-averaged number of queries at the CRM (waiting or being
+    answered), and the mean wait before an answer starts."""
+    kind, actor, channel = trace["kind"], trace["actor"], trace["channel"]
+    api = trace[(channel == "crm-api") & (((kind == "deliver") & (actor == "CRM"))
+                                          | ((kind == "send") & (actor == "CRM")))]
+    arrived: dict[str, float] = {}
+    queries: list[tuple[float, float, bool]] = []  # arrival, reply, answered with data
+    for row_kind, time, message_id, cause, mtype in zip(
+            api["kind"], api["time"], api["message_id"], api["causation_id"],
+            api["message_type"], strict=True):
+        if row_kind == "deliver":
+            arrived[str(message_id)] = float(time)
+        else:
+            queries.append((arrived.pop(str(cause)), float(time), mtype == "CustomerData"))
+    queries.sort()
+    busy = waited = 0.0
+    answered = 0
+    done = 0.0  # when the query before was finished
+    steps: list[tuple[float, int]] = []  # (time, +1 arrives / -1 leaves)
+    for arrival, reply, data in queries:
+        start = max(arrival, done)
+        done = reply
+        if data:
+            waited += start - arrival
+            if reply <= duration:
+                answered += 1
+            busy += max(min(reply, duration) - min(start, duration), 0.0)
+        steps += [(arrival, 1), (reply, -1)]
+    area = level = 0.0
+    last = 0.0
+    for time, change in sorted(steps):
+        if time > duration:
+            break
+        area += level * (time - last)
+        level, last = level + change, time
+    area += level * (duration - last)
+    n = sum(data for _, _, data in queries)
+    asked = sum(arrival <= duration for arrival, _, _ in queries)
+    return {"asked": round(asked / (duration / 1000.0), 2),
+            "per second": round(answered / (duration / 1000.0), 2),
+            "busy": round(100.0 * busy / duration, 1),
+            "at crm": round(area / duration, 3),
+            "wait": round(waited / n, 3) if n else 0.0}
+
+
 def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
     """The summary of one run, in the order the notebook discusses it."""
     kind, channel = trace["kind"], trace["channel"]
@@ -79,7 +136,7 @@ def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
         return sum(h.counts[name] for h in holders)
 
     windows = [w for h in holders for w in h.windows]
-    seconds = model.config.duration / 1000.0
+    load = crm_queue(trace, model.config.duration)
     return {
         Metric.CHANGES_ACCEPTED_BY_CRM: len(model.changes),
         Metric.EVENTS_PUBLISHED: len(sent),
@@ -89,7 +146,11 @@ def metrics(model: Model, trace: pd.DataFrame) -> dict[str, Any]:
         Metric.MEAN_EVENT_SIZE_BYTES: _mean([float(s) for s in sent["size"]]),
         Metric.CALLBACKS: total("callbacks"),
         Metric.LOOK_UPS_SENT_TO_CRM: total("look-ups sent"),
-        Metric.CRM_QUERIES_PER_SECOND: round(model.answered / seconds, 2),
+        Metric.CRM_QUERIES_ASKED_PER_SECOND: load["asked"],
+        Metric.CRM_QUERIES_PER_SECOND: load["per second"],
+        Metric.CRM_BUSY_PCT: load["busy"],
+        Metric.MEAN_QUERIES_AT_CRM: load["at crm"],
+        Metric.MEAN_WAIT_AT_CRM_MS: load["wait"],
         Metric.FAILED_CALLS_CRM_DOWN: total("failed calls"),
         Metric.MEAN_END_TO_END_LATENCY_MS: _mean(windows),
         Metric.MAX_END_TO_END_LATENCY_MS: _max(windows),

@@ -5,6 +5,8 @@ Each module wraps the Kafka model of :mod:`eventlab.engines.kafka` in one experi
 * :mod:`~eventlab.scenarios.kafka_transport.ordering`: keys, partitions and ordering per key;
 * :mod:`~eventlab.scenarios.kafka_transport.groups`: consumer groups scaling up and down,
 rebalances, lag;
+* :mod:`~eventlab.scenarios.kafka_transport.rebalances`: where duplicates around a rebalance
+come from (asynchronous processing, members kicked out);
 * :mod:`~eventlab.scenarios.kafka_transport.commits`: commit strategy × crash point (loss vs
 duplicates);
 * :mod:`~eventlab.scenarios.kafka_transport.durability`: acks × broker faults (lost writes vs
@@ -19,7 +21,8 @@ from eventlab.scenarios.kafka_transport import (
     durability,
     groups,
     ordering,
+    rebalances,
     routing,
 )
 
-__all__ = ["cleanup", "commits", "durability", "groups", "ordering", "routing"]
+__all__ = ["cleanup", "commits", "durability", "groups", "ordering", "rebalances", "routing"]

@@ -1,6 +1,6 @@
 """Commit strategy × crash point: which records a consumer loses, and which it handles twice.
 
-Matrix B of the reliability reference, measured. Two members share one partition of 10
+Two members share one partition of 10
 records; member ``a`` owns it and crashes once, at ``crash_point``; after its session times out
 member ``b`` takes over from the committed offset. Where that offset stands when ``a`` dies
 decides everything: committed beyond what was handled → records **lost** (at-most-once);

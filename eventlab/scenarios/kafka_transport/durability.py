@@ -1,6 +1,6 @@
 """acks × broker faults: which acknowledged writes survive, and what durability costs.
 
-Matrix A of the reliability reference, measured on one partition with three replicas. The
+Measured on one partition with three replicas. The
 producer writes one record per ``write_interval`` ms; followers copy the leader every
 ``replica_fetch_delay`` ms. At ``crash_at`` ms a fault hits:
 

@@ -152,9 +152,10 @@ def _counted(rows: pd.DataFrame, columns: list[str]) -> list[Any]:
 
 
 def _edge(diagram: graphs.Diagram, tail: str, head: str, counted: list[Any]) -> None:
-    """One arrow listing every message type on it; coloured if they are all of one kind."""
-    if not counted:
-        return
-    kinds = {kind for _, kind, _ in counted}
-    label = "\n".join(f"{mtype} ×{n}" for mtype, _, n in counted)
-    diagram.add_edge(tail, head, label, kind=kinds.pop() if len(kinds) == 1 else "plain")
+    """One arrow per kind of message (commands, events), listing each message type on it, so
+    every arrow has its kind's colour from the legend."""
+    kinds: dict[str, list[str]] = {}
+    for mtype, kind, n in counted:
+        kinds.setdefault(kind, []).append(f"{mtype} ×{n}")
+    for kind, lines in kinds.items():
+        diagram.add_edge(tail, head, "\n".join(lines), kind=kind)
