@@ -54,3 +54,19 @@ def test_the_package_declares_typing_and_a_version():
 
     assert (ROOT / "eventlab" / "py.typed").exists()
     assert eventlab.__version__ == pyproject()["project"]["version"]
+
+
+def test_the_facilitator_agenda_names_only_exercises_the_notebooks_have():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "facilitator.md").read_text(encoding="utf-8")
+    agenda = guide[guide.index("## Agenda"):guide.index("## How to demo a notebook")]
+    named = set(re.findall(r"(?<![\d.])(\d{1,2}\.\d)(?![\d.])", agenda.split("**Full day**")[0]))
+    have = set()
+    for notebook in (root / "notebooks").glob("*.ipynb"):
+        have |= {f"{a}.{b}" for a, b in re.findall(r"checks\.exercise_(\d+)_(\d+)\(",
+                                                     notebook.read_text(encoding="utf-8"))}
+    assert named, "the agenda names no exercise"
+    assert named <= have, sorted(named - have)
