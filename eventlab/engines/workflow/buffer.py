@@ -6,9 +6,10 @@ message id. If no subscription waits for (name, key) the message is *buffered* u
 to live runs out, and the first subscription that opens for it takes it. A second message
 with an id the engine already holds is rejected, so a sender that publishes at least once
 (an outbox, a Kafka consumer that was redelivered a record) never correlates the same message
-twice. Here the ids of every message that started an instance, was correlated or is buffered
-are kept for the whole run (the model's memory is cheap; Zeebe forgets an id with its
-message); a message that was discarded is not kept, so a copy sent again still counts.
+twice. Here the ids of every message that started an instance or was correlated are kept for
+the whole run (the model's memory is cheap), and a buffered message's id as long as it is
+buffered; a message that was discarded, or expired in the buffer, is forgotten as Zeebe
+forgets it, so a copy sent again later still counts.
 
 Why it matters: a reply can overtake the engine's own bookkeeping (the service answers while
 the worker that sent the command is still waiting for Kafka's acknowledgement, or while the
@@ -36,7 +37,8 @@ class MessageBuffer:
         self.env = env
         self.on_expire = on_expire  # told when a buffered message's time to live runs out
         self._held: dict[Key, list[tuple[float, Message]]] = {}
-        self._ids: dict[str, None] = {}  # ids correlated or buffered (an ordered set)
+        self._ids: dict[str, None] = {}  # ids that started or were correlated (ordered set)
+        self._held_ids: dict[str, None] = {}  # ids waiting in the buffer
         self.buffered = 0  # messages that waited in the buffer (taken or expired)
         self.expired = 0
 
@@ -44,8 +46,8 @@ class MessageBuffer:
         return sum(len(held) for held in self._held.values())
 
     def seen(self, message: Message) -> bool:
-        """Whether a message with this id was already correlated or buffered."""
-        return message.message_id in self._ids
+        """Whether a message with this id was already correlated or is buffered."""
+        return message.message_id in self._ids or message.message_id in self._held_ids
 
     def remember(self, message: Message) -> None:
         """Note that `message` was used (it started an instance or was correlated)."""
@@ -54,7 +56,7 @@ class MessageBuffer:
     def hold(self, message: Message, key: str, ttl: float) -> None:
         """Keep `message` for `ttl` time units, for the first wait on (its type, `key`)."""
         check_float("ttl", ttl, low=0.0, low_open=True)
-        self.remember(message)
+        self._held_ids[message.message_id] = None
         self.buffered += 1
         expires = self.env.now + ttl
         self._held.setdefault((message.type, key), []).append((expires, message))
@@ -72,6 +74,8 @@ class MessageBuffer:
                 del held[i]
                 if not held:
                     del self._held[(message_type, key)]
+                self._held_ids.pop(message.message_id, None)
+                self.remember(message)
                 return message
         return None
 
@@ -83,6 +87,7 @@ class MessageBuffer:
                 if not held:
                     del self._held[(message.type, key)]
                 self.expired += 1
+                self._held_ids.pop(message.message_id, None)
                 if self.on_expire is not None:
                     self.on_expire(message, key)
                 return

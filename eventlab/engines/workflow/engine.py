@@ -72,6 +72,7 @@ class Engine(TokenRunner):
         self.message_ttl = check_float("message_ttl", message_ttl, low=0.0)
         self.buffer = MessageBuffer(self.env, on_expire=self._expired)
         self._worker_waits: dict[simpy.Event, list[tuple[str, str]]] = {}
+        self.duplicates = 0  # messages received again (same id): absorbed
         self.record_discards = record_discards
         self.sender = sender
         self.on_incident = on_incident  # called when an incident opens (an operator's pager)
@@ -142,6 +143,7 @@ class Engine(TokenRunner):
             check_text("key", key)
         ttl = self.message_ttl if ttl is None else check_float("ttl", ttl, low=0.0)
         if self.buffer.seen(message):
+            self.duplicates += 1
             self.world.trace.record("note", self.world.now, self.name, message=message,
                                     detail=f"{message.message_id} already received: "
                                            "not correlated again")

@@ -53,6 +53,7 @@ class Outbox:
         self.crashes = 0
         self._armed = False
         self._wake: simpy.Event | None = None
+        self._sent: dict[int, list[simpy.Event]] = {}  # row -> events told once it is sent
         self._relay = world.env.process(self._run(connect()))
 
     def __repr__(self) -> str:
@@ -78,6 +79,19 @@ class Outbox:
             self.world.trace.state(self.world.now, self.name, "outbox rows", len(self.rows),
                                    message=message)
         self._poke()
+
+    def sent(self, message: Message) -> simpy.Event:
+        """An event that fires once `message` (appended before) is known to be sent."""
+        row = next((i for i in range(len(self.rows) - 1, -1, -1)
+                    if self.rows[i] is message), None)
+        if row is None:
+            raise ConfigError(f"{message.message_id} was never appended to {self.name}")
+        event = self.world.env.event()
+        if row < self.checkpoint:
+            event.succeed()
+        else:
+            self._sent.setdefault(row, []).append(event)
+        return event
 
     def crash(self) -> None:
         """The relay dies now: what it was sending may or may not have left."""
@@ -130,6 +144,9 @@ class Outbox:
                     self._die("crashed after sending, before saving its checkpoint")
                     return
                 self.checkpoint += max(0, min(int(acknowledged), len(batch)))
+                for row in [r for r in self._sent if r < self.checkpoint]:
+                    for event in self._sent.pop(row):
+                        event.succeed()
                 self.world.trace.state(env.now, self.name, "checkpoint", self.checkpoint)
                 if acknowledged < len(batch):  # the transport refused some: later, in order
                     yield env.timeout(self.retry_after)

@@ -11,16 +11,18 @@ what the engine adds:
 * it carries a ``commandId`` (instance, element, and ``undo`` for a compensation), the same for
   every try of the job, so the receiver is idempotent by command id and a command sent twice
   is done once (and answered twice);
-* the worker waits for the reply by that id through :meth:`Engine.wait_for
-  <eventlab.engines.workflow.engine.Engine.wait_for>`, so a reply that comes early is taken
-  from the engine's message buffer;
+* once the transport has the command, the job waits for the reply by that id through
+  :meth:`Engine.wait_for <eventlab.engines.workflow.engine.Engine.wait_for>`; a reply that
+  came before (a fast service, or a broker failover that delayed the acknowledgement) waits
+  in the engine's message buffer for its time to live;
 * the reply decides the job: `done` completes it (its payload becomes variables), `failed`
   fails it (the engine retries with backoff, then raises an incident), an `errors` type
   throws that BPMN error (caught by an error boundary event); no reply before the engine's
   ``job_timeout`` activates the job again (the command is sent again, no retry spent).
 
-:meth:`RemoteJobs.crash` is the workers' crash: what they waited for is forgotten (a reply
-that comes now is buffered or discarded), and each job is activated again after its timeout.
+The waits are engine state (Zeebe keeps message subscriptions in its log): a crash of the
+Order service stops its relay and its consumer, and a reply that comes meanwhile is read
+after the restart; no wait is lost.
 """
 
 from __future__ import annotations
@@ -78,7 +80,6 @@ class RemoteJobs:
         self.engine, self.outbox, self.catalogue = engine, outbox, catalogue
         self.sender = check_text("sender", sender)
         self.commands = 0  # commands written to the outbox, tries and re-activations alike
-        self._waiting: dict[simpy.Event, None] = {}  # the workers' memory (volatile)
 
     def register(self, job_type: str, remote: Remote) -> None:
         """Do every job of `job_type` by sending `remote.command` and awaiting a reply."""
@@ -92,16 +93,6 @@ class RemoteJobs:
                               f"{remote.replies}")
         self.engine.worker(job_type, self._handler(remote))
 
-    def crash(self) -> None:
-        """The workers die: forget every wait (jobs come back after the engine's
-        ``job_timeout``, which must be set for them to)."""
-        if self.engine.job_timeout is None:
-            raise ConfigError("a crash of remote workers needs an engine with job_timeout: "
-                              "without it no job is ever activated again")
-        for wait in list(self._waiting):
-            self.engine.forget(wait)
-        self._waiting.clear()
-
     def _handler(self, remote: Remote) -> Callable[[Job], Generator[simpy.Event, Any, Any]]:
         def handle(job: Job) -> Generator[simpy.Event, Any, Any]:
             inst = job.instance
@@ -111,18 +102,23 @@ class RemoteJobs:
             command = self.catalogue.make(self.engine.world, remote.command, sender=self.sender,
                                           key=inst.key, correlation_id=inst.correlation_id,
                                           payload=payload)
-            # The wait opens before the command leaves, so no reply can be too early for it;
-            # the buffer holds replies that came while no worker waited (after a crash),
-            # and then the job needs no new command.
+            # A reply that came while no worker waited (a job activated again) is in the
+            # engine's buffer: then no command needs to go out.
+            early = self.engine.wait_for(inst, remote.replies, key)
+            if early.triggered:
+                return _outcome(remote, early.value)
+            self.engine.forget(early)
+            self.commands += 1
+            self.outbox.append(command)
+            # As flowing-retail's workers do: the job is done once the transport took the
+            # command; only then does the instance wait for the reply. A fast reply (or one
+            # overtaking a slow acknowledgement, as in a broker failover) comes first and
+            # waits in the buffer for its time to live.
+            yield self.outbox.sent(command)
             wait = self.engine.wait_for(inst, remote.replies, key)
-            self._waiting[wait] = None
-            if not wait.triggered:
-                self.commands += 1
-                self.outbox.append(command)
             try:
                 reply: Message = yield wait
             finally:
-                self._waiting.pop(wait, None)
                 self.engine.forget(wait)
             return _outcome(remote, reply)
         return handle

@@ -235,7 +235,10 @@ class TokenRunner(ScopeRunner, EventRunner):
                 activation.interrupt("the token left")
             raise
         if activation.triggered:
-            return activation.value
+            value = activation.value
+            if isinstance(value, _Raised):
+                raise value.error  # the worker's own exception object, with its fields
+            return value
         activation.interrupt("job timed out")
         self._rec("timer", inst, el.id, f"{job} timed out after {self.job_timeout:g}: "
                   "activated again")
@@ -345,13 +348,26 @@ class TokenRunner(ScopeRunner, EventRunner):
                entity=entity or inst.id, value=value, detail=detail)
 
 
+class _Raised:
+    """A worker's JobFailed or BpmnError, carried out of its process as a value: SimPy
+    re-creates an exception from its args when it crosses processes, which would lose a
+    BpmnError's code and a JobFailed's backoff."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 def _guarded(work: Steps) -> Steps:
     """A worker's activation as a process of its own: stopped, it ends quietly (a stopped
-    worker has nothing more to say), its errors go to the token that waits for it."""
+    worker has nothing more to say); its failures go to the token that waits for it."""
     try:
         return (yield from work)
     except simpy.Interrupt:
         return _ABANDONED
+    except (JobFailed, BpmnError) as error:
+        return _Raised(error)
 
 
 def _job_type(el: Element) -> str:
