@@ -76,7 +76,8 @@ def _same_with_nans(a, b):
 def test_both_styles_meet_the_same_orders_and_service_times():
     a = Model(dataclasses.replace(SMALL, style="choreography"), BAD_DAY)
     b = Model(dataclasses.replace(SMALL, style="orchestration"), BAD_DAY)
-    assert a.day.orders == b.day.orders and a.day.fates == b.day.fates
+    assert a.day.orders == b.day.orders
+    assert a.day.fates == b.day.fates
 
 
 def test_orchestration_commands_and_answers_so_it_sends_more_messages_per_order():
@@ -94,7 +95,8 @@ def test_a_poisoned_message_becomes_an_incident_on_its_order_and_resolves_after_
                              faults=faults)
     incidents = result.incidents()
     assert list(incidents["key"]) == ["order-0002"]
-    assert list(incidents["element"]) == ["fetch"] and list(incidents["how"]) == ["resolved"]
+    assert list(incidents["element"]) == ["fetch"]
+    assert list(incidents["how"]) == ["resolved"]
     assert incidents["ended"].iloc[0] == pytest.approx(1.0 + 5 / 60)  # fix + operator
     assert result.metrics[Metric.COMPLETED] == 12
 
@@ -104,13 +106,15 @@ def test_in_a_choreography_the_poisoned_message_is_parked_and_replayed_after_the
     result = styles.simulate(dataclasses.replace(SMALL, style="choreography", out_of_stock=0.0),
                              faults=faults)
     told = result.detections()
-    assert list(told["how"]) == ["parked"] and list(told["order"]) == ["order-0002"]
+    assert list(told["how"]) == ["parked"]
+    assert list(told["order"]) == ["order-0002"]
     assert told["acted at (h)"].iloc[0] == pytest.approx(1.0 + 5 / 60)
-    assert result.metrics[Metric.COMPLETED] == 12 and result.metrics[Metric.PARKED] == 1
+    assert result.metrics[Metric.COMPLETED] == 12
+    assert result.metrics[Metric.PARKED] == 1
 
 
 def test_config_and_fault_schedules_reject_bad_values_by_name():
-    with pytest.raises(ValueError, match="deadline_hours=1.0 must be later than sla_hours"):
+    with pytest.raises(ValueError, match=r"deadline_hours=1\.0 must be later than sla_hours"):
         Config(sla_hours=2.0, deadline_hours=1.0)
     with pytest.raises(ValueError, match="style"):
         Config(style="both")
@@ -118,7 +122,7 @@ def test_config_and_fault_schedules_reject_bad_values_by_name():
         Faults(poison_service="Order")
     with pytest.raises(ValueError, match="broker_at"):
         Faults(broker_at=-1.0)
-    with pytest.raises(TypeError, match="faults must be a styles.Faults"):
+    with pytest.raises(TypeError, match=r"faults must be a styles\.Faults"):
         styles.simulate(SMALL, faults="bad")  # type: ignore[arg-type]
 
 
@@ -126,7 +130,8 @@ def test_config_and_fault_schedules_reject_bad_values_by_name():
 
 def test_compare_styles_gives_intervals_a_scorecard_a_chart_per_metric_and_verdicts():
     cmp = styles.compare_styles(dataclasses.replace(SMALL, orders=6), seeds=3)
-    assert isinstance(cmp, Comparison) and cmp.field == "style"
+    assert isinstance(cmp, Comparison)
+    assert cmp.field == "style"
     assert cmp.names == list(styles.STYLES)
     card = styles.scorecard(cmp)
     assert list(card.columns) == list(styles.STYLES)
@@ -226,7 +231,7 @@ def test_compensation_undoes_only_completed_steps_each_once_newest_first(seed, f
         assert n == 1, (order, effect, n)  # each effect, and each undo, once
         if effect in UNDOES:
             assert effects.has(order, UNDOES[effect])
-    assert set(e for _, e in effects.count) <= set(EFFECTS)
+    assert {e for _, e in effects.count} <= set(EFFECTS)
 
 
 @given(seed=seeds, faults=schedules, period=st.floats(1.0, 60.0))

@@ -82,8 +82,10 @@ def test_an_incident_is_listed_per_instance_and_resolving_it_lets_the_instance_c
     inst = engine.start("p", correlation_id="order-7", key="order-7")
     world.env.run()
     table = engine.incidents()
-    assert list(table["key"]) == ["order-7"] and list(table["element"]) == ["t"]
-    assert list(table["how"]) == ["open"] and inst.status == "incident"
+    assert list(table["key"]) == ["order-7"]
+    assert list(table["element"]) == ["t"]
+    assert list(table["how"]) == ["open"]
+    assert inst.status == "incident"
     world.env.run(until=10.0)
     engine.resolve(inst, retries=1)
     world.env.run()
@@ -188,7 +190,7 @@ def test_a_buffered_message_that_outlives_its_ttl_is_dropped_and_its_id_forgotte
 
 
 def test_a_message_id_is_correlated_once_however_often_it_is_delivered():
-    world, engine, inst = waiting()
+    world, engine, _inst = waiting()
     world.env.run(until=3.0)
     message = paid(world)
     assert [engine.deliver(message) for _ in range(3)] == ["correlated", "duplicate",
@@ -205,9 +207,11 @@ def test_a_buffered_message_is_correlated_iff_the_token_arrives_within_its_ttl(s
     outcome = engine.deliver(paid(world), ttl=ttl)
     world.env.run()
     if arrive >= 2.0:
-        assert outcome == "correlated" and inst.status == "completed"
+        assert outcome == "correlated"
+        assert inst.status == "completed"
     elif arrive + ttl > 2.0:
-        assert outcome == "buffered" and inst.status == "completed"
+        assert outcome == "buffered"
+        assert inst.status == "completed"
     else:
         assert inst.status == "active"
 
@@ -216,7 +220,8 @@ def test_a_worker_wait_takes_a_buffered_message_at_once():
     world, engine, inst = waiting()
     engine.deliver(world.event("Reply", sender="svc", correlation_id="cmd-1"), ttl=1.0)
     event = engine.wait_for(inst, ["Reply", "Failed"], "cmd-1")
-    assert event.triggered and event.value.type == "Reply"
+    assert event.triggered
+    assert event.value.type == "Reply"
     with pytest.raises(TypeError, match="types must be"):
         engine.wait_for(inst, "Reply", "cmd-1")
 
@@ -271,7 +276,8 @@ def test_an_outbox_sends_every_row_at_least_once_whatever_the_crash(n, crash_at,
     world.env.process(crash())
     world.env.run(until=200)
     assert set(wire.got) == {m.message_id for m in rows}  # nothing lost
-    assert outbox.pending == 0 and outbox.checkpoint == n
+    assert outbox.pending == 0
+    assert outbox.checkpoint == n
     assert [i for i in wire.got if wire.got.count(i) > 1] == [] or outbox.resent > 0
 
 
@@ -282,10 +288,13 @@ def test_an_outbox_crash_after_publish_sends_those_rows_again():
     outbox.crash_after_publish()
     outbox.append(*messages(world, 2))
     world.env.run(until=5)
-    assert not outbox.up and outbox.checkpoint == 0
+    assert not outbox.up
+    assert outbox.checkpoint == 0
     outbox.restart()
     world.env.run(until=10)
-    assert len(wire.got) == 4 and outbox.resent == 2 and outbox.checkpoint == 2
+    assert len(wire.got) == 4
+    assert outbox.resent == 2
+    assert outbox.checkpoint == 2
 
 
 def test_an_inbox_absorbs_duplicates_and_forgets_a_failed_try():
@@ -343,10 +352,11 @@ def remote_setup(answers: list[str], *, retries: int = 3, ttl: float = 0.0):
 
 
 def test_a_remote_job_retries_a_failed_command_with_the_same_command_id_then_completes():
-    world, engine, inst, commands = remote_setup(["Failed", "Failed", "Done"])
+    world, _engine, inst, commands = remote_setup(["Failed", "Failed", "Done"])
     world.env.run()
     assert inst.outcome == "ok"
-    assert len({c.payload[COMMAND_ID] for c in commands}) == 1 and len(commands) == 3
+    assert len({c.payload[COMMAND_ID] for c in commands}) == 1
+    assert len(commands) == 3
     assert [round(c.time, 6) for c in commands] == [0.0, 2.0, 5.0]  # 1 h answers, 1 h, 2 h
 
 
@@ -356,11 +366,12 @@ def test_a_remote_job_whose_retries_run_out_is_an_incident_that_resolve_continue
     assert inst.status == "incident"
     engine.resolve(inst, retries=1)
     world.env.run()
-    assert inst.outcome == "ok" and len(commands) == 3
+    assert inst.outcome == "ok"
+    assert len(commands) == 3
 
 
 def test_a_remote_reply_can_throw_a_business_error_that_a_boundary_catches():
-    world, engine, inst, _ = remote_setup(["Missing"])
+    world, _engine, inst, _ = remote_setup(["Missing"])
     world.env.run()
     assert (inst.outcome, inst.incidents) == ("missing", 0)
 
@@ -413,7 +424,9 @@ def test_a_non_interrupting_timer_never_cancels_and_compensation_runs_newest_fir
     world.env.run()
     total = sum(lengths)
     if total <= sla + deadline:  # the SLA never stops the work
-        assert inst.outcome == "done" and done == steps and undone == []
+        assert inst.outcome == "done"
+        assert done == steps
+        assert undone == []
     else:
         assert inst.outcome == "cancelled"
         completed = [x for x, t in zip(steps, ends, strict=True) if t < sla + deadline]

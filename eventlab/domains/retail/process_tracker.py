@@ -67,6 +67,7 @@ class ProcessTracker:
         self.inbox = Inbox(world, f"{name} inbox")
         self.outbox = Outbox(world, f"{name} outbox", connect)
         self.orders: dict[str, Tracked] = {}  # durable: the tracking table
+        self._open: dict[str, Tracked] = {}  # the rows not finished yet (what a look reads)
         self.up = True
         self.checks = 0
         world.env.process(self._watch())
@@ -82,7 +83,8 @@ class ProcessTracker:
         row = self.orders.get(order)
         if message.type == "OrderPlacedEvent":
             if row is None:  # the checkout's time is when the customer's clock started
-                self.orders[order] = Tracked(order, str(message.correlation_id), message.time)
+                row = Tracked(order, str(message.correlation_id), message.time)
+                self.orders[order] = self._open[order] = row
             return
         if row is None:
             return  # an event about an order placed before tracking began
@@ -90,6 +92,7 @@ class ProcessTracker:
         finished = FINISHING.get(message.type)
         if finished is not None and row.finished is None:
             row.finished, row.finished_at = finished, self.world.now
+            self._open.pop(order, None)
 
     def crash(self) -> None:
         """The tracker's process dies: it looks at nothing and sends nothing until restart."""
@@ -120,9 +123,7 @@ class ProcessTracker:
         """Look at every open order once: escalate the late, cancel the overdue."""
         self.checks += 1
         now = self.world.now
-        for row in self.orders.values():
-            if row.finished is not None:
-                continue
+        for row in list(self._open.values()):
             age = now - row.placed
             if age >= self.sla and row.escalated_at is None:
                 row.escalated_at = now

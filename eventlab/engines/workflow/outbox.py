@@ -54,6 +54,7 @@ class Outbox:
         self._armed = False
         self._wake: simpy.Event | None = None
         self._sent: dict[int, list[simpy.Event]] = {}  # row -> events told once it is sent
+        self._down: list[simpy.Event] = []  # told at the next crash
         self._relay = world.env.process(self._run(connect()))
 
     def __repr__(self) -> str:
@@ -93,6 +94,12 @@ class Outbox:
             self._sent.setdefault(row, []).append(event)
         return event
 
+    def next_crash(self) -> simpy.Event:
+        """An event that fires when the relay next goes down."""
+        event = self.world.env.event()
+        self._down.append(event)
+        return event
+
     def crash(self) -> None:
         """The relay dies now: what it was sending may or may not have left."""
         if not self.up:
@@ -120,6 +127,9 @@ class Outbox:
         self.crashes += 1
         self._wake = None
         self.world.trace.record("fault", self.world.now, self.name, detail=why)
+        waiting, self._down = self._down, []
+        for event in waiting:
+            event.succeed()
 
     def _poke(self) -> None:
         wake = self._wake

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -106,7 +106,7 @@ class RemoteJobs:
             # engine's buffer: then no command needs to go out.
             early = self.engine.wait_for(inst, remote.replies, key)
             if early.triggered:
-                return _outcome(remote, early.value)
+                return _outcome(remote, cast(Message, early.value))
             self.engine.forget(early)
             self.commands += 1
             self.outbox.append(command)

@@ -208,7 +208,7 @@ class TokenRunner(ScopeRunner, EventRunner):
                         if self.job_timeout is None:
                             out = yield from out
                         else:
-                            out = yield from self._in_time(inst, el, job, out)
+                            out = yield from self._in_time(inst, el, job, cast(Steps, out))
                             if out is _ABANDONED:
                                 attempt -= 1  # activated again: a timeout spends no retry
                                 continue

@@ -69,9 +69,9 @@ def facts(day: Day) -> pd.DataFrame:
     sla = day.config.sla_hours * HOUR
     effects = day.effects
     rows = []
-    for order in day.orders:
-        oid = order.order_id
-        placed = order.placed_at * HOUR
+    for placed_order in day.orders:
+        oid = placed_order.order_id
+        placed = placed_order.placed_at * HOUR
         shipped = effects.first(oid, "shipped")
         inst = instances.get(oid)
         if day.order is not None:

@@ -243,10 +243,7 @@ class Model:
             return  # an untracked choreography has no coordinator to crash
         outbox = coordinator.outbox
         outbox.crash_after_publish()
-        while outbox.up:  # wait for that send (it may never come)
-            yield env.timeout(MINUTE)
-            if env.now > day.until:
-                return
+        yield outbox.next_crash()  # that send may never come: then neither does the crash
         day.endpoints[COORDINATOR[self.config.style]].crash_all()
         if coordinator.up:
             coordinator.crash()
