@@ -13,9 +13,18 @@ id (see :mod:`eventlab.core.recording`):
 Workers do the service tasks (``engine.worker("charge-card", handler)``). A handler gets a
 :class:`~eventlab.engines.workflow.instance.Job` and returns a dict of variables, or is a generator
 that yields SimPy events first (its duration). Raising :class:`JobFailed` means "technical
-failure": the engine retries after `retry_backoff` hours and raises an incident when the
-element's retries are used up (``on_incident`` is told); ``resolve(instance)`` gives it
-more tries.
+failure": the engine retries after `retry_backoff` hours (times `backoff_factor` after each
+further failure, or the worker's own ``JobFailed(..., backoff=...)``) and raises an incident
+when the element's retries are used up (``on_incident`` is told; :meth:`Engine.incidents`
+lists every incident per instance); ``resolve(instance)`` gives it more tries and the instance
+continues. With `job_timeout`, a worker that has not answered after that long is given up
+and the job is activated again (a crashed worker never answers), without spending a retry.
+
+Messages: :meth:`Engine.deliver` correlates by the message's correlation id or a given `key`;
+a message nobody waits for is kept for its time to live (`message_ttl`,
+:mod:`~eventlab.engines.workflow.buffer`) and a message id is correlated once. A worker that
+waits for a reply uses :meth:`Engine.wait_for` (how :mod:`~eventlab.engines.workflow.remote`
+does service tasks over a transport).
 
 A compensating end event stops the other tokens of its scope, then runs the compensation of
 every completed compensable task once, in reverse order of completion (Zeebe's compensation
