@@ -99,6 +99,8 @@ def test_a_poisoned_message_becomes_an_incident_on_its_order_and_resolves_after_
     assert list(incidents["how"]) == ["resolved"]
     assert incidents["ended"].iloc[0] == pytest.approx(1.0 + 5 / 60)  # fix + operator
     assert result.metrics[Metric.COMPLETED] == 12
+    assert [e.id for e in result.process().elements if e.kind == "service"] == \
+        ["pay", "fetch", "ship"]
 
 
 def test_in_a_choreography_the_poisoned_message_is_parked_and_replayed_after_the_fix():
@@ -278,3 +280,19 @@ def _open_and_seen(d, order: str) -> bool:
     tracked = d.tracker.orders.get(order) if d.tracker is not None else None
     return order in told or (tracked is not None and tracked.escalated_at is not None) \
         or (tracked is not None and tracked.finished is None)
+
+
+def test_the_benchmark_script_times_every_part_of_the_comparison():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "styles_bench.py"
+    spec = importlib.util.spec_from_file_location("styles_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    parts = module.measure(seeds=2, orders=6)
+    names = list(parts)
+    assert names[:2] == ["import", "both styles x 2 seeds"]
+    assert names[2].startswith("scorecard, ")
+    assert names[3] == "total"
+    assert parts["total"][1] == pytest.approx(sum(cpu for _, cpu in list(parts.values())[:3]))

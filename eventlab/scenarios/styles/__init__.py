@@ -34,6 +34,7 @@ Public API::
     from eventlab.scenarios import styles
     result = styles.run(styles.Config(style="orchestration"))   # one day, one style
     result.summary(); result.orders(); result.incidents(); result.detections()
+    result.process()             # the Order's BPMN process (view.bpmn_svg.picture draws it)
     cmp = styles.compare_styles(styles.Config(), seeds=20)      # a core.comparison.Comparison
     styles.scorecard(cmp)        # metric rows x style columns, "mean [low, high]"
     styles.charts(cmp)           # {metric: Chart} (view.charts.intervals, one per metric)
@@ -78,6 +79,8 @@ from eventlab.core import results
 from eventlab.core.comparison import Comparison, vary
 from eventlab.core.config import resolve
 from eventlab.core.errors import ConfigError, check_int, check_text
+from eventlab.domains.retail.order_engine import fulfilment_process
+from eventlab.engines.workflow.definition import Process
 from eventlab.scenarios.styles.config import (
     BAD_DAY,
     CALM_DAY,
@@ -125,6 +128,12 @@ class StylesResult(results.RunResult):
     def detections(self) -> pd.DataFrame:
         """Who was told about which order, when, how, and when they acted (hours)."""
         return self.detection_log
+
+    def process(self) -> Process:
+        """The Order's fulfilment process as drawn (timers in hours; the run used the same
+        process in milliseconds, with the same element ids, so trace counts fit it)."""
+        c = self.config
+        return fulfilment_process(sla=c.sla_hours, deadline=c.deadline_hours, retries=c.tries)
 
 
 def simulate(config: Config | None = None, *, faults: Faults | None = None) -> StylesResult:
