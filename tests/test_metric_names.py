@@ -22,6 +22,7 @@ from eventlab.scenarios import (
     outbox,
     recap,
     shared_store,
+    styles,
 )
 from eventlab.scenarios.bank import clerks
 from eventlab.scenarios.kafka_transport import (
@@ -61,6 +62,7 @@ SCENARIOS: list[tuple[str, Callable[[], Any], type[StrEnum]]] = [
     ("retail.choreography", choreography.run, choreography.Metric),
     ("retail.architectures", architectures.run, architectures.Metric),
     ("recap", recap.run, recap.Metric),
+    ("styles", styles.run, styles.Metric),
     ("kafka_transport.commits", commits.run, commits.Metric),
     ("kafka_transport.durability", durability.run, durability.Metric),
     ("kafka_transport.groups", groups.run, groups.Metric),

@@ -13,9 +13,18 @@ id (see :mod:`eventlab.core.recording`):
 Workers do the service tasks (``engine.worker("charge-card", handler)``). A handler gets a
 :class:`~eventlab.engines.workflow.instance.Job` and returns a dict of variables, or is a generator
 that yields SimPy events first (its duration). Raising :class:`JobFailed` means "technical
-failure": the engine retries after `retry_backoff` hours and raises an incident when the
-element's retries are used up (``on_incident`` is told); ``resolve(instance)`` gives it
-more tries.
+failure": the engine retries after `retry_backoff` hours (times `backoff_factor` after each
+further failure, or the worker's own ``JobFailed(..., backoff=...)``) and raises an incident
+when the element's retries are used up (``on_incident`` is told; :meth:`Engine.incidents`
+lists every incident per instance); ``resolve(instance)`` gives it more tries and the instance
+continues. With `job_timeout`, a worker that has not answered after that long is given up
+and the job is activated again (a crashed worker never answers), without spending a retry.
+
+Messages: :meth:`Engine.deliver` correlates by the message's correlation id or a given `key`;
+a message nobody waits for is kept for its time to live (`message_ttl`,
+:mod:`~eventlab.engines.workflow.buffer`) and a message id is correlated once. A worker that
+waits for a reply uses :meth:`Engine.wait_for` (how :mod:`~eventlab.engines.workflow.remote`
+does service tasks over a transport).
 
 A compensating end event stops the other tokens of its scope, then runs the compensation of
 every completed compensable task once, in reverse order of completion (Zeebe's compensation
@@ -31,7 +40,7 @@ event starts an instance `hours` after :meth:`Engine.deploy` (and again, `repeat
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -40,6 +49,7 @@ import simpy
 from eventlab.core.errors import ConfigError, check_float, check_int, check_text
 from eventlab.core.messages import Message
 from eventlab.core.world import World
+from eventlab.engines.workflow.buffer import MessageBuffer
 from eventlab.engines.workflow.definition import Element, Process
 from eventlab.engines.workflow.instance import (
     BpmnError,
@@ -56,13 +66,22 @@ class Engine(TokenRunner):
     """Deploys process definitions and runs their instances inside one world."""
 
     def __init__(self, world: World, name: str = "Engine", *, sender: Sender | None = None,
-                 retry_backoff: float = 0.5, record_discards: bool = True,
+                 retry_backoff: float = 0.5, backoff_factor: float = 1.0,
+                 job_timeout: float | None = None, message_ttl: float = 0.0,
+                 record_discards: bool = True,
                  on_incident: Callable[[Instance, Element], None] | None = None) -> None:
         if not isinstance(world, World):
             raise TypeError(f"world must be an eventlab World, got {type(world).__name__}")
         self.world, self.env = world, world.env
         self.name = check_text("name", name)
         self.retry_backoff = check_float("retry_backoff", retry_backoff, low=0.0)
+        self.backoff_factor = check_float("backoff_factor", backoff_factor, low=1.0, high=10.0)
+        self.job_timeout = None if job_timeout is None else \
+            check_float("job_timeout", job_timeout, low=0.0, low_open=True)
+        self.message_ttl = check_float("message_ttl", message_ttl, low=0.0)
+        self.buffer = MessageBuffer(self.env, on_expire=self._expired)
+        self._worker_waits: dict[simpy.Event, list[tuple[str, str]]] = {}
+        self.duplicates = 0  # messages received again (same id): absorbed
         self.record_discards = record_discards
         self.sender = sender
         self.on_incident = on_incident  # called when an incident opens (an operator's pager)
@@ -115,31 +134,85 @@ class Engine(TokenRunner):
         self._spawn(inst, process.start_event.id)
         return inst
 
-    def deliver(self, message: Message) -> str:
-        """Hand a message to the engine: ``started``, ``correlated`` or ``discarded``.
+    def deliver(self, message: Message, *, key: str | None = None,
+                ttl: float | None = None) -> str:
+        """Hand a message to the engine: ``started``, ``correlated``, ``buffered``,
+        ``duplicate`` or ``discarded``.
 
         A message whose type is a start message starts a new instance; otherwise the oldest
-        token waiting for that type with the message's correlation id receives it.
+        token (or worker, see :meth:`wait_for`) waiting for that type with the correlation
+        `key` (default: the message's correlation id) receives it. If nobody waits, the
+        message is kept for `ttl` (default: the engine's `message_ttl`; 0 discards it) and
+        the first wait that opens for it takes it (:mod:`~eventlab.engines.workflow.buffer`).
+        A message whose id was already used is a ``duplicate`` and changes nothing.
         """
         if not isinstance(message, Message):
             raise TypeError(f"message must be an eventlab Message, got {type(message).__name__}")
+        if key is not None:
+            check_text("key", key)
+        ttl = self.message_ttl if ttl is None else check_float("ttl", ttl, low=0.0)
+        if self.buffer.seen(message):
+            self.duplicates += 1
+            self.world.trace.record("note", self.world.now, self.name, message=message,
+                                    detail=f"{message.message_id} already received: "
+                                           "not correlated again")
+            return "duplicate"
         starts = [p for p in self.processes.values() if p.start_event.message == message.type]
-        corr = message.correlation_id or message.message_id
+        corr = key or message.correlation_id or message.message_id
         for process in starts:
             self.start(process.id, correlation_id=corr, key=message.key,
                        variables=message.payload)
         if starts:
+            self.buffer.remember(message)
             return "started"
         waits = self._waits.get((message.type, corr), [])
         while waits:
             event, _, _ = waits.pop(0)
             if not event.triggered:
+                self.buffer.remember(message)
                 event.succeed(message)
                 return "correlated"
+        if ttl > 0.0:
+            self.buffer.hold(message, corr, ttl)
+            self.world.trace.record("note", self.world.now, self.name, message=message,
+                                    detail=f"nobody waits for it yet: buffered for {ttl:g}")
+            return "buffered"
         if self.record_discards:
             self.world.trace.record("drop", self.world.now, self.name, message=message,
                                     detail="no instance waits for it: discarded")
         return "discarded"
+
+    def wait_for(self, instance: Instance, types: Sequence[str], key: str) -> simpy.Event:
+        """An event that a worker of `instance` yields to wait for the first message of one
+        of `types` correlated by `key` (a reply to the command it sent); a buffered message
+        is taken at once. Call :meth:`forget` when the worker stops waiting."""
+        if not isinstance(instance, Instance) or instance not in self.instances:
+            raise ConfigError(f"instance {instance!r} does not belong to engine {self.name}")
+        if isinstance(types, str) or not types:
+            raise TypeError(f"types must be a non-empty list of message types, got {types!r}")
+        check_text("key", key)
+        event = self.env.event()
+        for message_type in types:
+            found = self.buffer.take(check_text("message type", message_type), key)
+            if found is not None:
+                event.succeed(found)
+                return event
+        keys = [(t, key) for t in types]
+        for wait in keys:
+            self._waits.setdefault(wait, []).append((event, instance, -1))
+        self._worker_waits[event] = keys
+        return event
+
+    def forget(self, event: simpy.Event) -> None:
+        """Stop the wait `event` of :meth:`wait_for` (a worker that gave up or crashed): a
+        message that comes later is buffered or discarded as if nobody had waited."""
+        for wait in self._worker_waits.pop(event, []):
+            self._forget(event, wait)
+
+    def _expired(self, message: Message, key: str) -> None:
+        self.world.trace.record("drop", self.world.now, self.name, message=message,
+                                detail=f"buffered for {key}, nobody took it in time: "
+                                       "discarded")
 
     def resolve(self, instance: Instance, *, retries: int = 1,
                 variables: Mapping[str, Any] | None = None) -> None:
@@ -152,6 +225,17 @@ class Engine(TokenRunner):
         instance.variables.update(variables or {})
         for wake in list(instance.open_incidents):
             wake.succeed(retries)
+
+    def incidents(self) -> pd.DataFrame:
+        """One row per incident of any instance: where, why, when it opened and ended, and
+        how (``resolved``, ``cancelled``, or open)."""
+        rows = [{"instance": i.id, "correlation_id": i.correlation_id, "key": i.key,
+                 "element": r.element, "reason": r.reason, "opened": r.opened,
+                 "ended": r.ended, "how": r.how or "open"}
+                for i in self.instances for r in i.incident_log]
+        columns = ["instance", "correlation_id", "key", "element", "reason", "opened", "ended",
+                   "how"]
+        return pd.DataFrame(rows, columns=columns)
 
     def _timer_starts(self, process: Process) -> Generator[simpy.Event, Any, None]:
         """A timer start event: a new instance every `hours` after deployment, `repeat`

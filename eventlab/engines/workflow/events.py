@@ -52,7 +52,11 @@ class EventRunner:
                 continue
             wait = (target.message or "", str((yield from self._correlation(inst, target))))
             event = self.env.event()
-            self._waits.setdefault(wait, []).append((event, inst, token))
+            kept = self.buffer.take(*wait)  # a message that came first wins at once
+            if kept is not None:
+                event.succeed(kept)
+            else:
+                self._waits.setdefault(wait, []).append((event, inst, token))
             options.append((target, event, wait))
         race = simpy.AnyOf(self.env, [event for _, event, _ in options])
         inst.work[token] = race

@@ -28,7 +28,17 @@ STATUSES: tuple[str, ...] = ("active", "incident", "completed", "compensated")
 
 
 class JobFailed(Exception):  # noqa: N818  # the name says what happened, like Zeebe's "fail job"
-    """Raised by a worker for a technical failure: the engine retries, then raises an incident."""
+    """Raised by a worker for a technical failure: the engine retries, then raises an incident.
+
+    `backoff` (hours, optional) is how long the engine waits before the next try, as Zeebe's
+    ``retryBackOff`` on the fail-job command; without it the engine's own backoff applies."""
+
+    def __init__(self, message: str = "", *, backoff: float | None = None) -> None:
+        super().__init__(message)
+        if backoff is not None and (isinstance(backoff, bool)
+                                    or not isinstance(backoff, int | float) or backoff < 0):
+            raise TypeError(f"backoff must be a number of hours >= 0 or None, got {backoff!r}")
+        self.backoff = None if backoff is None else float(backoff)
 
 
 class BpmnError(Exception):  # BPMN's own name (Zeebe's "throw error" command)
@@ -49,6 +59,20 @@ class Thrown:
 
     code: str
     detail: str
+
+
+@dataclass(eq=False)
+class Incident:
+    """One incident of an instance: where and why it opened, and when (and how) it ended.
+
+    `how` is ``"resolved"`` (someone gave it more retries) or ``"cancelled"`` (the token it
+    held was stopped, by a boundary timer or a terminating end); None while it is open."""
+
+    element: str
+    reason: str
+    opened: float
+    ended: float | None = None
+    how: str | None = None
 
 
 @dataclass(eq=False)
@@ -85,6 +109,7 @@ class Instance:
     compensated: list[str] = field(default_factory=list)  # in the order they were undone
     incidents: int = 0  # incidents raised so far (resolved or not)
     open_incidents: list[simpy.Event] = field(default_factory=list, repr=False)
+    incident_log: list[Incident] = field(default_factory=list, repr=False)  # opened, in order
     tokens: dict[int, simpy.Process] = field(default_factory=dict, repr=False)  # every scope's
     positions: dict[int, str] = field(default_factory=dict, repr=False)
     work: dict[int, simpy.Event] = field(default_factory=dict, repr=False)

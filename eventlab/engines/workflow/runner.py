@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import simpy
 
 from eventlab.core.world import World
+from eventlab.engines.workflow.buffer import MessageBuffer
 from eventlab.engines.workflow.definition import Element
 from eventlab.engines.workflow.instance import Instance, Scope
 
@@ -25,6 +26,7 @@ class Runner(Protocol):
 
     world: World
     env: simpy.Environment
+    buffer: MessageBuffer
     _waits: dict[tuple[str, str], list[tuple[simpy.Event, Instance, int]]]
 
     def _spawn(self, inst: Instance, element_id: str, scope: Scope | None = None) -> None: ...

@@ -20,12 +20,14 @@ import simpy
 from eventlab.core.messages import Message
 from eventlab.core.recording import record
 from eventlab.core.world import World
+from eventlab.engines.workflow.buffer import MessageBuffer
 from eventlab.engines.workflow.definition import USER_JOB, Element
 from eventlab.engines.workflow.elements import lookup, variable_path
 from eventlab.engines.workflow.events import EventRunner
 from eventlab.engines.workflow.instance import (
     BpmnError,
     Handler,
+    Incident,
     Instance,
     Job,
     JobFailed,
@@ -37,6 +39,7 @@ from eventlab.engines.workflow.scopes import ScopeRunner
 
 Steps = Generator[simpy.Event, Any, Any]
 _JOBS = ("service", "user")  # tasks a worker does (send/throw/end too when they have a job)
+_ABANDONED = object()  # what a worker's activation returns when its job timed out
 
 
 class TokenRunner(ScopeRunner, EventRunner):
@@ -46,8 +49,11 @@ class TokenRunner(ScopeRunner, EventRunner):
     env: simpy.Environment
     name: str
     retry_backoff: float
+    backoff_factor: float
+    job_timeout: float | None
     sender: Sender | None
     on_incident: Callable[[Instance, Element], None] | None
+    buffer: MessageBuffer
     _workers: dict[str, Handler]
     _waits: dict[tuple[str, str], list[tuple[simpy.Event, Instance, int]]]
     _passed: Counter[tuple[str, str]]
@@ -123,7 +129,11 @@ class TokenRunner(ScopeRunner, EventRunner):
             else:
                 key = (el.message or "", (yield from self._correlation(inst, el)))
                 work = self.env.event()
-                self._waits.setdefault(key, []).append((work, inst, token))
+                kept = self.buffer.take(*key)  # it came before the token: take it now
+                if kept is not None:
+                    work.succeed(kept)
+                else:
+                    self._waits.setdefault(key, []).append((work, inst, token))
             inst.work[token] = work
             boundaries = inst.process.boundaries(el.id)
             timers = [(b, self.env.timeout(b.hours or 0.0)) for b in boundaries
@@ -195,7 +205,13 @@ class TokenRunner(ScopeRunner, EventRunner):
                 try:
                     out = handler(Job(self, inst, el, attempt, compensation, local))
                     if inspect.isgenerator(out):
-                        out = yield from out
+                        if self.job_timeout is None:
+                            out = yield from out
+                        else:
+                            out = yield from self._in_time(inst, el, job, cast(Steps, out))
+                            if out is _ABANDONED:
+                                attempt -= 1  # activated again: a timeout spends no retry
+                                continue
                     return dict(out or {})
                 except BpmnError as err:
                     if not compensation:
@@ -206,13 +222,40 @@ class TokenRunner(ScopeRunner, EventRunner):
         except simpy.Interrupt:
             return None
 
+    def _in_time(self, inst: Instance, el: Element, job: str, work: Steps) -> Steps:
+        """Run one activation of a worker; if it has not answered after `job_timeout`, stop
+        waiting for it and return :data:`_ABANDONED` (Zeebe makes the job activatable again:
+        a crashed worker never answers, so another activation does the job, at least once)."""
+        activation = self.env.process(_guarded(work))
+        deadline = self.env.timeout(self.job_timeout or 0.0)
+        try:
+            yield activation | deadline
+        except simpy.Interrupt:
+            if activation.is_alive:
+                activation.interrupt("the token left")
+            raise
+        if activation.triggered:
+            value = activation.value
+            if isinstance(value, _Raised):
+                raise value.error  # the worker's own exception object, with its fields
+            return value
+        activation.interrupt("job timed out")
+        self._rec("timer", inst, el.id, f"{job} timed out after {self.job_timeout:g}: "
+                  "activated again")
+        return _ABANDONED
+
     def _failed(self, inst: Instance, el: Element, job: str, attempt: int, retries: int,
                 err: Exception) -> Steps:
         retries -= 1
         self._rec("fault", inst, el.id, f"{job} failed (attempt {attempt}): {err}; "
                   f"{retries} retries left")
         if retries > 0:
-            yield self.env.timeout(self.retry_backoff)
+            asked = err.backoff if isinstance(err, JobFailed) else None
+            # Each failure waits longer (backoff_factor > 1): a service that is down gets
+            # time to come back instead of a burst of calls.
+            wait = asked if asked is not None else \
+                self.retry_backoff * self.backoff_factor ** (attempt - 1)
+            yield self.env.timeout(wait)
             return retries
         return (yield from self._incident(inst, el, f"{job}: {err}"))
 
@@ -220,14 +263,20 @@ class TokenRunner(ScopeRunner, EventRunner):
         inst.incidents += 1
         wake = self.env.event()
         inst.open_incidents.append(wake)
+        record = Incident(el.id, reason, self.world.now)
+        inst.incident_log.append(record)
         self._rec("reject", inst, el.id, f"incident at '{el.name}': {reason}")
         self._status(inst, "incident", reason)
         if self.on_incident is not None:
             self.on_incident(inst, el)
         try:
             retries = yield wake
+        except simpy.Interrupt:
+            record.ended, record.how = self.world.now, "cancelled"
+            raise
         finally:
             inst.open_incidents.remove(wake)
+        record.ended, record.how = self.world.now, "resolved"
         self._status(inst, inst.status, f"incident at '{el.name}' resolved")
         return retries
 
@@ -297,6 +346,28 @@ class TokenRunner(ScopeRunner, EventRunner):
              entity: str | None = None) -> None:
         record(self.world, kind, self.name, case=inst.correlation_id, key=inst.key,
                entity=entity or inst.id, value=value, detail=detail)
+
+
+class _Raised:
+    """A worker's JobFailed or BpmnError, carried out of its process as a value: SimPy
+    re-creates an exception from its args when it crosses processes, which would lose a
+    BpmnError's code and a JobFailed's backoff."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _guarded(work: Steps) -> Steps:
+    """A worker's activation as a process of its own: stopped, it ends quietly (a stopped
+    worker has nothing more to say); its failures go to the token that waits for it."""
+    try:
+        return (yield from work)
+    except simpy.Interrupt:
+        return _ABANDONED
+    except (JobFailed, BpmnError) as error:
+        return _Raised(error)
 
 
 def _job_type(el: Element) -> str:
