@@ -54,7 +54,9 @@ class Tracker:
             case = str(message.correlation_id)
             if handled == "started":
                 self._open[case] = self.engine.instances[-1]
-            elif handled == "discarded" and message.type in self.milestones:
+            # a milestone nobody waits for now, or one received again (the engine absorbs
+            # the repeat, the tracker still reports that it came)
+            elif handled in ("discarded", "duplicate") and message.type in self.milestones:
                 inst = self._open.get(case)
                 if inst is not None and inst.finished_as is None:  # it waits for another one
                     self._unexpected.append((self.world.now, case, message.type))
