@@ -159,3 +159,20 @@ def test_the_playback_benchmark_runs_on_a_tiny_size():
     steps = bench.kernel_steps(xml, frames, paths)
     assert len(steps) == len(frames) - 1
     assert all(ms >= 0 for ms in steps)
+
+
+def test_a_widget_drawn_while_hidden_fits_the_model_once_it_gets_a_size(browser):
+    tab = browser.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda err: problems.append(str(err)))
+    hidden = page(BpmnViewer(CHARGE)).replace("style='width:960px'",
+                                               "style='width:960px;display:none'")
+    tab.set_content(hidden)
+    tab.wait_for_function("window.model && window.model.get('imported') >= 1", timeout=20_000)
+    tab.evaluate("document.getElementById('root').style.display = 'block'")
+    tab.wait_for_timeout(300)
+    assert problems == []
+    assert tab.evaluate("model.get('import_error')") == ""
+    box = tab.evaluate("document.querySelector('.djs-element[data-element-id=charge]')"
+                       ".getBoundingClientRect().width")
+    assert box > 50  # drawn at a readable size, not at zero scale

@@ -412,13 +412,15 @@ def an_edit_in_the_modeler_changes_the_next_run(page) -> None:
     panel.scroll_into_view_if_needed()
     expect(page.locator(".eventlab-bpmn-row .djs-element").first).to_be_attached(
         timeout=30_000)
-    output = page.locator(".jp-CodeCell", has_text=run_cell).locator(".jp-OutputArea")
+    cell = page.locator(".jp-CodeCell", has_text=run_cell).first
+    cell.scroll_into_view_if_needed()  # JupyterLab only renders cells near the viewport
+    output = cell.locator(".jp-OutputArea").first
+    expect(output).to_contain_text("charges escalated", timeout=30_000)
     before = output.inner_text()
-    assert "charges escalated" in before
+    panel.scroll_into_view_if_needed()
     page.evaluate(EDIT_THE_CHARGE)
     page.wait_for_timeout(1500)  # the modeler saves its XML a moment after the last edit
     page.evaluate(RUN_THE_CELL, run_cell)
-    page.wait_for_function(
-        "([el, old]) => el.innerText.includes('charges escalated') && el.innerText !== old",
-        arg=[output.element_handle(), before], timeout=60_000)
-    assert output.inner_text() != before
+    cell.scroll_into_view_if_needed()
+    expect(output).not_to_have_text(before, timeout=60_000)
+    expect(output).to_contain_text("charges escalated", timeout=30_000)

@@ -71,30 +71,41 @@ function render({ model, el }) {
     model.save_changes();
   }
 
+  // The whole model, never enlarged past its own size, with a margin for the count badges
+  // above the top row (and, in the modeler, for the palette on the left). A notebook may
+  // render the widget before its cell has a size: then it fits when the size arrives.
+  let fitted = false;
+  function fit() {
+    if (!box.clientWidth || !box.clientHeight) return false;
+    canvas.resized();  // the canvas keeps the size it had when drawn: maybe none
+    canvas.zoom("fit-viewport", "auto");
+    const left = model.get("editable") ? 140 : 24;
+    if (canvas.zoom() > 1) {
+      canvas.zoom(1, "auto");
+      const view = canvas.viewbox();
+      canvas.viewbox({ x: Math.min(view.x, view.inner.x - left), y: view.y,
+                       width: view.width, height: view.height });
+    } else {
+      const view = canvas.viewbox();
+      canvas.viewbox({ x: view.x - left, y: view.y - 28, width: view.width + left + 24,
+                       height: view.height + 40 });
+    }
+    return true;
+  }
+  const sized = new ResizeObserver(() => { if (!fitted) fitted = fit(); });
+  sized.observe(box);
+
   async function load() {
     try {
       const result = await bpmn.importXML(model.get("xml"));
       model.set("import_warnings", result.warnings.map((x) => String(x.message || x)));
       model.set("import_error", "");
-      // The whole model, never enlarged past its own size, with a margin for the count
-      // badges above the top row (and, in the modeler, for the palette on the left).
-      canvas.zoom("fit-viewport", "auto");
-      const left = model.get("editable") ? 140 : 24;
-      if (canvas.zoom() > 1) {
-        canvas.zoom(1, "auto");
-        const box = canvas.viewbox();
-        canvas.viewbox({ x: Math.min(box.x, box.inner.x - left), y: box.y,
-                         width: box.width, height: box.height });
-      } else {
-        const box = canvas.viewbox();
-        canvas.viewbox({ x: box.x - left, y: box.y - 28, width: box.width + left + 24,
-                         height: box.height + 40 });
-      }
       status.textContent = "";
     } catch (err) {
       model.set("import_error", String((err && err.message) || err));
       status.textContent = "bpmn-js could not draw this model: " + model.get("import_error");
     }
+    fitted = fit();
     model.set("imported", model.get("imported") + 1);
     model.save_changes();
     paint();
@@ -116,7 +127,7 @@ function render({ model, el }) {
   model.on("change:highlight", paint);
   model.on("change:message", () => { status.textContent = model.get("message"); });
   load();
-  return () => { clearTimeout(timer); bpmn.destroy(); };
+  return () => { clearTimeout(timer); sized.disconnect(); bpmn.destroy(); };
 }
 
 export default { render };
