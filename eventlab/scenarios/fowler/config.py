@@ -48,8 +48,8 @@ class Config(Scenario):
         under CQRS the projector polls every projector_interval and every consumer reads every
         read_interval for the whole run (changes x change_interval ms). Measured on a 2-core
         laptop (CPU time, busy machine): 75 us per notified copy, 25 us per carried copy, 9 us
-        per poll and 8 us per read (one trace row, about 1.2 KB, each); the estimate is 1.5x
-        that."""
+        per poll and 8-13 us per read (one trace row, about 1.1 KB, each; the run lasts
+        changes x change_interval on average, and longer by chance); the estimate is 1.5x that."""
         span = self.changes * self.change_interval + 2 * self.projector_interval
         copies = self.changes * self.consumers
         rows = 5.0 * copies
@@ -61,7 +61,7 @@ class Config(Scenario):
         elif self.pattern == "cqrs":
             polls = span / self.projector_interval
             reads = self.consumers * span / self.read_interval
-            seconds += polls * 14e-6 + reads * 12e-6
+            seconds += (polls + reads) * 18e-6
             rows += polls + reads
         return Cost(seconds=seconds, megabytes=110 + rows * 0.0012,
                     # Not projector_interval: fewer polls, but the readers read until the

@@ -66,7 +66,10 @@ class Config(Scenario):
         answers each one; with locking each command is a transaction that a conflict on the
         same row throws away and retries: without backoff every one of the other open
         transactions can beat it (up to max_retries), with a backoff the doubling delays
-        spread them out after a few tries. Measured on a 2-core laptop (CPU time, busy
+        spread them out after a few tries; and a conflict needs two open transactions on the
+        same instance (hot_spot squared, plus the rest spread over the other instances), which
+        the estimate scales by twice the chance that one of the rivals holds the same row.
+        Measured on a 2-core laptop (CPU time, busy
         machine): 105-200 us and 8 KB per single-writer command, 15 us per locking command
         plus 17 us and 1 KB per attempt; the estimate is about 1.5x that."""
         commands = self.clients * self.commands_per_client
@@ -74,8 +77,10 @@ class Config(Scenario):
             return Cost(seconds=0.01 + commands * 200e-6, megabytes=110 + commands * 0.009,
                         drivers=self._drivers())
         rivals = min(self.connections, self.clients) - 1  # transactions that can interleave
+        same_row = self.hot_spot ** 2 + (1 - self.hot_spot) ** 2 / (self.instances - 1)
         retries = min(self.max_retries, rivals) if self.backoff == 0 \
             else min(self.max_retries, rivals, 4)
+        retries *= min(1.0, 2 * rivals * same_row)
         attempts = commands * (1 + retries)
         return Cost(seconds=0.01 + commands * 25e-6 + attempts * 25e-6,
                     megabytes=110 + attempts * 0.001, drivers=self._drivers())
