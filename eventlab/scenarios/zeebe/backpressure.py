@@ -55,11 +55,10 @@ class Config(Scenario):
 
     def estimated_cost(self) -> Cost:
         """Requests arrive at load / process_time per ms for `duration` ms; replicas add
-        work. Measured on a 2-core laptop (CPU time, busy machine): about 85-130 us and 5 KB
-        per request-replica unit (up to 8 KB); the estimate is 180 us."""
+        work. Measured on a 2-core laptop: about 300 us and 5 KB per request-replica unit."""
         work = self.duration * self.load / self.process_time
         work *= 1 + (self.replication_factor - 1) * 0.5
-        return Cost(seconds=work * 180e-6, megabytes=120 + work * 0.008,
+        return Cost(seconds=work * 300e-6, megabytes=120 + work * 0.005,
                     drivers={"duration": "lower", "load": "lower", "process_time": "raise",
                              "replication_factor": "lower"})
 
