@@ -48,10 +48,10 @@ SETTINGS: dict[str, Any] = {"deadline": None, "derandomize": True, "database": N
                                                       HealthCheck.filter_too_much]}
 
 
-def _scenario_runs() -> dict[type, Callable[[Any], Any]]:
+def _scenario_runs() -> dict[type[Scenario], Callable[[Any], Any]]:
     """Every config class a scenario runs, with the function that runs it: the first
     parameter of each ``run*`` function in eventlab.scenarios names its config class."""
-    runs: dict[type, Callable[[Any], Any]] = {}
+    runs: dict[type[Scenario], Callable[[Any], Any]] = {}
     for info in pkgutil.walk_packages(eventlab.scenarios.__path__, "eventlab.scenarios."):
         module = importlib.import_module(info.name)
         for name, function in vars(module).items():
@@ -90,15 +90,20 @@ def _value(config_class: type, name: str) -> st.SearchStrategy[Any]:
     if name == "seed":
         return st.integers(0, 1000)
     if spec.kind == "int":
-        low, high = int(spec.low), int(spec.high)  # type: ignore[arg-type]
-        return st.one_of(st.just(default), st.sampled_from([low, high]), st.integers(low, high))
+        first, last = int(spec.low), int(spec.high)  # type: ignore[arg-type]
+        return st.one_of(st.just(default), st.sampled_from([first, last]),
+                         st.integers(first, last))
     if spec.kind == "float":
         low, high = float(spec.low), float(spec.high)  # type: ignore[arg-type]
         if spec.low_open:
             low += spec.step or 1e-6
-        anywhere = st.floats(low, high) if not spec.step else st.integers(
-            0, int((high - low) / spec.step)).map(
-            lambda k, low=low, step=spec.step: round(low + k * step, 6))
+        step = spec.step
+
+        def on_grid(k: int) -> float:
+            return round(low + k * (step or 0.0), 6)
+
+        anywhere = st.floats(low, high) if not step else \
+            st.integers(0, int((high - low) / step)).map(on_grid)
         return st.one_of(st.just(default), st.sampled_from([low, high]), anywhere)
     if spec.kind == "choice":
         return st.sampled_from(spec.choices)
@@ -119,7 +124,8 @@ def configs(draw: st.DrawFn, config_class: type) -> Any:
         assume(False)
 
 
-def _heavier(draw: st.DrawFn, config: Any, name: str, direction: str) -> Any:
+def _heavier(draw: Callable[[st.SearchStrategy[Any]], Any], config: Any, name: str,
+             direction: str) -> Any:
     """A value of field `name` on the costly side of its current one: above it for a field
     to lower, below it for one to raise."""
     spec = spec_of(config, name)
@@ -130,10 +136,11 @@ def _heavier(draw: st.DrawFn, config: Any, name: str, direction: str) -> Any:
     if spec.kind == "int":
         return draw(st.integers(now, int(spec.high)) if up  # type: ignore[arg-type]
                     else st.integers(int(spec.low), now))  # type: ignore[arg-type]
-    low, high = (now, float(spec.high)) if up else (float(spec.low), now)  # type: ignore[arg-type]
+    first, last = float(spec.low), float(spec.high)  # type: ignore[arg-type]
+    low, high = (now, last) if up else (first, now)
     value = draw(st.floats(low, high))
     if spec.step:  # stay on the grid, on the costly side
-        grid = float(spec.low) + round((value - float(spec.low)) / spec.step) * spec.step
+        grid = first + round((value - first) / spec.step) * spec.step
         value = round(min(max(grid, low), high), 6)
     return value
 
@@ -147,7 +154,7 @@ def test_every_scenario_config_declares_what_a_run_costs() -> None:
         assert isinstance(cost, Cost)
         assert cost.fits(budget.current()), f"{config_class} defaults are over the budget"
         assert cost.drivers, config_class
-        names = {f.name for f in dataclasses.fields(config_class)}
+        names = {f.name for f in dataclasses.fields(typing.cast(Any, config_class))}
         for name, direction in cost.drivers.items():
             assert name in names, (config_class, name)
             assert direction in ("lower", "raise"), (config_class, name)
@@ -213,10 +220,10 @@ def _heaviest(config_class: type) -> Any:
         if spec.kind == "choice":
             edge = max(spec.choices) if direction == "lower" else min(spec.choices)
         else:
-            edge = spec.high if direction == "lower" else spec.low
+            bound = float(spec.high if direction == "lower" else spec.low)  # type: ignore[arg-type]
             if spec.low_open and direction == "raise":
-                edge += spec.step or 1e-6  # type: ignore[operator]
-            edge = int(edge) if spec.kind == "int" else float(edge)  # type: ignore[arg-type]
+                bound += spec.step or 1e-6
+            edge = int(bound) if spec.kind == "int" else bound
         try:
             config = dataclasses.replace(config, **{name: edge})
         except ConfigError:

@@ -78,9 +78,9 @@ class Config(Scenario):
                         drivers=self._drivers())
         rivals = min(self.connections, self.clients) - 1  # transactions that can interleave
         same_row = self.hot_spot ** 2 + (1 - self.hot_spot) ** 2 / (self.instances - 1)
-        retries = min(self.max_retries, rivals) if self.backoff == 0 \
+        most = min(self.max_retries, rivals) if self.backoff == 0 \
             else min(self.max_retries, rivals, 4)
-        retries *= min(1.0, 2 * rivals * same_row)
+        retries = most * min(1.0, 2 * rivals * same_row)
         attempts = commands * (1 + retries)
         return Cost(seconds=0.01 + commands * 25e-6 + attempts * 25e-6,
                     megabytes=110 + attempts * 0.001, drivers=self._drivers())
