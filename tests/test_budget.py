@@ -15,8 +15,11 @@ from eventlab.scenarios import outbox
 from eventlab.scenarios.zeebe import cp
 
 
-def test_a_run_that_outgrows_the_budget_is_stopped_with_the_fields_changed_from_defaults():
-    big = cp.Config(request_interval=1.0, duration=20_000.0)  # no estimate: the guard acts
+def test_a_run_that_outgrows_the_budget_is_stopped_with_the_fields_changed_from_defaults(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An estimate that misses (here: none at all) lets the run start; the guard stops it.
+    monkeypatch.setattr(cp.Config, "estimated_cost", lambda self: None)
+    big = cp.Config(request_interval=1.0, duration=20_000.0)
     with budget.budget(seconds=0.2, megabytes=100_000):
         started = time.perf_counter()
         with pytest.raises(OverBudgetError) as caught:

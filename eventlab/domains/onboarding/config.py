@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, seed_param
 
 STYLES: tuple[str, ...] = ("command", "event")
@@ -80,6 +81,14 @@ class Config(Scenario):
                            help="minutes Onboarding waits for a reply before it raises an "
                                 "incident (4 h)")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """`customers` registrations, each a handful of commands, events and replies between
+        six services. Measured on a 2-core laptop (CPU time, busy machine): at most 0.46 ms
+        per customer; the estimate is 0.7 ms. Every slider at its maximum stays far below the
+        budget (0.02 s measured)."""
+        return Cost(seconds=0.01 + self.customers * 700e-6,
+                    megabytes=110 + self.customers * 0.03, drivers={"customers": "lower"})
 
     def style(self, step: Step) -> str:
         """The toggle of `step`: command or event."""

@@ -78,6 +78,18 @@ class ShopParams(Scenario):
                            help="hours a message needs on the bus")
     seed: int = seed_param()
 
+    def declined_charges(self) -> float:
+        """Declined charges one order meets on average: declined with p_card, updated with
+        p_update and charged again, up to MAX_DECLINES (as draw_fate draws them). Each one is
+        more messages, timers and rows in a run, which the scenarios' cost estimates count."""
+        return sum(self.p_card ** k * self.p_update ** (k - 1)
+                   for k in range(1, MAX_DECLINES + 1))
+
+    def card_errors(self) -> float:
+        """Failed card-service calls one order meets on average (p_error, up to 10 in a row,
+        as draw_fate draws them); each one is a retry in a run."""
+        return sum(self.p_error ** k for k in range(1, 11))
+
 
 @dataclass(frozen=True, slots=True)
 class Fault:

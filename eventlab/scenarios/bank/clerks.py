@@ -35,6 +35,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
@@ -110,6 +111,17 @@ class Config(Scenario):
     overdraft: float = param(0.0, low=0.0, high=10000.0, step=50.0,
                              help="how far the balance may go below zero ($)")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """clerks x requests payouts, each read and appended once, and again after every
+        conflict when the append expects the version it read (up to `retries` times).
+        Measured on a 2-core laptop (CPU time, busy machine): at most 45 us per attempt (the
+        SQLite store); the estimate is 60 us. Even every slider at its maximum stays far below
+        the budget (4,400 attempts: 0.03 s measured)."""
+        attempts = self.clerks * self.requests * (1 + (self.retries if self.expected == "exact"
+                                                       else 0))
+        return Cost(seconds=0.01 + attempts * 60e-6, megabytes=110 + attempts * 0.001,
+                    drivers={"requests": "lower", "clerks": "lower", "retries": "lower"})
 
     def check(self) -> None:
         cents(self.amount, "amount")

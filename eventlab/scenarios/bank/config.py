@@ -49,13 +49,14 @@ class Config(Scenario):
 
     def estimated_cost(self) -> Cost:
         """Each command loads the snapshot plus up to `snapshot_every` events of tail, so the
-        events read grow with commands x snapshot_every. Measured on a 2-core laptop: about
-        450 us per command, 12 us per event read, 50 us per projector poll (the estimate is
-        within 1.5x of the measured time from 0.1 s to 90 s)."""
+        events read grow with commands x snapshot_every. Measured on a 2-core laptop (CPU
+        time, busy machine): about 150 us per command, 1.4-2.2 us per event read, 7 us per
+        projector poll; the estimate is 1.5-2x that (730 days at 10 payments a day with
+        snapshot_every 1000 took 6.6 s)."""
         commands = self.days * (self.payments_per_day + 3 / 30.4)  # + salary, rent, interest
         reads = commands * min(self.snapshot_every, commands) / 2
         polls = self.days * 1440 / self.projector_interval
-        return Cost(seconds=commands * 450e-6 + reads * 12e-6 + polls * 50e-6,
+        return Cost(seconds=commands * 230e-6 + reads * 3e-6 + polls * 10e-6,
                     megabytes=100 + commands * 0.02,
                     drivers={"snapshot_every": "lower", "days": "lower",
                              "payments_per_day": "lower", "projector_interval": "raise"})

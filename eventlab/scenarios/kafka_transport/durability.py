@@ -27,6 +27,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
 from eventlab.core.world import World
@@ -53,6 +54,14 @@ class Config(Scenario):
                                        help="ms until followers copy new records")
     crash_at: float = param(9.5, low=0.0, high=10_000.0, step=0.5, help="ms of the fault")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """`writes` records, each sent, replicated to two followers and acknowledged (retried
+        after the fault). Measured on a 2-core laptop (CPU time, busy machine): at most 110 us
+        per write; the estimate is 160 us. Every slider at its maximum stays far below the
+        budget (0.22 s measured)."""
+        return Cost(seconds=0.01 + self.writes * 160e-6, megabytes=110 + self.writes * 0.004,
+                    drivers={"writes": "lower"})
 
     def check(self) -> None:
         """min.insync.replicas only acts on acks=all: a slider that does nothing misleads."""

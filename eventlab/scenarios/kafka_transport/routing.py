@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.messages import Message
 from eventlab.core.world import World
@@ -47,6 +48,14 @@ class Config(Scenario):
     order_interval: float = param(100.0, low=1.0, high=10_000.0, step=1.0,
                                   help="mean ms between two orders")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """`orders` orders, each a chain of events on the one topic that every service reads
+        (and skips by type). Measured on a 2-core laptop (CPU time, busy machine): about
+        0.55 ms per order; the estimate is 0.85 ms. Every slider at its maximum stays far
+        below the budget (0.28 s measured)."""
+        return Cost(seconds=0.01 + self.orders * 850e-6, megabytes=110 + self.orders * 0.03,
+                    drivers={"orders": "lower"})
 
 
 @dataclass(frozen=True, repr=False)

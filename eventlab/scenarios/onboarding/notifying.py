@@ -28,6 +28,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.channels import Channel
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.messages import Message
@@ -64,6 +65,15 @@ class NotifyConfig(Scenario):
     durable: bool = param(True, help="the channel keeps messages until Notification reads "
                                      "them (a Kafka topic); off: unheard messages are lost")
     seed: int = seed_param()
+
+    def estimated_cost(self) -> Cost:
+        """Every sender asks for messages_per_day messages for `days`. Measured on a 2-core
+        laptop (CPU time, busy machine): about 19 us per message (1.6 KB); the estimate is
+        30 us. Every slider at its maximum stays below the budget (1.1 s measured)."""
+        messages = self.senders * self.messages_per_day * self.days
+        return Cost(seconds=0.01 + messages * 30e-6, megabytes=110 + messages * 0.002,
+                    drivers={"days": "lower", "messages_per_day": "lower",
+                             "senders": "lower"})
 
 
 @dataclass(frozen=True, repr=False)

@@ -32,6 +32,7 @@ import pandas as pd
 import simpy
 
 from eventlab.core import results
+from eventlab.core.budget import Cost
 from eventlab.core.comparison import Comparison
 from eventlab.core.config import Scenario, param, resolve, seed_param
 from eventlab.core.errors import ConfigError
@@ -92,6 +93,31 @@ class Config(Scenario):
     def ap(self) -> bool:
         """True for the AP designs (both sides accept writes)."""
         return self.mode != "CP"
+
+    def estimated_cost(self) -> Cost:
+        """One client per broker sends every request_interval for `duration` ms, and the
+        leader replicates each request to every broker (appends, acks, commit rows), so the
+        work is requests x cluster_size; a longer latency keeps more entries in flight, each
+        sent and acknowledged in more messages. When latency >= 0.65 x election_timeout a
+        candidate's pre-vote and vote (two round trips) rarely finish before its timeout, a
+        leader is hardly ever elected and requests are refused at once (measured: full cost
+        at 0.5, a third of it at 0.6, refusals only from 0.63). Heartbeats go to every
+        follower every election_timeout / 3. Measured on a 2-core laptop (CPU time, busy
+        machine): 50-110 us per request and broker (more with more latency), 50 us per
+        refused request, 9 us per heartbeat, about 2 KB per request and broker; the estimate
+        is 1.5x that."""
+        requests = self.cluster_size * self.duration / self.request_interval
+        heartbeats = (self.cluster_size - 1) * (self.duration + 3 * self.election_timeout) \
+            / (self.election_timeout / 3)
+        if self.latency >= 0.65 * self.election_timeout:
+            work, memory = requests * 75e-6, requests * 0.003
+        else:
+            replicated = requests * self.cluster_size
+            work = replicated * (80e-6 + 1.5e-6 * min(self.latency, 60.0))
+            memory = replicated * 0.0025
+        return Cost(seconds=0.02 + work + heartbeats * 15e-6, megabytes=110 + memory,
+                    drivers={"request_interval": "raise", "duration": "lower",
+                             "cluster_size": "lower"})
 
 
 @dataclass(frozen=True, repr=False)
