@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from eventlab.core.budget import Cost
 from eventlab.core.config import param, resolve
 from eventlab.core.errors import check_choice
 from eventlab.core.results import RunResult
@@ -57,6 +58,17 @@ class Config(ShopParams):
                                    "tracking, or the parallel flow), or the Order service")
     variant: str = param("baseline", choices=VARIANTS,
                          help="baseline, or fetch goods before payment (VIPs / everyone)")
+
+    def estimated_cost(self) -> Cost:
+        """`orders` orders through the chosen architecture; each declined charge and failed
+        card call adds messages and timers, and the per-order facts compare each order with
+        the whole ledger. Measured on a 2-core laptop (CPU time): 2,000 orchestrated orders
+        took 1.6 s, and 3.7 s with every card declined and updated; the estimate (the
+        chain's) is about 1.8x that."""
+        per_order = (0.7e-3 + 0.45e-6 * self.orders + 0.35e-3 * self.declined_charges()
+                     + 0.05e-3 * self.card_errors())
+        return Cost(seconds=0.02 + self.orders * per_order, megabytes=110 + self.orders * 0.1,
+                    drivers={"orders": "lower", "p_card": "lower", "p_error": "lower"})
 
 
 class Metric(StrEnum):
