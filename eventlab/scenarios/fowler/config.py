@@ -56,9 +56,10 @@ class Config(Scenario):
         under CQRS the projector polls every projector_interval and every consumer reads every
         read_interval for the whole run (changes x change_interval ms). Measured on a 2-core
         laptop (CPU time, busy machine): 75 us per notified copy, 25 us per carried copy, 9 us
-        per poll and 8-13 us per read (6-13 us per poll or read after the query API was added,
-        measured on 32,400 and 160,400 of them: 0.4 and 1.0 s; one trace row, about 1.1 KB, each; the run lasts
-        changes x change_interval on average, and longer by chance); the estimate is 1.5x that."""
+        per poll and 8-13 us per read (6-13 us per poll or read after the query API was
+        added, measured on 32,400 and 160,400 of them: 0.4 and 1.0 s; one trace row, about
+        1.1 KB, each; the run lasts changes x change_interval on average, and longer by
+        chance); the estimate is 1.5-2.5x that."""
         span = self.changes * self.change_interval + 2 * self.projector_interval
         copies = self.changes * self.consumers
         rows = 5.0 * copies
