@@ -244,7 +244,7 @@ def test_the_shipped_files_carry_the_layout_the_package_computes(name):
         f"{name} differs from the computed layout: run python tools/relayout_bpmn.py"
 
 
-def test_a_send_task_with_only_a_zeebe_job_type_sends_the_message_that_type_names():
+def test_a_send_task_with_only_a_zeebe_job_type_is_done_by_that_jobs_worker():
     xml = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="x">
@@ -262,5 +262,6 @@ def test_a_send_task_with_only_a_zeebe_job_type_sends_the_message_that_type_name
     process = bpmn.read(xml)
     ask = process.element("ask")
     assert ask.kind == "send"
-    assert ask.message == "CheckCriminalRecord"
+    assert ask.job == "CheckCriminalRecord"  # as in Zeebe: a worker of that type sends
+    assert ask.message is None
     assert bpmn.read(bpmn.write(process)) == process

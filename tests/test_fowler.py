@@ -80,8 +80,13 @@ def test_a_copy_is_out_of_date_at_least_as_long_as_its_slowest_update(seed, patt
                      metrics[fowler.Metric.MEAN_UPDATE_LATENCY_MS])
     if pattern == "event_sourcing":  # nobody outside the CRM keeps a copy
         assert longest == mean == "—"
-    else:
+    elif pattern == "state_transfer":  # every update carries its own change
         assert longest >= mean - 1e-9
+    else:
+        # A callback (or a projector poll) fetches the latest state, so one answer can bring
+        # a copy up to date for a later change before that change's own update arrives: the
+        # staleness can end sooner than an update's latency. It is still there, though.
+        assert longest > 0
 
 
 @small

@@ -205,3 +205,18 @@ def test_the_replay_sentence_states_the_counts_of_the_run_it_reads():
     last = replay(order, run.trace, engine="Order")[-1].counts
     assert text.startswith(f"- {len(instances(run.trace, engine='Order'))} instances started")
     assert f"{last['delivered'].instances} at *Order delivered*" in text
+
+
+def test_a_send_task_with_only_a_zeebe_job_type_sends_its_command_through_its_worker():
+    job_send = bpmn.write(onboarding_process(criminal_check=True)).replace(
+        '<bpmn:sendTask id="criminal_send" name="Check criminal record" '
+        'messageRef="Message_CheckCriminalRecord" />',
+        '<bpmn:sendTask id="criminal_send" name="Check criminal record"><bpmn:extensionElements>'
+        '<zeebe:taskDefinition type="CheckCriminalRecord" /></bpmn:extensionElements>'
+        '</bpmn:sendTask>')
+    if "xmlns:zeebe" not in job_send:
+        job_send = job_send.replace(
+            "<bpmn:definitions ",
+            '<bpmn:definitions xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" ', 1)
+    assert 'type="CheckCriminalRecord"' in job_send
+    assert CRIMINAL(job_send).status == "passed"

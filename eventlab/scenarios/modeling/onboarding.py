@@ -9,7 +9,8 @@ react to their command.
 
 The run puts the model on the workflow engine, the three check services on a message bus
 (each answers its command after a random time), and registrations at the door. A send task
-sends the message its type names (a send task's job type in Camunda Modeler's Zeebe panel);
+sends its message; one with only a job type (what Camunda Modeler's Zeebe panel sets) is done,
+as in Zeebe, by a worker of that type, which here sends the command the type names;
 a receive task waits for its message, correlated by the registration (or by the
 ``registrationId`` variable, if the model sets a correlation key). A message nobody in the
 on-boarding catalogue knows is counted, not sent.
@@ -34,7 +35,7 @@ from eventlab.core.world import World
 from eventlab.domains.onboarding.messages import ONBOARDING
 from eventlab.engines.workflow.definition import Element, Process
 from eventlab.engines.workflow.engine import Engine
-from eventlab.engines.workflow.instance import Instance
+from eventlab.engines.workflow.instance import Instance, Job
 from eventlab.engines.workflow.replay import replay
 from eventlab.scenarios.modeling.model import as_process, shipped
 from eventlab.view.bpmn_svg import BpmnPicture, picture
@@ -124,6 +125,10 @@ def run(config: Config | None = None, *,
 
     engine = Engine(world, ENGINE, sender=send)
     engine.deploy(model)
+    # As in Zeebe, a send task with a job type (what Camunda Modeler's Zeebe panel sets) is
+    # done by a worker of that type: here the worker sends the command its type names.
+    for job_type in sorted(model.jobs()):
+        engine.worker(job_type, _sender_worker(world, bus, job_type, unknown))
     awaited = sorted({e.message for e in model.elements
                       if e.kind in ("start", "receive", "catch") and e.message})
     started: list[Instance] = []
@@ -158,6 +163,22 @@ def run(config: Config | None = None, *,
     world.env.run(until=c.horizon)
     trace = world.trace.to_frame()
     return OnboardingResult(c, trace, _metrics(c, trace, started, unknown), process=model)
+
+
+def _sender_worker(world: World, bus: Bus, job_type: str, unknown: list[str]) -> Any:
+    def work(job: Job) -> dict[str, Any]:
+        inst = job.instance
+        if job_type not in ONBOARDING:
+            unknown.append(job_type)
+            world.trace.record("note", world.now, ENGINE, correlation_id=inst.correlation_id,
+                               detail=f"{job_type!r} is not an on-boarding message: "
+                                      "nobody would receive it")
+            return {}
+        bus.publish(ONBOARDING.make(world, job_type, sender=ENGINE, key=inst.key,
+                                    correlation_id=inst.correlation_id,
+                                    payload={"registrationId": inst.correlation_id}))
+        return {}
+    return work
 
 
 def _answer(world: World, bus: Bus, hours: float, service: str, answer: str,

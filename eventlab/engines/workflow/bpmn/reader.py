@@ -253,12 +253,6 @@ def _element(node: ET.Element, tag: str, scope: str | None,
             fields["message"] = name
             if kind == "receive" and key is not None:
                 fields["correlation_key"] = key
-        elif kind == "send" and fields.get("job") is not None:
-            # Zeebe runs a send task as a job whose worker sends the message; Camunda
-            # Modeler's Zeebe panel offers only the job type, so here the type names the
-            # message this engine sends.
-            fields["message"] = fields.pop("job")
-            fields.pop("retries", None)
         return _make(element_id, kind, fields, where)
     kinds = [_local(d) for d in definitions]
     for d in kinds:
