@@ -22,7 +22,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
 from eventlab.core.errors import ConfigError, EventlabError, check_text, describe
@@ -33,11 +32,11 @@ from eventlab.engines.eventstore.upcasting import (
     Row,
     StoredEvent,
     Upcasters,
+    appended_events,
     check_number,
     decode_row,
     decode_rows,
     from_state_json,
-    stored_event,
     to_state_json,
 )
 
@@ -160,36 +159,29 @@ class EventStore(ABC):
         """
         check_text("stream", stream)
         want = _expected_version(expected)
-        batch = [(e, self.upcasters.current_version(e.type) if e.schema_version is None
-                  else e.schema_version) for e in _new_events(events)]
+        upcasters = self.upcasters
+        current = upcasters._current  # type -> the schema version readers see (default 1)
+        batch = [(e, current.get(e.type, 1) if e.schema_version is None else e.schema_version)
+                 for e in _new_events(events)]
         claim = None if idempotency_key is None else \
             Claim(check_text("idempotency_key", idempotency_key), _digest(stream, batch))
         # Upcast old-schema events now, before anything is written: a broken upcaster fails
         # this call cleanly instead of failing every later read of a committed event.
-        read_as = [self.upcasters.upcast(e.type, schema, dict(e.data))
-                   if self.upcasters.needs(e.type, schema) else (schema, e.data)
-                   for e, schema in batch]
-        rows: list[Row] | None = None
+        steps = upcasters._steps
+        read_as = None if not steps else [
+            upcasters.upcast(e.type, schema, dict(e.data)) if (e.type, schema) in steps
+            else (schema, e.data) for e, schema in batch]
+        placed: tuple[int, int] | None = None
         try:
-            rows = self._append(stream, want, batch, claim)
-            return self._stored(stream, rows, batch, read_as)
+            placed = self._append(stream, want, batch, claim)
+            stored = appended_events(stream, *placed, batch, read_as)
+            if self._subscriptions:  # wake live subscribers
+                self._notify()
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: say whether the events are in the store, and how to go on safely.
-            committed = rows is not None or getattr(interrupt, "eventlab_committed", None)
+            committed = placed is not None or getattr(interrupt, "eventlab_committed", None)
             interrupt.add_note(_after_ctrl_c(stream, len(batch), committed, claim))
             raise
-
-    def _stored(self, stream: str, rows: list[Row], batch: list[tuple[NewEvent, int]],
-                read_as: list[tuple[int, Any]]) -> tuple[StoredEvent, ...]:
-        """The appended rows as StoredEvents (read as upcast); then wake live subscribers."""
-        stored = tuple(
-            stored_event(stream, row[2], row[0], e.type, schema,
-                         data if type(data) is MappingProxyType else MappingProxyType(data),
-                         e.time, e.message_id, e.sender, e.correlation_id, e.causation_id)
-            for row, (e, _), (schema, data) in zip(rows, batch, read_as, strict=True)
-        )
-        if self._subscriptions:
-            self._notify()
         return stored
 
     def save_snapshot(self, stream: str, version: int, state: Any) -> Snapshot:
@@ -321,8 +313,10 @@ class EventStore(ABC):
     # -- what a backend implements --------------------------------------------------------
     @abstractmethod
     def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
-                claim: Claim | None = None) -> list[Row]:
-        """Store the batch, or with a `claim` whose key is known return that append's rows."""
+                claim: Claim | None = None) -> tuple[int, int]:
+        """Store the batch; return the (position, version) of its first event (the others
+        follow in both). With a `claim` whose key is known, store nothing and return those
+        of that earlier append."""
     @abstractmethod
     def _version(self, stream: str) -> int: ...
     @abstractmethod
@@ -396,13 +390,13 @@ class InMemoryEventStore(EventStore):
         self._claims: dict[str, tuple[str, int, int]] = {}  # key -> (digest, first, count)
 
     def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
-                claim: Claim | None = None) -> list[Row]:
+                claim: Claim | None = None) -> tuple[int, int]:
         with self._lock:
             if claim is not None and (known := self._claims.get(claim.key)) is not None:
-                digest, first, count = known
+                digest, first, _ = known
                 if digest != claim.digest:
                     raise reused_key(claim, stream)
-                return self._log[first - 1:first - 1 + count]
+                return first, self._log[first - 1][2]
             rows = self._by_stream.setdefault(stream, [])
             current, head = len(rows), len(self._log)
             if expected is not None and expected != current:
@@ -425,7 +419,7 @@ class InMemoryEventStore(EventStore):
                     self._claims.pop(claim.key, None)
                 interrupt.eventlab_committed = False  # type: ignore[attr-defined]
                 raise
-            return new
+            return head + 1, current + 1
 
     def _version(self, stream: str) -> int:
         return len(self._by_stream.get(stream, ()))

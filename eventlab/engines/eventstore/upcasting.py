@@ -281,6 +281,39 @@ def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
     return out
 
 
+def appended_events(stream: str, position: int, version: int,
+                    batch: list[tuple[NewEvent, int]],
+                    read_as: list[tuple[int, Any]] | None) -> tuple[StoredEvent, ...]:
+    """The StoredEvents of an append: the batch's events from `position` and `version` on.
+
+    `read_as` holds (schema, data) as readers see each event after upcasting, or is None
+    when no event needs upcasting (its schema and data are then as written).
+    """
+    new = _new_object
+    out: list[StoredEvent] = []
+    append = out.append
+    for i, (e, schema) in enumerate(batch):
+        data = e.data
+        if read_as is not None:
+            schema, data = read_as[i]
+            if type(data) is not MappingProxyType:
+                data = MappingProxyType(data)
+        event: StoredEvent = new(StoredEvent)
+        _set_stream(event, stream)
+        _set_version(event, version + i)
+        _set_position(event, position + i)
+        _set_type(event, e.type)
+        _set_schema(event, schema)
+        _set_data(event, data)
+        _set_time(event, e.time)
+        _set_message_id(event, e.message_id)
+        _set_sender(event, e.sender)
+        _set_correlation(event, e.correlation_id)
+        _set_causation(event, e.causation_id)
+        append(event)
+    return tuple(out)
+
+
 def _where(row: Row) -> str:
     return f"stored event at position {row[0]} (stream {row[1]!r}, version {row[2]})"
 
