@@ -26,6 +26,7 @@ from typing import Any, Self, TypeVar
 
 from eventlab.core.errors import ConfigError, EventlabError, check_text, describe
 from eventlab.core.messages import Event
+from eventlab.engines.eventstore.collector import collector_paused
 from eventlab.engines.eventstore.upcasting import (
     CorruptEventError,
     NewEvent,
@@ -173,8 +174,9 @@ class EventStore(ABC):
             else (schema, e.data) for e, schema in batch]
         placed: tuple[int, int] | None = None
         try:
-            placed = self._append(stream, want, batch, claim)
-            stored = appended_events(stream, *placed, batch, read_as)
+            with collector_paused:  # see collector.py: records make no reference cycles
+                placed = self._append(stream, want, batch, claim)
+                stored = appended_events(stream, *placed, batch, read_as)
             if self._subscriptions:  # wake live subscribers
                 self._notify()
         except KeyboardInterrupt as interrupt:
@@ -233,15 +235,17 @@ class EventStore(ABC):
             raise StreamNotFoundError(
                 f"stream {stream!r} does not exist (strict=True); known streams: {known}"
             )
-        return decode_rows(self._rows_of_stream(stream, from_version, to_version),
-                           self.upcasters)
+        with collector_paused:
+            return decode_rows(self._rows_of_stream(stream, from_version, to_version),
+                               self.upcasters)
 
     def read_all(self, from_position: int = 1, *, limit: int | None = None) -> list[StoredEvent]:
         """Events of every stream in global order, starting at `from_position` (inclusive)."""
         check_number("from_position", from_position, low=1)
         if limit is not None:
             check_number("limit", limit, low=1)
-        return decode_rows(self._rows_from(from_position, limit), self.upcasters)
+        with collector_paused:
+            return decode_rows(self._rows_from(from_position, limit), self.upcasters)
 
     def iter_all(self, from_position: int = 1, *, batch_size: int = 1000) -> Iterator[StoredEvent]:
         """Catch-up iterator: page through the global log until the head, including new events."""
