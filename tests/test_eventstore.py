@@ -518,3 +518,20 @@ def test_decoding_many_rows_at_once_gives_what_decoding_each_row_gives() -> None
         with pytest.raises(ValueError, match="position 5") as one:
             decode_row(row, upcasters)
         assert str(many.value) == str(one.value)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_the_events_the_store_hands_out_are_real_frozen_stored_events(kind: str) -> None:
+    import dataclasses
+
+    with open_store(kind) as store:
+        appended = store.append("s", [NewEvent(type="T", data={"a": 1}, time=2.0,
+                                               message_id="m-1", sender="me")])
+        for event in (*appended, *store.read_stream("s"), *store.read_all()):
+            assert type(event) is StoredEvent  # built without __init__, but a StoredEvent
+            assert event == StoredEvent(stream="s", version=1, position=1, type="T",
+                                        schema_version=1, data={"a": 1}, time=2.0,
+                                        message_id="m-1", sender="me")
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                event.version = 2  # type: ignore[misc]
+            assert dataclasses.replace(event, version=3).version == 3
