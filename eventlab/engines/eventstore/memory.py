@@ -28,6 +28,7 @@ from eventlab.core.errors import ConfigError, EventlabError, check_text, describ
 from eventlab.core.messages import Event
 from eventlab.engines.eventstore.collector import collector_paused
 from eventlab.engines.eventstore.upcasting import (
+    MAX_NUMBER,
     CorruptEventError,
     NewEvent,
     Row,
@@ -473,6 +474,8 @@ def fold(evolve: Callable[[S, E], S], initial: S, events: Iterable[E]) -> S:
 def _expected_version(expected: Any) -> int | None:
     if expected is ANY:  # the default: answered before the general (slower) checks
         return None
+    if type(expected) is int and 0 <= expected <= MAX_NUMBER:  # a plain exact version
+        return expected
     if isinstance(expected, str):
         allowed = [v.value for v in ExpectedVersion]
         if expected not in allowed:
