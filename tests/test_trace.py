@@ -74,11 +74,17 @@ def test_rows_appended_by_the_caller_expand_like_log_rows():
     message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key="k",
                     payload={"v": 1})
     fast, slow = tr.Recorder(), tr.Recorder()
-    append = fast.log_rows()
+    row, fields = fast.log_rows()
     for i, who in enumerate([("send", "shop", "broker-0"), ("deliver", "billing", "shop")]):
-        append((float(i), who, message.trace_columns, ("orders", 2), 7))
+        row(float(i))
+        fields((who, message.trace_columns, ("orders", 2), 7))
         slow.log_row(float(i), who, message, ("orders", 2), 7, message.size)
-    assert len(fast) == 2
+        fast.state(float(i), "shop", "orders", i)  # other rows in between keep their order
+        slow.state(float(i), "shop", "orders", i)
+    fast.log_row(2.0, ("send", "shop", None), message, ("orders", 1), 8, 99)  # its own size
+    slow.record("send", 2.0, "shop", message=message, channel="orders", partition=1,
+                offset=8, size=99)
+    assert len(fast) == len(slow) == 5
     pd.testing.assert_frame_equal(fast.to_frame(), slow.to_frame())
 
 

@@ -47,10 +47,10 @@ from eventlab.core import files
 from eventlab.core.errors import ConfigError, check_choice, check_float, check_text
 from eventlab.core.messages import MESSAGE_KINDS, Message
 
-# A row of Recorder.log_rows: (time, (kind, actor, target), message.trace_columns,
-# (channel, partition), offset).
-LogRow = tuple[float, tuple[str, str, "str | None"], tuple["str | int | None", ...],
-               tuple[str, int], int]
+# The fields of a row of Recorder.log_rows after its time: ((kind, actor, target),
+# message.trace_columns, (channel, partition), offset).
+LogFields = tuple[tuple[str, str, "str | None"], tuple["str | int | None", ...],
+                  tuple[str, int], int]
 
 KINDS: tuple[str, ...] = ("send", "deliver", "drop", "state", "fault", "timer", "reject", "note")
 
@@ -104,10 +104,15 @@ def as_text(value: Any) -> str | None:
 class Recorder:
     """Collects trace rows while a simulation runs (cheap appends; the frame is built once)."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_log", "_rows")
 
     def __init__(self) -> None:
-        self._rows: list[tuple[Any, ...]] = []
+        # One entry per row, in order: a tuple, or for a log row (log_row, log_rows) only its
+        # time, with the row's other four fields at the end of _log, flat. A kept tuple per
+        # row was two of the three objects a Kafka run keeps per message: each counts
+        # towards the garbage collector's next run, and full collections walked the rest.
+        self._rows: list[Any] = []
+        self._log: list[Any] = []
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -171,16 +176,18 @@ class Recorder:
         except AttributeError:  # the message's first row
             columns = message.trace_columns
         if size == columns[6]:  # always, for a record's own payload: no need to keep it twice
-            self._rows.append((time, who, columns, place, offset))
+            self._rows.append(time)
+            self._log.extend((who, columns, place, offset))
         else:
             self._rows.append((time, who, columns, place, offset, size))
 
-    def log_rows(self) -> Callable[[LogRow], None]:
-        """Append rows of :meth:`log_row` made by the caller: the Kafka model's hot path, where
-        a method call per record was a twentieth of its time. A row is ``(time, who,
-        message.trace_columns, place, offset)``, and its size is the message's (as a record's
-        always is); :meth:`to_frame` expands it like any other."""
-        return self._rows.append
+    def log_rows(self) -> tuple[Callable[[float], None], Callable[[LogFields], None]]:
+        """``(row, fields)``: the Kafka model's hot path appends a row of :meth:`log_row` as
+        ``row(time)`` then ``fields((who, message.trace_columns, place, offset))``, always
+        both, in this order. Its size is the message's (as a record's always is). A method
+        call per record was a twentieth of the model's time; :meth:`to_frame` expands these
+        rows like any other."""
+        return self._rows.append, self._log.extend
 
     def state(self, time: float, actor: str, entity: str, value: Any, **extra: Any) -> None:
         """Record that `actor` now holds `value` for `entity`."""
@@ -191,15 +198,20 @@ class Recorder:
         # Rows are stored without their seq (it is their index): one int less per row.
         rows = []
         full = len(COLUMNS) - 1
+        log = iter(self._log)
         for seq, row in enumerate(self._rows):
-            if len(row) == full:
+            if type(row) is not tuple:  # log_row's time; its other fields are next in _log
+                time = row
+                (kind, actor, target), columns = next(log), next(log)
+                (channel, partition), offset = next(log), next(log)
+                mid, mtype, mkind, key, cor, cau, size = columns
+            elif len(row) == full:
                 rows.append((seq, *row))
                 continue
-            if type(row[1]) is tuple:  # log_row: (time, who, columns, place, offset[, size])
+            elif type(row[1]) is tuple:  # log_row with its own size: (time, who, ..., size)
                 time, (kind, actor, target), columns, (channel, partition), offset = row[:5]
-                mid, mtype, mkind, key, cor, cau, size = columns
-                if len(row) == 6:
-                    size = row[5]
+                mid, mtype, mkind, key, cor, cau, _ = columns
+                size = row[5]
             else:  # hop (a message measures its payload once, then remembers)
                 time, kind, actor, target, m, channel = row
                 mid, mtype, mkind, key, cor, cau, size = m.trace_columns

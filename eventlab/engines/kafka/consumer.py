@@ -145,7 +145,7 @@ class Consumer:
         config = self.config
         env = self.world.env
         record = self.world.trace.record
-        log_rows = self.world.trace.log_rows()
+        row, row_fields = self.world.trace.log_rows()
         processing_time = config.processing_time
         try:
             while self.alive:
@@ -192,7 +192,8 @@ class Consumer:
                                 who = senders[message.sender] = ("deliver", member_id,
                                                                  message.sender)
                             # A record's size is its message's, so the row leaves it out.
-                            log_rows((now, who, message.trace_columns, place, rec.offset))
+                            row(now)
+                            row_fields((who, message.trace_columns, place, rec.offset))
                         else:
                             record("deliver", now, member_id, channel=topic, partition=index,
                                    offset=rec.offset, size=0, detail=f"tombstone {rec.key}")
