@@ -19,8 +19,10 @@ It prints:
 What each side does, so the comparison is fair: the peer's rows are built inside its timing,
 like ours; the peer's reads decode each event's JSON (``json.loads`` of its ``state``), because
 eventlab's reads hand out each event's data as a mapping. The peer's recorder keeps 4 columns
-and no contiguity check; eventlab's table keeps 11 columns, a trigger that refuses gaps in a
-stream, and returns full ``StoredEvent`` objects from ``append``.
+and checks nothing but its primary key; eventlab's table keeps 11 columns, checks in the same
+transaction that a batch continues its stream without a gap, and returns full ``StoredEvent``
+objects from ``append``. Both tables refuse a taken version through a unique key on (stream,
+version), and both number the global order with SQLite's rowid.
 """
 
 from __future__ import annotations
@@ -247,45 +249,65 @@ def compare(n: int = 100_000, rounds: int = 5,
     return out
 
 
-# Where a batched append's time goes inside SQLite: the same rows through executemany into
-# eventlab's table as shipped, without AUTOINCREMENT, without the contiguity trigger, without
-# both, and into the peer's 4-column table; raw sqlite3, no Python objects around them.
+# Where a batched append's time goes inside SQLite: the same rows into eventlab's table as the
+# store writes them (one INSERT per 500 rows, six columns bound), through executemany with six
+# columns, with all ten bound (None for the four message ids), into the table as it was before
+# issue 19 (AUTOINCREMENT position, a trigger refusing gaps), and into the peer's 4-column
+# table; raw sqlite3, no Python objects around them.
 _PEER_TABLE = ("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
                "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+_BEFORE = ("    position       INTEGER PRIMARY KEY AUTOINCREMENT,",
+           "CREATE TRIGGER IF NOT EXISTS events_versions_are_contiguous\n"
+           "BEFORE INSERT ON events\n"
+           "WHEN NEW.version <> 1 + COALESCE((SELECT MAX(version) FROM events "
+           "WHERE stream = NEW.stream), 0)\n"
+           "BEGIN\n"
+           "    SELECT RAISE(ABORT, 'stream version conflict: not the next version of its "
+           "stream');\n"
+           "END;\n")
+Variant = tuple[str, str, str]  # (schema script, insert statement, how rows are passed)
 
 
-def schema_variants() -> dict[str, tuple[str, str]]:
-    """Name -> (schema script, insert statement) for the raw SQL breakdown."""
-    from eventlab.engines.eventstore.sqlite import APPEND_SQL, CREATE_TABLES_SQL
+def schema_variants() -> dict[str, Variant]:
+    """Name -> (schema script, insert statement, row shape) for the raw SQL breakdown."""
+    from eventlab.engines.eventstore.sqlite import (
+        _SHORT_SQL,
+        APPEND_SQL,
+        CREATE_TABLES_SQL,
+        append_rows_sql,
+    )
 
+    position = CREATE_TABLES_SQL.splitlines()[1]
     trigger = CREATE_TABLES_SQL[CREATE_TABLES_SQL.index("CREATE TRIGGER"):
                                 CREATE_TABLES_SQL.index("CREATE TABLE IF NOT EXISTS snapshots")]
+    before = CREATE_TABLES_SQL.replace(position, _BEFORE[0]).replace(trigger, _BEFORE[1])
     return {
-        "eventlab table as shipped": (CREATE_TABLES_SQL, APPEND_SQL),
-        "... without AUTOINCREMENT": (CREATE_TABLES_SQL.replace(" AUTOINCREMENT", ""),
-                                      APPEND_SQL),
-        "... without the trigger": (CREATE_TABLES_SQL.replace(trigger, ""), APPEND_SQL),
-        "... without both": (CREATE_TABLES_SQL.replace(trigger, "").replace(
-            " AUTOINCREMENT", ""), APPEND_SQL),
-        "peer's 4-column table": (_PEER_TABLE,
-                                  "INSERT INTO stored_events VALUES (?, ?, ?, ?)"),
+        "eventlab, as the store does": (CREATE_TABLES_SQL, append_rows_sql(500, True),
+                                        "chunks"),  # (fewer rows: append_rows_sql(rows))
+        "... executemany, 6 columns": (CREATE_TABLES_SQL, _SHORT_SQL, "six"),
+        "... executemany, all 10": (CREATE_TABLES_SQL, APPEND_SQL, "ten"),
+        "table before issue 19, 6": (before, _SHORT_SQL, "six"),
+        "peer's 4-column table": (_PEER_TABLE, "INSERT INTO stored_events VALUES (?, ?, ?, ?)",
+                                  "peer"),
     }
 
 
 def raw_inserts(n: int = 100_000, rounds: int = 3, synchronous: str = "normal"
                 ) -> dict[str, Spread]:
-    """Rows per second of plain ``executemany`` per schema variant, taking turns."""
+    """Rows per second of each variant (transactions of BATCH rows), taking turns."""
+    from eventlab.engines.eventstore.sqlite import append_rows_sql
+
     events = make_events(n)
-    wide = [(f"s-{k // BATCH}", k % BATCH + 1, e.type, 1, e.data_json, e.time, None, None,
-             None, None) for k, e in enumerate(events)]
-    narrow = [(r[0], r[1], r[2], r[4].encode()) for r in wide]
+    ten = [(f"s-{k // BATCH}", k % BATCH + 1, e.type, 1, e.data_json, e.time, None, None,
+            None, None) for k, e in enumerate(events)]
+    rows = {"ten": ten, "six": [r[:6] for r in ten],
+            "peer": [(r[0], r[1], r[2], r[4].encode()) for r in ten]}
     variants = schema_variants()
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     for r in range(rounds):
         names = list(variants)[r % len(variants):] + list(variants)[:r % len(variants)]
         for name in names:
-            schema, insert = variants[name]
-            rows = narrow if insert.count("?") == 4 else wide
+            schema, insert, shape = variants[name]
             with tempfile.TemporaryDirectory() as folder:
                 conn = sqlite3.connect(Path(folder) / "raw.db", isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -294,7 +316,14 @@ def raw_inserts(n: int = 100_000, rounds: int = 3, synchronous: str = "normal"
                 start = time.perf_counter()
                 for k in range(0, n, BATCH):
                     conn.execute("BEGIN IMMEDIATE")
-                    conn.executemany(insert, rows[k:k + BATCH])
+                    if shape == "chunks":  # up to 500 rows per INSERT, parameters flat
+                        batch = rows["six"][k:k + BATCH]
+                        for c in range(0, len(batch), 500):
+                            chunk = batch[c:c + 500]
+                            conn.execute(append_rows_sql(len(chunk), True),
+                                         [x for row in chunk for x in row])
+                    else:
+                        conn.executemany(insert, rows[shape][k:k + BATCH])
                     conn.execute("COMMIT")
                 seconds[name].append(time.perf_counter() - start)
                 conn.close()
@@ -337,7 +366,7 @@ def main() -> None:
           f"({n:,} events, WAL, median of {rounds} rounds taking turns)")
     for line in table(compare(n, rounds)):
         print(f"  {line}")
-    print(f"\nInside SQLite: batched executemany of the same rows, no Python objects "
+    print(f"\nInside SQLite: batched inserts of the same rows, no Python objects "
           f"(synchronous=normal, {min(rounds, 3)} rounds)")
     for name, rate in raw_inserts(n, min(rounds, 3)).items():
         print(f"  {name:<28} {rate.show(',.0f', ' rows/s')}")
