@@ -75,7 +75,8 @@ APPEND_SQL = (
     "INSERT INTO events (stream, version, type, schema_version, data, time, "
     "message_id, sender, correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# Is the row the batch continues from there? (An exact expected version >= 1 only.)
+# Has the stream reached the expected version? Asked for an exact expected version >= 1, so
+# that a batch never leaves a gap (a version already taken is refused by UNIQUE instead).
 VERSION_EXISTS_SQL = "SELECT 1 FROM events WHERE stream = ? AND version = ?"
 STREAM_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?"
 HEAD_SQL = "SELECT COALESCE(MAX(position), 0) FROM events"
@@ -99,10 +100,9 @@ SAVE_CLAIM_SQL = ("INSERT INTO appends (idempotency_key, digest, first_position,
 
 # The same statement without the four message columns, for events that have none of them:
 # they stay NULL. Python's sqlite3 binds None through its slow adapter lookup (about a third
-# of a microsecond each), so four None per event cost more than SQLite's whole insert.
+# of a microsecond each), so four None per event cost about as much as SQLite's whole insert.
 _SHORT_SQL = APPEND_SQL.replace(", message_id, sender, correlation_id, causation_id", "") \
     .replace(", ?, ?, ?, ?)", ")")
-_MESSAGE_COLUMNS = ("message_id", "sender", "correlation_id", "causation_id")
 
 
 @lru_cache(maxsize=64)
