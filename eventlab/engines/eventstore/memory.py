@@ -238,7 +238,7 @@ class EventStore(ABC):
             )
         with collector_paused:
             return decode_rows(self._rows_of_stream(stream, from_version, to_version),
-                               self.upcasters)
+                               self.upcasters, stream)
 
     def read_all(self, from_position: int = 1, *, limit: int | None = None) -> list[StoredEvent]:
         """Events of every stream in global order, starting at `from_position` (inclusive)."""
@@ -329,7 +329,8 @@ class EventStore(ABC):
     @abstractmethod
     def _stream_names(self) -> list[str]: ...
     @abstractmethod
-    def _rows_of_stream(self, stream: str, first: int, last: int | None) -> list[Row]: ...
+    def _rows_of_stream(self, stream: str, first: int, last: int | None) -> list[Row]:
+        """Rows of one stream, full or without their stream column (see decode_rows)."""
     @abstractmethod
     def _rows_from(self, first: int, limit: int | None) -> list[Row]: ...
     @abstractmethod

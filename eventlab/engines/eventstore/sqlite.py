@@ -81,8 +81,10 @@ VERSION_EXISTS_SQL = "SELECT 1 FROM events WHERE stream = ? AND version = ?"
 STREAM_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?"
 HEAD_SQL = "SELECT COALESCE(MAX(position), 0) FROM events"
 STREAMS_SQL = "SELECT DISTINCT stream FROM events"
+# Without the stream column: the reader knows the stream (see upcasting.decode_rows).
 READ_STREAM_SQL = (
-    f"SELECT {COLUMNS} FROM events WHERE stream = ? AND version BETWEEN ? AND ? ORDER BY version"
+    f"SELECT {COLUMNS.replace('stream, ', '')} FROM events "
+    "WHERE stream = ? AND version BETWEEN ? AND ? ORDER BY version"
 )
 READ_ALL_SQL = f"SELECT {COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?"
 SAVE_SNAPSHOT_SQL = "INSERT OR REPLACE INTO snapshots (stream, version, state) VALUES (?, ?, ?)"

@@ -259,7 +259,8 @@ def decode_row(row: Row, upcasters: Upcasters) -> StoredEvent:
                         float(time), message_id, sender, corr, cause)
 
 
-def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
+def decode_rows(rows: list[Row], upcasters: Upcasters, stream: str | None = None
+                ) -> list[StoredEvent]:
     """:func:`decode_row` for every row, with the common case inlined.
 
     Reading is one loop over thousands of rows, so the per-row function call, the JSON
@@ -267,15 +268,23 @@ def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
     inlined path only if every check :func:`decode_row` makes passes at a glance (exact
     column types, JSON that is one object read to the end, no upcaster for its type); any
     other row goes through :func:`decode_row`, which decides, upcasts or explains.
+
+    Rows of one `stream` may leave out its column (10 columns, not 11): SQLite then need
+    not make a string per row that the caller already has.
     """
     steps = upcasters._steps
     scan = _scan_once
     new, frozen = _new_object, StoredEvent
     out: list[StoredEvent] = []
     append = out.append
+    name = stream
     for row in rows:
-        position, stream, version, type_, schema, text, time, message_id, sender, corr, cause \
-            = row
+        if len(row) == 10:
+            position, version, type_, schema, text, time, message_id, sender, corr, cause \
+                = row
+        else:
+            position, name, version, type_, schema, text, time, message_id, sender, corr, \
+                cause = row
         if (type(version) is int and type(schema) is int and type(type_) is str
                 and type(text) is str and type(time) is float
                 and not (steps and (type_, schema) in steps)):
@@ -285,7 +294,7 @@ def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
                 end = -1
             if end == len(text) and type(data) is dict:
                 event = new(_Fields)  # stored_event(), inlined
-                event.stream = stream
+                event.stream = name  # type: ignore[assignment]
                 event.version = version
                 event.position = position
                 event.type = type_
@@ -299,7 +308,7 @@ def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
                 event.__class__ = frozen  # type: ignore[assignment]
                 append(event)  # type: ignore[arg-type]
                 continue
-        append(decode_row(row, upcasters))
+        append(decode_row(row if len(row) == 11 else (position, stream, *row[1:]), upcasters))
     return out
 
 
