@@ -101,7 +101,7 @@ class Partition(Replicas):
         self.place = (self.topic, index)  # (channel, partition) of trace rows
         self._senders: dict[str, tuple[str, str, str | None]] = {}  # producer -> trace `who`
         self._trace = self.world.trace.record
-        self._row, self._row_fields = self.world.trace.log_rows()
+        self._row_refs, self._row_time, self._row_offset = self.world.trace.log_rows()
         self._env = self.world.env
         cleans = self.config.compacted or self.config.deletes
         self._clean_at = self.cluster.config.cleaner_interval if cleans else float("inf")
@@ -160,8 +160,9 @@ class Partition(Replicas):
             who = self._senders.get(producer)
             if who is None or who[2] is not self._leader_name:  # new producer, or new leader
                 who = self._senders[producer] = ("send", producer, self._leader_name)
-            self._row(now)
-            self._row_fields((who, message.trace_columns, self.place, offset))
+            self._row_refs((who, message.trace_columns, self.place))
+            self._row_time(now)
+            self._row_offset(offset)
         else:
             self._trace("send", now, request.producer, target=self._leader_name,
                         channel=self.topic, partition=self.index, offset=offset, size=0,
