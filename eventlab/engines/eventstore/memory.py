@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Self, TypeVar
 
+from eventlab.core.collector import collector_paused
 from eventlab.core.errors import ConfigError, EventlabError, check_text, describe
 from eventlab.core.messages import Event
-from eventlab.engines.eventstore.collector import collector_paused
 from eventlab.engines.eventstore.upcasting import (
     MAX_NUMBER,
     CorruptEventError,
