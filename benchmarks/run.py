@@ -287,7 +287,7 @@ def event_store(n: int = 100_000, rounds: int = 5) -> None:
         f"SQLite's default); {rounds} rounds taking turns")
     for line in eventstore_bench.table(eventstore_bench.compare(n, rounds)):
         say(f"   {line}")
-    say("   inside SQLite, batched executemany of the same rows (synchronous=normal):")
+    say("   inside SQLite, batched inserts of the same rows (synchronous=normal):")
     for name, rate in eventstore_bench.raw_inserts(n, 3).items():
         say(f"     {name:<28} {rate.show(',.0f', ' rows/s')}")
 

@@ -510,11 +510,33 @@ def test_decoding_many_rows_at_once_gives_what_decoding_each_row_gives() -> None
         (3, "s", 3, "Old", 1, '{"a":3}', 2.0, None, None, None, None),  # upcast on read
         (4, "s", 4, "Plain", 1, '{"a":{"b":[1,2,{"c":null}]}}', 3.0, None, None, None, None),
     ]
-    assert decode_rows(rows, upcasters) == [decode_row(row, upcasters) for row in rows]
+    one_by_one = [decode_row(row, upcasters) for row in rows]
+    assert decode_rows(rows, upcasters) == one_by_one
+    without_stream = [(row[0], *row[2:]) for row in rows]  # as SQLite reads one stream
+    assert decode_rows(without_stream, upcasters, "s") == one_by_one
     for broken in ('{"a":1', '[1]', '{"a":1}x'):  # each fails just as decode_row fails
         row = (5, "s", 5, "Plain", 1, broken, 4.0, None, None, None, None)
         with pytest.raises(ValueError, match="position 5") as many:
             decode_rows([row], upcasters)
+        with pytest.raises(ValueError, match=r"position 5 \(stream 's'") as narrow:
+            decode_rows([(row[0], *row[2:])], upcasters, "s")
         with pytest.raises(ValueError, match="position 5") as one:
             decode_row(row, upcasters)
-        assert str(many.value) == str(one.value)
+        assert str(many.value) == str(narrow.value) == str(one.value)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_the_events_the_store_hands_out_are_real_frozen_stored_events(kind: str) -> None:
+    import dataclasses
+
+    with open_store(kind) as store:
+        appended = store.append("s", [NewEvent(type="T", data={"a": 1}, time=2.0,
+                                               message_id="m-1", sender="me")])
+        for event in (*appended, *store.read_stream("s"), *store.read_all()):
+            assert type(event) is StoredEvent  # built without __init__, but a StoredEvent
+            assert event == StoredEvent(stream="s", version=1, position=1, type="T",
+                                        schema_version=1, data={"a": 1}, time=2.0,
+                                        message_id="m-1", sender="me")
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                event.version = 2  # type: ignore[misc]
+            assert dataclasses.replace(event, version=3).version == 3

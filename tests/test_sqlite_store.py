@@ -83,58 +83,73 @@ def test_the_sql_a_notebook_shows_is_the_sql_that_runs() -> None:
     conn = sqlite3.connect(":memory:")
     conn.executescript(CREATE_TABLES_SQL)
     conn.execute(APPEND_SQL, ("acc", 1, "Opened", 1, "{}", 0.0, None, None, None, None))
-    assert conn.execute(READ_STREAM_SQL, ("acc", 1, 10)).fetchall()[0][:4] == (1, "acc", 1,
-                                                                               "Opened")
+    # A stream's rows leave out the stream column: the reader knows it.
+    assert conn.execute(READ_STREAM_SQL, ("acc", 1, 10)).fetchall()[0][:3] == (1, 1, "Opened")
     assert len(conn.execute(READ_ALL_SQL, (1, -1)).fetchall()) == 1
     conn.close()
 
 
-def test_the_database_itself_rejects_a_duplicate_version_even_without_the_trigger(
-    tmp_path: Path,
-) -> None:
+def test_the_database_itself_rejects_a_duplicate_version_and_any_delete(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     with SqliteEventStore(path) as store:
         store.append("acc", [tick(0, 0)])
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None)  # a hand-written INSERT, no store
     row = ("acc", 1, "Ticked", 1, "{}", 0.0, None, None, None, None)
-    with pytest.raises(sqlite3.IntegrityError, match="stream version conflict"):
-        conn.execute(APPEND_SQL, row)
-    with pytest.raises(sqlite3.IntegrityError, match="stream version conflict"):
-        conn.execute(APPEND_SQL, ("acc", 3, *row[2:]))  # a gap
-    conn.execute("DROP TRIGGER events_versions_are_contiguous")
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed"):
         conn.execute(APPEND_SQL, row)
+    with pytest.raises(sqlite3.IntegrityError, match="events are facts: they are never deleted"):
+        conn.execute("DELETE FROM events")
     conn.close()
+    with SqliteEventStore(path) as store:  # so a position is never handed out twice
+        assert [(e.position, e.version) for e in store.append("acc", [tick(0, 1)])] == [(2, 2)]
 
 
-def test_a_stale_exact_version_is_refused_by_the_unique_constraint_alone(tmp_path: Path) -> None:
-    path = tmp_path / "events.db"
-    with SqliteEventStore(path) as store:
+def test_a_stale_exact_version_is_refused_by_the_unique_constraint(tmp_path: Path) -> None:
+    with SqliteEventStore(tmp_path / "events.db") as store:
         store.append("acc", [tick(0, 0), tick(0, 1)])
-        behind_the_stores_back(path, "DROP TRIGGER events_versions_are_contiguous")
-        with pytest.raises(ConcurrencyError, match="expected version 1 but it is at version 2"):
+        with pytest.raises(ConcurrencyError, match="expected version 1 but it is at version 2") \
+                as caught:
             store.append("acc", [tick(0, 2)], expected=1)
+        # The store did not ask first: it inserted version 2 and the database said no.
+        assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
+        assert "UNIQUE constraint failed" in str(caught.value.__cause__)
         assert store.version("acc") == 2
+
+
+def test_an_expected_version_ahead_of_the_stream_is_refused_and_leaves_no_gap(
+    tmp_path: Path,
+) -> None:
+    with SqliteEventStore(tmp_path / "events.db") as store:
+        store.append("acc", [tick(0, 0), tick(0, 1)])
+        for ahead in (3, 7):
+            with pytest.raises(ConcurrencyError,
+                               match=f"expected version {ahead} but it is at version 2"):
+                store.append("acc", [tick(0, 2)], expected=ahead)
+        assert (store.version("acc"), store.head()) == (2, 2)
+        with pytest.raises(ConcurrencyError, match="expected version 1 but it is at version 0"):
+            store.append("new", [tick(0, 0)], expected=1)
+        assert store.streams() == ["acc"]
 
 
 def test_an_exception_in_the_middle_of_a_batch_leaves_nothing_of_it(tmp_path: Path) -> None:
     with SqliteEventStore(tmp_path / "events.db") as store:
         store.append("acc", [tick(0, 0)])
-        real_row = store._row
+        store._rows_per_insert = 2  # a batch of 5 takes three INSERT statements
+        real_rows = store._rows
         made = 0
 
-        def row_that_fails_on_the_third(*args: Any) -> tuple[Any, ...]:
+        def rows_that_fail_on_the_second_chunk(*args: Any) -> tuple[str, list[Any]]:
             nonlocal made
             made += 1
-            if made == 3:
+            if made == 2:
                 raise RuntimeError("power cut")
-            return real_row(*args)
+            return real_rows(*args)
 
-        store._row = row_that_fails_on_the_third  # type: ignore[method-assign,assignment]
+        store._rows = rows_that_fail_on_the_second_chunk  # type: ignore[method-assign]
         with pytest.raises(RuntimeError, match="power cut"):
             store.append("acc", [tick(1, i) for i in range(5)], expected=1)
-        assert made == 3  # two rows really were inserted before the failure
-        store._row = real_row  # type: ignore[method-assign]
+        assert made == 2  # the first two rows really were inserted before the failure
+        store._rows = real_rows  # type: ignore[method-assign]
         assert (store.version("acc"), store.head()) == (1, 1)
         assert store.append("acc", [tick(2, 0)], expected=1)[0].position == 2
 

@@ -74,11 +74,18 @@ def test_rows_appended_by_the_caller_expand_like_log_rows():
     message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key="k",
                     payload={"v": 1})
     fast, slow = tr.Recorder(), tr.Recorder()
-    append = fast.log_rows()
+    refs, time, offset = fast.log_rows()
     for i, who in enumerate([("send", "shop", "broker-0"), ("deliver", "billing", "shop")]):
-        append((float(i), who, message.trace_columns, ("orders", 2), 7))
+        refs((who, message.trace_columns, ("orders", 2)))
+        time(float(i))
+        offset(7)
         slow.log_row(float(i), who, message, ("orders", 2), 7, message.size)
-    assert len(fast) == 2
+        fast.state(float(i), "shop", "orders", i)  # other rows in between keep their order
+        slow.state(float(i), "shop", "orders", i)
+    fast.log_row(2.0, ("send", "shop", None), message, ("orders", 1), 8, 99)  # its own size
+    slow.record("send", 2.0, "shop", message=message, channel="orders", partition=1,
+                offset=8, size=99)
+    assert len(fast) == len(slow) == 5
     pd.testing.assert_frame_equal(fast.to_frame(), slow.to_frame())
 
 
@@ -248,3 +255,25 @@ def test_validate_names_the_row_label_of_a_frame_with_a_duplicate_seq():
     frame.loc[1, "seq"] = 0
     with pytest.raises(ValueError, match="0 is in row 0 and again in row 1"):
         tr.validate(frame)
+
+
+def test_a_log_row_keeps_no_object_of_its_own():
+    # Why log rows are stored as they are: a Kafka run keeps two per message, and each kept
+    # object would count towards the garbage collector's next run and be visited by every
+    # full collection (docs/benchmarks.md, the Kafka notes).
+    import gc
+
+    message = Event(message_id="msg-0001", type="OrderPlaced", sender="shop", key="k",
+                    payload={"v": 1})
+    recorder = tr.Recorder()
+    refs, time, offset = recorder.log_rows()
+    who, columns, place = ("send", "shop", "broker-0"), message.trace_columns, ("orders", 2)
+    gc.collect()
+    before = len(gc.get_objects())
+    for i in range(1000):
+        refs((who, columns, place))
+        time(float(i))
+        offset(i)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 10
+    assert len(recorder) == 1000

@@ -30,6 +30,7 @@ from typing import Any
 import simpy
 from simpy.events import URGENT
 
+from eventlab.core.collector import fewer_collections
 from eventlab.core.errors import ConfigError, check_float
 from eventlab.core.naming import learner_name
 
@@ -202,17 +203,19 @@ class Environment(simpy.Environment):
                 return until.value
             until.callbacks.append(simpy.core.StopSimulation.callback)
         step = self.step
-        try:
-            while True:
-                for _ in range(STEPS_BETWEEN_CHECKS):
-                    step()
-                self._check()
-        except simpy.core.StopSimulation as exc:
-            return exc.args[0]
-        except simpy.core.EmptySchedule:
-            if until is not None:
-                raise RuntimeError(f'No scheduled events left but "until" event was not '
-                                   f"triggered: {until}") from None
+        # A run keeps most of what it makes until it ends: see eventlab.core.collector.
+        with fewer_collections:
+            try:
+                while True:
+                    for _ in range(STEPS_BETWEEN_CHECKS):
+                        step()
+                    self._check()
+            except simpy.core.StopSimulation as exc:
+                return exc.args[0]
+            except simpy.core.EmptySchedule:
+                if until is not None:
+                    raise RuntimeError(f'No scheduled events left but "until" event was not '
+                                       f"triggered: {until}") from None
         return None
 
     def _check(self) -> None:

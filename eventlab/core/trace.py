@@ -36,6 +36,7 @@ round trip unchanged.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Callable, Mapping
 from os import PathLike
 from typing import Any
@@ -47,10 +48,9 @@ from eventlab.core import files
 from eventlab.core.errors import ConfigError, check_choice, check_float, check_text
 from eventlab.core.messages import MESSAGE_KINDS, Message
 
-# A row of Recorder.log_rows: (time, (kind, actor, target), message.trace_columns,
-# (channel, partition), offset).
-LogRow = tuple[float, tuple[str, str, "str | None"], tuple["str | int | None", ...],
-               tuple[str, int], int]
+# The objects of a row of Recorder.log_rows: ((kind, actor, target), message.trace_columns,
+# (channel, partition)); its time and offset go separately.
+LogRefs = tuple[tuple[str, str, "str | None"], tuple["str | int | None", ...], tuple[str, int]]
 
 KINDS: tuple[str, ...] = ("send", "deliver", "drop", "state", "fault", "timer", "reject", "note")
 
@@ -104,13 +104,21 @@ def as_text(value: Any) -> str | None:
 class Recorder:
     """Collects trace rows while a simulation runs (cheap appends; the frame is built once)."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_offsets", "_rows", "_times")
 
     def __init__(self) -> None:
-        self._rows: list[tuple[Any, ...]] = []
+        # Rows in order. Most are one tuple each. A log row (log_row, log_rows: the Kafka
+        # model's two rows per message) is three entries here, its `who`, columns and place
+        # (objects its message and its component share with others), and its time and offset
+        # in two arrays of numbers. A tuple per kept row was two of the three objects a Kafka
+        # run kept per message: each one counted towards the garbage collector's next run,
+        # and every full collection visited it again; numbers in an array are no objects.
+        self._rows: list[Any] = []
+        self._times = array("d")
+        self._offsets = array("q")
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) - 2 * len(self._times)  # a log row: 3 entries
 
     def record(
         self, kind: str, time: float, actor: str, *, target: str | None = None,
@@ -159,28 +167,32 @@ class Recorder:
         """:meth:`log_hop` for the Kafka model's hot path.
 
         `who` is ``(kind, actor, target)`` and `place` is ``(channel, partition)``: tuples the
-        caller makes once and passes again and again, so a row holds six references, not
-        nine. Like :meth:`hop`, the row is short and :meth:`to_frame` expands it; it holds the
-        message's :attr:`~eventlab.core.messages.Message.trace_columns` rather than the
-        message, so it holds nothing the garbage collector must follow (a 1M-message Kafka
-        run keeps 2M of these rows: scanning them again and again was a third of its time,
-        and their size a third of its memory).
+        caller makes once and passes again and again. The row is kept as references to those
+        two and to the message's :attr:`~eventlab.core.messages.Message.trace_columns` (not
+        the message: nothing the garbage collector must follow), plus its time and offset as
+        plain numbers; :meth:`to_frame` expands it. A 1M-message Kafka run keeps 2M of these
+        rows: scanning them again and again was a third of its time, and their size a third
+        of its memory.
         """
         try:
             columns = message._columns
         except AttributeError:  # the message's first row
             columns = message.trace_columns
         if size == columns[6]:  # always, for a record's own payload: no need to keep it twice
-            self._rows.append((time, who, columns, place, offset))
+            self._rows.extend((who, columns, place))
+            self._times.append(time)
+            self._offsets.append(offset)
         else:
             self._rows.append((time, who, columns, place, offset, size))
 
-    def log_rows(self) -> Callable[[LogRow], None]:
-        """Append rows of :meth:`log_row` made by the caller: the Kafka model's hot path, where
-        a method call per record was a twentieth of its time. A row is ``(time, who,
-        message.trace_columns, place, offset)``, and its size is the message's (as a record's
-        always is); :meth:`to_frame` expands it like any other."""
-        return self._rows.append
+    def log_rows(self) -> tuple[Callable[[LogRefs], None], Callable[[float], None],
+                                Callable[[int], None]]:
+        """``(refs, time, offset)``: the Kafka model's hot path appends a row of
+        :meth:`log_row` as ``refs((who, message.trace_columns, place))``, ``time(now)``,
+        ``offset(offset)``, always all three. Its size is the message's (as a record's
+        always is). A method call per record was a twentieth of the model's time;
+        :meth:`to_frame` expands these rows like any other."""
+        return self._rows.extend, self._times.append, self._offsets.append
 
     def state(self, time: float, actor: str, entity: str, value: Any, **extra: Any) -> None:
         """Record that `actor` now holds `value` for `entity`."""
@@ -191,15 +203,25 @@ class Recorder:
         # Rows are stored without their seq (it is their index): one int less per row.
         rows = []
         full = len(COLUMNS) - 1
-        for seq, row in enumerate(self._rows):
-            if len(row) == full:
+        items, times, offsets = self._rows, self._times, self._offsets
+        i = k = 0  # the next entry of each
+        for seq in range(len(self)):
+            row = items[i]
+            i += 1
+            if len(row) == 3:  # a log row's who; its columns and place follow, its numbers
+                # are the next in the arrays (no other row is 3 long)
+                kind, actor, target = row
+                mid, mtype, mkind, key, cor, cau, size = items[i]
+                channel, partition = items[i + 1]
+                time, offset = times[k], offsets[k]
+                i, k = i + 2, k + 1
+            elif len(row) == full:
                 rows.append((seq, *row))
                 continue
-            if type(row[1]) is tuple:  # log_row: (time, who, columns, place, offset[, size])
+            elif type(row[1]) is tuple:  # log_row with its own size: (time, who, ..., size)
                 time, (kind, actor, target), columns, (channel, partition), offset = row[:5]
-                mid, mtype, mkind, key, cor, cau, size = columns
-                if len(row) == 6:
-                    size = row[5]
+                mid, mtype, mkind, key, cor, cau, _ = columns
+                size = row[5]
             else:  # hop (a message measures its payload once, then remembers)
                 time, kind, actor, target, m, channel = row
                 mid, mtype, mkind, key, cor, cau, size = m.trace_columns

@@ -22,22 +22,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
+from eventlab.core.collector import collector_paused
 from eventlab.core.errors import ConfigError, EventlabError, check_text, describe
 from eventlab.core.messages import Event
 from eventlab.engines.eventstore.upcasting import (
+    MAX_NUMBER,
     CorruptEventError,
     NewEvent,
     Row,
     StoredEvent,
     Upcasters,
+    appended_events,
     check_number,
     decode_row,
     decode_rows,
     from_state_json,
-    stored_event,
     to_state_json,
 )
 
@@ -160,36 +161,30 @@ class EventStore(ABC):
         """
         check_text("stream", stream)
         want = _expected_version(expected)
-        batch = [(e, self.upcasters.current_version(e.type) if e.schema_version is None
-                  else e.schema_version) for e in _new_events(events)]
+        upcasters = self.upcasters
+        current = upcasters._current  # type -> the schema version readers see (default 1)
+        batch = [(e, current.get(e.type, 1) if e.schema_version is None else e.schema_version)
+                 for e in _new_events(events)]
         claim = None if idempotency_key is None else \
             Claim(check_text("idempotency_key", idempotency_key), _digest(stream, batch))
         # Upcast old-schema events now, before anything is written: a broken upcaster fails
         # this call cleanly instead of failing every later read of a committed event.
-        read_as = [self.upcasters.upcast(e.type, schema, dict(e.data))
-                   if self.upcasters.needs(e.type, schema) else (schema, e.data)
-                   for e, schema in batch]
-        rows: list[Row] | None = None
+        steps = upcasters._steps
+        read_as = None if not steps else [
+            upcasters.upcast(e.type, schema, dict(e.data)) if (e.type, schema) in steps
+            else (schema, e.data) for e, schema in batch]
+        placed: tuple[int, int] | None = None
         try:
-            rows = self._append(stream, want, batch, claim)
-            return self._stored(stream, rows, batch, read_as)
+            with collector_paused:  # see collector.py: records make no reference cycles
+                placed = self._append(stream, want, batch, claim)
+                stored = appended_events(stream, *placed, batch, read_as)
+            if self._subscriptions:  # wake live subscribers
+                self._notify()
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: say whether the events are in the store, and how to go on safely.
-            committed = rows is not None or getattr(interrupt, "eventlab_committed", None)
+            committed = placed is not None or getattr(interrupt, "eventlab_committed", None)
             interrupt.add_note(_after_ctrl_c(stream, len(batch), committed, claim))
             raise
-
-    def _stored(self, stream: str, rows: list[Row], batch: list[tuple[NewEvent, int]],
-                read_as: list[tuple[int, Any]]) -> tuple[StoredEvent, ...]:
-        """The appended rows as StoredEvents (read as upcast); then wake live subscribers."""
-        stored = tuple(
-            stored_event(stream, row[2], row[0], e.type, schema,
-                         data if type(data) is MappingProxyType else MappingProxyType(data),
-                         e.time, e.message_id, e.sender, e.correlation_id, e.causation_id)
-            for row, (e, _), (schema, data) in zip(rows, batch, read_as, strict=True)
-        )
-        if self._subscriptions:
-            self._notify()
         return stored
 
     def save_snapshot(self, stream: str, version: int, state: Any) -> Snapshot:
@@ -241,15 +236,17 @@ class EventStore(ABC):
             raise StreamNotFoundError(
                 f"stream {stream!r} does not exist (strict=True); known streams: {known}"
             )
-        return decode_rows(self._rows_of_stream(stream, from_version, to_version),
-                           self.upcasters)
+        with collector_paused:
+            return decode_rows(self._rows_of_stream(stream, from_version, to_version),
+                               self.upcasters, stream)
 
     def read_all(self, from_position: int = 1, *, limit: int | None = None) -> list[StoredEvent]:
         """Events of every stream in global order, starting at `from_position` (inclusive)."""
         check_number("from_position", from_position, low=1)
         if limit is not None:
             check_number("limit", limit, low=1)
-        return decode_rows(self._rows_from(from_position, limit), self.upcasters)
+        with collector_paused:
+            return decode_rows(self._rows_from(from_position, limit), self.upcasters)
 
     def iter_all(self, from_position: int = 1, *, batch_size: int = 1000) -> Iterator[StoredEvent]:
         """Catch-up iterator: page through the global log until the head, including new events."""
@@ -321,8 +318,10 @@ class EventStore(ABC):
     # -- what a backend implements --------------------------------------------------------
     @abstractmethod
     def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
-                claim: Claim | None = None) -> list[Row]:
-        """Store the batch, or with a `claim` whose key is known return that append's rows."""
+                claim: Claim | None = None) -> tuple[int, int]:
+        """Store the batch; return the (position, version) of its first event (the others
+        follow in both). With a `claim` whose key is known, store nothing and return those
+        of that earlier append."""
     @abstractmethod
     def _version(self, stream: str) -> int: ...
     @abstractmethod
@@ -330,7 +329,8 @@ class EventStore(ABC):
     @abstractmethod
     def _stream_names(self) -> list[str]: ...
     @abstractmethod
-    def _rows_of_stream(self, stream: str, first: int, last: int | None) -> list[Row]: ...
+    def _rows_of_stream(self, stream: str, first: int, last: int | None) -> list[Row]:
+        """Rows of one stream, full or without their stream column (see decode_rows)."""
     @abstractmethod
     def _rows_from(self, first: int, limit: int | None) -> list[Row]: ...
     @abstractmethod
@@ -396,13 +396,13 @@ class InMemoryEventStore(EventStore):
         self._claims: dict[str, tuple[str, int, int]] = {}  # key -> (digest, first, count)
 
     def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
-                claim: Claim | None = None) -> list[Row]:
+                claim: Claim | None = None) -> tuple[int, int]:
         with self._lock:
             if claim is not None and (known := self._claims.get(claim.key)) is not None:
-                digest, first, count = known
+                digest, first, _ = known
                 if digest != claim.digest:
                     raise reused_key(claim, stream)
-                return self._log[first - 1:first - 1 + count]
+                return first, self._log[first - 1][2]
             rows = self._by_stream.setdefault(stream, [])
             current, head = len(rows), len(self._log)
             if expected is not None and expected != current:
@@ -425,7 +425,7 @@ class InMemoryEventStore(EventStore):
                     self._claims.pop(claim.key, None)
                 interrupt.eventlab_committed = False  # type: ignore[attr-defined]
                 raise
-            return new
+            return head + 1, current + 1
 
     def _version(self, stream: str) -> int:
         return len(self._by_stream.get(stream, ()))
@@ -475,6 +475,8 @@ def fold(evolve: Callable[[S, E], S], initial: S, events: Iterable[E]) -> S:
 def _expected_version(expected: Any) -> int | None:
     if expected is ANY:  # the default: answered before the general (slower) checks
         return None
+    if type(expected) is int and 0 <= expected <= MAX_NUMBER:  # a plain exact version
+        return expected
     if isinstance(expected, str):
         allowed = [v.value for v in ExpectedVersion]
         if expected not in allowed:
@@ -491,6 +493,8 @@ def _new_events(events: Any) -> list[NewEvent]:
         raise TypeError(f"events must be a list of NewEvent (or Event), got {describe(events)}")
     if not events:
         raise ConfigError("events must hold at least one event, got an empty list")
+    if set(map(type, events)) == {NewEvent}:  # the common batch, checked in one C-level pass
+        return list(events)
     out: list[NewEvent] = []
     for i, event in enumerate(events):
         if isinstance(event, NewEvent):

@@ -1,15 +1,17 @@
 """An event store in SQLite, where the *database* enforces optimistic concurrency.
 
 One table holds every event. ``UNIQUE (stream, version)`` means a version can be taken only
-once, and a trigger refuses any version that is not the next one of its stream, so no code
-path (not even a hand-written INSERT in a notebook) can leave a duplicate or a gap. An
-append with an exact expected version simply inserts versions expected+1, expected+2, ...;
-if another writer got there first the database says no and the whole batch rolls back.
+once: an append with an exact expected version simply inserts versions expected+1,
+expected+2, ...; if another writer got there first the database says no and the whole batch
+rolls back. That the batch continues its stream without a gap (the row of version
+`expected` exists) is checked in the same transaction, one index lookup per append, and a
+trigger refuses every DELETE, so events stay facts and a position is never handed out twice.
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, which takes SQLite's single write lock
 up front: writers (threads or processes) queue instead of failing half-way, and global
-positions are assigned in commit order, so a reader never sees a hole fill in later.
-The SQL is exposed as module constants so a notebook can show exactly what runs.
+positions (the table's rowid) are assigned in commit order, so a reader never sees a hole
+fill in later. The SQL is exposed as module constants so a notebook can show exactly what
+runs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from eventlab.engines.eventstore.upcasting import NewEvent, Row, Upcasters
 
 CREATE_TABLES_SQL = """\
 CREATE TABLE IF NOT EXISTS events (
-    position       INTEGER PRIMARY KEY AUTOINCREMENT,  -- global order: 1, 2, 3, ...
+    position       INTEGER PRIMARY KEY,                -- global order: 1, 2, 3, ... (the rowid)
     stream         TEXT    NOT NULL,
     version        INTEGER NOT NULL CHECK (version >= 1),
     type           TEXT    NOT NULL,
@@ -45,11 +46,10 @@ CREATE TABLE IF NOT EXISTS events (
     causation_id   TEXT,
     UNIQUE (stream, version)                           -- a version is taken once, by one writer
 );
-CREATE TRIGGER IF NOT EXISTS events_versions_are_contiguous
-BEFORE INSERT ON events
-WHEN NEW.version <> 1 + COALESCE((SELECT MAX(version) FROM events WHERE stream = NEW.stream), 0)
+CREATE TRIGGER IF NOT EXISTS events_are_never_deleted
+BEFORE DELETE ON events
 BEGIN
-    SELECT RAISE(ABORT, 'stream version conflict: not the next version of its stream');
+    SELECT RAISE(ABORT, 'events are facts: they are never deleted');
 END;
 CREATE TABLE IF NOT EXISTS snapshots (
     stream  TEXT PRIMARY KEY,
@@ -75,11 +75,16 @@ APPEND_SQL = (
     "INSERT INTO events (stream, version, type, schema_version, data, time, "
     "message_id, sender, correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# Has the stream reached the expected version? Asked for an exact expected version >= 1, so
+# that a batch never leaves a gap (a version already taken is refused by UNIQUE instead).
+VERSION_EXISTS_SQL = "SELECT 1 FROM events WHERE stream = ? AND version = ?"
 STREAM_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?"
 HEAD_SQL = "SELECT COALESCE(MAX(position), 0) FROM events"
 STREAMS_SQL = "SELECT DISTINCT stream FROM events"
+# Without the stream column: the reader knows the stream (see upcasting.decode_rows).
 READ_STREAM_SQL = (
-    f"SELECT {COLUMNS} FROM events WHERE stream = ? AND version BETWEEN ? AND ? ORDER BY version"
+    f"SELECT {COLUMNS.replace('stream, ', '')} FROM events "
+    "WHERE stream = ? AND version BETWEEN ? AND ? ORDER BY version"
 )
 READ_ALL_SQL = f"SELECT {COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?"
 SAVE_SNAPSHOT_SQL = "INSERT OR REPLACE INTO snapshots (stream, version, state) VALUES (?, ?, ?)"
@@ -90,22 +95,24 @@ SAVE_PROJECTION_SQL = (
     "ON CONFLICT (name) DO UPDATE SET checkpoint = excluded.checkpoint, model = excluded.model"
 )
 LOAD_PROJECTION_SQL = "SELECT model, checkpoint FROM projections WHERE name = ?"
-FIND_CLAIM_SQL = "SELECT digest, first_position, count FROM appends WHERE idempotency_key = ?"
+FIND_CLAIM_SQL = ("SELECT digest, first_position, count, version FROM appends "
+                  "JOIN events ON position = first_position WHERE idempotency_key = ?")
 SAVE_CLAIM_SQL = ("INSERT INTO appends (idempotency_key, digest, first_position, count) "
                   "VALUES (?, ?, ?, ?)")
-READ_POSITIONS_SQL = (
-    f"SELECT {COLUMNS} FROM events WHERE position BETWEEN ? AND ? ORDER BY position"
-)
 
-_VALUES_ROW = APPEND_SQL[APPEND_SQL.index("VALUES ") + len("VALUES "):]  # "(?, ?, ..., ?)"
+# The same statement without the four message columns, for events that have none of them:
+# they stay NULL. Python's sqlite3 binds None through its slow adapter lookup (about a third
+# of a microsecond each), so four None per event cost about as much as SQLite's whole insert.
+_SHORT_SQL = APPEND_SQL.replace(", message_id, sender, correlation_id, causation_id", "") \
+    .replace(", ?, ?, ?, ?)", ")")
 
 
 @lru_cache(maxsize=64)
-def append_rows_sql(rows: int) -> str:
-    """APPEND_SQL for `rows` events at once: the same columns, one VALUES row per event."""
-    if rows == 1:
-        return APPEND_SQL
-    return APPEND_SQL + ", " + ", ".join([_VALUES_ROW] * (rows - 1))
+def append_rows_sql(rows: int, short: bool = False) -> str:
+    """APPEND_SQL (or its short form) for `rows` events at once: one VALUES row per event."""
+    sql = _SHORT_SQL if short else APPEND_SQL
+    values = sql[sql.index("VALUES ") + len("VALUES "):]  # "(?, ?, ..., ?)"
+    return sql + "".join([", " + values] * (rows - 1))
 
 
 SYNCHRONOUS: tuple[str, ...] = ("off", "normal", "full", "extra")  # PRAGMA synchronous
@@ -143,7 +150,7 @@ class SqliteEventStore(EventStore):
         self._lock = threading.RLock()
         # As many rows per INSERT as SQLite takes parameters for (older builds: 999), <= 500.
         limit = self._conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        self._rows_per_insert = max(1, min(500, limit // _VALUES_ROW.count("?")))
+        self._rows_per_insert = max(1, min(500, limit // APPEND_SQL.count("?")))
         self._read_lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None  # read_sql's own read-only connection
         try:
@@ -217,69 +224,86 @@ class SqliteEventStore(EventStore):
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
-    def _row(self, stream: str, version: int, event: NewEvent, schema: int) -> tuple[Any, ...]:
-        return (stream, version, event.type, schema, event.data_json, event.time,
-                event.message_id, event.sender, event.correlation_id, event.causation_id)
+    def _rows(self, stream: str, version: int, chunk: list[tuple[NewEvent, int]]
+              ) -> tuple[str, list[Any]]:
+        """One INSERT for a chunk of events, versions from `version` on, and its parameters."""
+        short = True
+        for event, _ in chunk:
+            if (event.message_id is not None or event.sender is not None
+                    or event.correlation_id is not None or event.causation_id is not None):
+                short = False
+                break
+        params: list[Any] = []
+        extend = params.extend  # one flat list: the statement has one VALUES row per event
+        if short:
+            for event, schema in chunk:
+                extend((stream, version, event.type, schema, event.data_json, event.time))
+                version += 1
+        else:
+            for event, schema in chunk:
+                extend((stream, version, event.type, schema, event.data_json, event.time,
+                        event.message_id, event.sender, event.correlation_id,
+                        event.causation_id))
+                version += 1
+        return append_rows_sql(len(chunk), short), params
+
+    def _insert(self, conn: sqlite3.Connection, stream: str, version: int,
+                batch: list[tuple[NewEvent, int]]) -> int:
+        """Insert the batch as versions `version`, ...; return the position of its last row.
+
+        One INSERT per chunk of rows, not one per row (nor executemany): SQLite then runs
+        its statement once per chunk. Rows are made chunk by chunk, so a failure in a later
+        chunk comes after earlier rows went in (and the transaction takes them back).
+        """
+        step, last = self._rows_per_insert, 0
+        for start in range(0, len(batch), step):
+            sql, params = self._rows(stream, version + start, batch[start:start + step])
+            last = conn.execute(sql, params).lastrowid or 0
+        return last
 
     def _append(self, stream: str, expected: int | None, batch: list[tuple[NewEvent, int]],
-                claim: Claim | None = None) -> list[Row]:
+                claim: Claim | None = None) -> tuple[int, int]:
         if claim is not None:
             return self._append_once(stream, expected, batch, claim)
-        params: list[tuple[Any, ...]] = []
-        last = 0
         with self._transaction() as conn:
-            # With ANY we ask for the current version; with an exact version we don't ask:
-            # we insert expected+1, ... and let UNIQUE and the trigger judge that claim.
-            base = expected if expected is not None else \
-                conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
-            step = self._rows_per_insert
+            if expected is None:  # ANY: we ask for the current version
+                base = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+            else:
+                # An exact version we don't ask for: we insert expected+1, ... and let
+                # UNIQUE (stream, version) judge that claim. We only make sure the stream
+                # has reached `expected`, so the batch cannot leave a gap behind it.
+                base = expected
+                if expected and conn.execute(VERSION_EXISTS_SQL, (stream, expected)) \
+                        .fetchone() is None:
+                    actual = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
+                    raise ConcurrencyError(stream, expected, actual)
             try:
-                # One INSERT per chunk of rows (APPEND_SQL with several VALUES rows), not one
-                # per row: SQLite then runs a statement, and its AUTOINCREMENT bookkeeping,
-                # once per chunk (a third faster than executemany). Rows are made chunk by
-                # chunk, so a failure in a later chunk comes after earlier rows went in.
-                if len(batch) == 1:  # the commonest append, one event: the plain statement
-                    event, schema = batch[0]
-                    params.append(self._row(stream, base + 1, event, schema))
-                    last = conn.execute(APPEND_SQL, params[0]).lastrowid or 0
-                else:
-                    for start in range(0, len(batch), step):
-                        chunk = [self._row(stream, base + i, event, schema)
-                                 for i, (event, schema) in enumerate(batch[start:start + step],
-                                                                     start=start + 1)]
-                        params += chunk
-                        last = conn.execute(append_rows_sql(len(chunk)),
-                                            list(chain.from_iterable(chunk))).lastrowid or 0
+                last = self._insert(conn, stream, base + 1, batch)
             except sqlite3.IntegrityError as exc:
-                if "stream version conflict" not in str(exc) and "UNIQUE" not in str(exc):
+                if "UNIQUE constraint failed: events.stream, events.version" not in str(exc):
                     raise
                 actual = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
                 raise ConcurrencyError(stream, base, actual) from exc
         # We held the write lock, so our rows got consecutive positions ending at `last`.
-        first = last - len(params) + 1
-        return [(first + i, *row) for i, row in enumerate(params)]
+        return last - len(batch) + 1, base + 1
 
     def _append_once(self, stream: str, expected: int | None,
-                     batch: list[tuple[NewEvent, int]], claim: Claim) -> list[Row]:
+                     batch: list[tuple[NewEvent, int]], claim: Claim) -> tuple[int, int]:
         """An append with an idempotency key: the key is written in the same transaction as
         the events, so after any interruption either both are there or neither is."""
         with self._transaction() as conn:
             known = conn.execute(FIND_CLAIM_SQL, (claim.key,)).fetchone()
             if known is not None:
-                digest, first, count = known
+                digest, first, _, version = known
                 if digest != claim.digest:
                     raise reused_key(claim, stream)
-                return conn.execute(READ_POSITIONS_SQL, (first, first + count - 1)).fetchall()
+                return first, version
             base = conn.execute(STREAM_VERSION_SQL, (stream,)).fetchone()[0]
             if expected is not None and expected != base:
                 raise ConcurrencyError(stream, expected, base)
-            params = [self._row(stream, base + i, event, schema)
-                      for i, (event, schema) in enumerate(batch, start=1)]
-            conn.executemany(APPEND_SQL, params)
-            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-            first = last - len(params) + 1
-            conn.execute(SAVE_CLAIM_SQL, (claim.key, claim.digest, first, len(params)))
-        return [(first + i, *row) for i, row in enumerate(params)]
+            first = self._insert(conn, stream, base + 1, batch) - len(batch) + 1
+            conn.execute(SAVE_CLAIM_SQL, (claim.key, claim.digest, first, len(batch)))
+        return first, base + 1
 
     def _version(self, stream: str) -> int:
         return int(self._query(STREAM_VERSION_SQL, (stream,))[0][0])

@@ -110,17 +110,31 @@ class StoredEvent:
         )
 
 
-# A fast way to make a StoredEvent, for the backends that make one per event read or
-# appended: setting the eleven slots through their descriptors skips the frozen dataclass's
-# __init__, which looks each field up by name (it was a quarter of reading a stream).
+# A fast way to make a StoredEvent, for the store that makes one per event read or appended.
+# The frozen dataclass's __init__ sets each field through object.__setattr__ by name (it was
+# a quarter of reading a stream), and setting the slots through their descriptors still
+# costs a call each. _Fields has StoredEvent's slots without its frozen __setattr__, so its
+# fields are filled by plain attribute stores (the interpreter's fastest path); then the
+# object becomes a StoredEvent by assigning __class__, which CPython allows between two
+# classes with the same slots, and from then on it is as frozen as any StoredEvent.
 _new_object = object.__new__
 _FIELDS = ("stream", "version", "position", "type", "schema_version", "data", "time",
            "message_id", "sender", "correlation_id", "causation_id")
-if tuple(f.name for f in fields(StoredEvent)) != _FIELDS:  # pragma: no cover
-    raise ImportError("StoredEvent's fields changed: update _FIELDS and stored_event()")
-(_set_stream, _set_version, _set_position, _set_type, _set_schema, _set_data, _set_time,
- _set_message_id, _set_sender, _set_correlation, _set_causation) = (
-    StoredEvent.__dict__[name].__set__ for name in _FIELDS)
+
+
+class _Fields:
+    __slots__ = _FIELDS
+    stream: str
+    version: int
+    position: int
+    type: str
+    schema_version: int
+    data: Mapping[str, Any]
+    time: float
+    message_id: str | None
+    sender: str | None
+    correlation_id: str | None
+    causation_id: str | None
 
 
 def stored_event(stream: str, version: int, position: int, type_: str, schema: int,
@@ -128,19 +142,26 @@ def stored_event(stream: str, version: int, position: int, type_: str, schema: i
                  sender: str | None, correlation_id: str | None,
                  causation_id: str | None) -> StoredEvent:
     """``StoredEvent(...)`` with every field given, in field order, without its __init__."""
-    event: StoredEvent = _new_object(StoredEvent)
-    _set_stream(event, stream)
-    _set_version(event, version)
-    _set_position(event, position)
-    _set_type(event, type_)
-    _set_schema(event, schema)
-    _set_data(event, data)
-    _set_time(event, time)
-    _set_message_id(event, message_id)
-    _set_sender(event, sender)
-    _set_correlation(event, correlation_id)
-    _set_causation(event, causation_id)
-    return event
+    event = _new_object(_Fields)
+    event.stream = stream
+    event.version = version
+    event.position = position
+    event.type = type_
+    event.schema_version = schema
+    event.data = data
+    event.time = time
+    event.message_id = message_id
+    event.sender = sender
+    event.correlation_id = correlation_id
+    event.causation_id = causation_id
+    event.__class__ = StoredEvent  # type: ignore[assignment]
+    return event  # type: ignore[return-value]
+
+
+# Same fields, same slots in the same order: what the __class__ assignment needs.
+if tuple(f.name for f in fields(StoredEvent)) != _FIELDS or \
+        StoredEvent.__slots__ != _FIELDS:  # pragma: no cover
+    raise ImportError("StoredEvent's fields changed: update _FIELDS and _Fields")
 
 
 class Upcasters:
@@ -238,7 +259,8 @@ def decode_row(row: Row, upcasters: Upcasters) -> StoredEvent:
                         float(time), message_id, sender, corr, cause)
 
 
-def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
+def decode_rows(rows: list[Row], upcasters: Upcasters, stream: str | None = None
+                ) -> list[StoredEvent]:
     """:func:`decode_row` for every row, with the common case inlined.
 
     Reading is one loop over thousands of rows, so the per-row function call, the JSON
@@ -246,15 +268,23 @@ def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
     inlined path only if every check :func:`decode_row` makes passes at a glance (exact
     column types, JSON that is one object read to the end, no upcaster for its type); any
     other row goes through :func:`decode_row`, which decides, upcasts or explains.
+
+    Rows of one `stream` may leave out its column (10 columns, not 11): SQLite then need
+    not make a string per row that the caller already has.
     """
     steps = upcasters._steps
     scan = _scan_once
-    new = _new_object
+    new, frozen = _new_object, StoredEvent
     out: list[StoredEvent] = []
     append = out.append
+    name = stream
     for row in rows:
-        position, stream, version, type_, schema, text, time, message_id, sender, corr, cause \
-            = row
+        if len(row) == 10:
+            position, version, type_, schema, text, time, message_id, sender, corr, cause \
+                = row
+        else:
+            position, name, version, type_, schema, text, time, message_id, sender, corr, \
+                cause = row
         if (type(version) is int and type(schema) is int and type(type_) is str
                 and type(text) is str and type(time) is float
                 and not (steps and (type_, schema) in steps)):
@@ -263,22 +293,57 @@ def decode_rows(rows: list[Row], upcasters: Upcasters) -> list[StoredEvent]:
             except (StopIteration, ValueError):  # not one JSON value: decode_row explains
                 end = -1
             if end == len(text) and type(data) is dict:
-                event: StoredEvent = new(StoredEvent)
-                _set_stream(event, stream)
-                _set_version(event, version)
-                _set_position(event, position)
-                _set_type(event, type_)
-                _set_schema(event, schema)
-                _set_data(event, MappingProxyType(data))
-                _set_time(event, time)
-                _set_message_id(event, message_id)
-                _set_sender(event, sender)
-                _set_correlation(event, corr)
-                _set_causation(event, cause)
-                append(event)
+                event = new(_Fields)  # stored_event(), inlined
+                event.stream = name  # type: ignore[assignment]
+                event.version = version
+                event.position = position
+                event.type = type_
+                event.schema_version = schema
+                event.data = MappingProxyType(data)
+                event.time = time
+                event.message_id = message_id
+                event.sender = sender
+                event.correlation_id = corr
+                event.causation_id = cause
+                event.__class__ = frozen  # type: ignore[assignment]
+                append(event)  # type: ignore[arg-type]
                 continue
-        append(decode_row(row, upcasters))
+        append(decode_row(row if len(row) == 11 else (position, stream, *row[1:]), upcasters))
     return out
+
+
+def appended_events(stream: str, position: int, version: int,
+                    batch: list[tuple[NewEvent, int]],
+                    read_as: list[tuple[int, Any]] | None) -> tuple[StoredEvent, ...]:
+    """The StoredEvents of an append: the batch's events from `position` and `version` on.
+
+    `read_as` holds (schema, data) as readers see each event after upcasting, or is None
+    when no event needs upcasting (its schema and data are then as written).
+    """
+    new, frozen = _new_object, StoredEvent
+    out: list[StoredEvent] = []
+    append = out.append
+    for i, (e, schema) in enumerate(batch):
+        data = e.data
+        if read_as is not None:
+            schema, data = read_as[i]
+            if type(data) is not MappingProxyType:
+                data = MappingProxyType(data)
+        event = new(_Fields)  # stored_event(), inlined
+        event.stream = stream
+        event.version = version + i
+        event.position = position + i
+        event.type = e.type
+        event.schema_version = schema
+        event.data = data
+        event.time = e.time
+        event.message_id = e.message_id
+        event.sender = e.sender
+        event.correlation_id = e.correlation_id
+        event.causation_id = e.causation_id
+        event.__class__ = frozen  # type: ignore[assignment]
+        append(event)  # type: ignore[arg-type]
+    return tuple(out)
 
 
 def _where(row: Row) -> str:

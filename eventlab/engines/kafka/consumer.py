@@ -236,7 +236,7 @@ class Consumer:
         config = self.config
         env = self.world.env
         record = self.world.trace.record
-        log_rows = self.world.trace.log_rows()
+        row_refs, row_time, row_offset = self.world.trace.log_rows()
         processing_time = config.processing_time
         try:
             while self.alive:
@@ -278,7 +278,9 @@ class Consumer:
                                 who = senders[message.sender] = ("deliver", member_id,
                                                                  message.sender)
                             # A record's size is its message's, so the row leaves it out.
-                            log_rows((now, who, message.trace_columns, place, rec.offset))
+                            row_refs((who, message.trace_columns, place))
+                            row_time(now)
+                            row_offset(rec.offset)
                         else:
                             record("deliver", now, member_id, channel=topic, partition=index,
                                    offset=rec.offset, size=0, detail=f"tombstone {rec.key}")

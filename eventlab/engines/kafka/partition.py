@@ -101,7 +101,7 @@ class Partition(Replicas):
         self.place = (self.topic, index)  # (channel, partition) of trace rows
         self._senders: dict[str, tuple[str, str, str | None]] = {}  # producer -> trace `who`
         self._trace = self.world.trace.record
-        self._log_rows = self.world.trace.log_rows()
+        self._row_refs, self._row_time, self._row_offset = self.world.trace.log_rows()
         self._env = self.world.env
         cleans = self.config.compacted or self.config.deletes
         self._clean_at = self.cluster.config.cleaner_interval if cleans else float("inf")
@@ -149,18 +149,22 @@ class Partition(Replicas):
         log = self.logs[leader]
         offset = log.end_offset
         message = request.message
-        size = 0 if message is None else message.size
-        record = _new_record(Record, (self.topic, self.index, offset, key, message, now, size,
+        # The message's trace columns end with its size: one property call, not two.
+        columns = None if message is None else message.trace_columns
+        record = _new_record(Record, (self.topic, self.index, offset, key, message, now,
+                                      0 if columns is None else columns[6],
                                       self.leader_epoch, pid, sequence))
         # PartitionLog.append without its check: the leader itself picked the offset.
         log.records.append(record)
         log.end_offset = offset + 1
-        if message is not None:
+        if columns is not None:
             producer = request.producer
             who = self._senders.get(producer)
             if who is None or who[2] is not self._leader_name:  # new producer, or new leader
                 who = self._senders[producer] = ("send", producer, self._leader_name)
-            self._log_rows((now, who, message.trace_columns, self.place, offset))
+            self._row_refs((who, columns, self.place))
+            self._row_time(now)
+            self._row_offset(offset)
         else:
             self._trace("send", now, request.producer, target=self._leader_name,
                         channel=self.topic, partition=self.index, offset=offset, size=0,
