@@ -131,3 +131,14 @@ def test_stated_sentences_render_as_markdown_and_read_the_same_as_text():
     assert stated("x.", "y.")._repr_markdown_() == "- x.\n- y."
     with pytest.raises(TypeError):
         stated()
+
+
+def test_tables_and_sentences_never_print_a_negative_zero():
+    # tiny negative means (-0.0004) round to zero: a learner reading "-0.0" looks for a sign
+    tiny = {"lag": [-0.0004, 0.0002, -0.0001, 0.0001], "n": [1.0, 1.0, 1.0, 1.0]}
+    cmp = Comparison("variant", {"a": fake(tiny), "b": fake({"lag": [0.0] * 4,
+                                                              "n": [1.0] * 4})})
+    text = " ".join([cmp.verdict("lag", "a", "b"), str(cmp.interval("a", "lag")),
+                     cmp.wide().to_string()])
+    assert "-0.0" not in text
+    assert "0.0" in text

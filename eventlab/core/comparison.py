@@ -53,11 +53,11 @@ class Interval:
     def describe(self, digits: int = 1, unit: str = "") -> str:
         """``"4.3 (95 % interval 3.6 to 5.0, 20 seeds)"``: the number a sentence may state."""
         space = " " if unit and not unit.startswith("%") else ""
-        value = f"{self.mean:.{digits}f}{space}{unit}"
+        value = f"{self.mean:z.{digits}f}{space}{unit}"
         if self.low == self.high:
             return f"{value} (the same in all {self.n} seeds)"
-        return (f"{value} ({percent(self.confidence)} interval {self.low:.{digits}f} to "
-                f"{self.high:.{digits}f}, {self.n} seeds)")
+        return (f"{value} ({percent(self.confidence)} interval {self.low:z.{digits}f} to "
+                f"{self.high:z.{digits}f}, {self.n} seeds)")
 
     def __str__(self) -> str:
         return self.describe()
@@ -116,8 +116,8 @@ class Comparison:
 
         def cell(row: pd.Series) -> str:
             if row["low"] == row["high"]:
-                return f"{row['mean']:.{digits}f}"
-            return f"{row['mean']:.{digits}f} [{row['low']:.{digits}f}, {row['high']:.{digits}f}]"
+                return f"{row['mean']:z.{digits}f}"
+            return f"{row['mean']:z.{digits}f} [{row['low']:z.{digits}f}, {row['high']:z.{digits}f}]"
 
         table = table.assign(cell=table.apply(cell, axis=1))
         wide = table.pivot(index="side", columns="metric", values="cell")
@@ -140,11 +140,11 @@ class Comparison:
         diff = self.difference(metric, a, b, confidence=confidence)
         ia, ib = self.interval(a, metric), self.interval(b, metric)
         n = ia.n
-        means = (f"{ia.mean:.{digits}f} against {ib.mean:.{digits}f}"
+        means = (f"{ia.mean:z.{digits}f} against {ib.mean:z.{digits}f}"
                  f"{' ' + unit if unit else ''} on average over the same {n} seeds")
         low, high = float(diff["low"]), float(diff["high"])
-        band = (f"the difference {float(diff['mean']):+.{digits}f}, "
-                f"{percent(confidence)} interval {low:+.{digits}f} to {high:+.{digits}f}")
+        band = (f"the difference {float(diff['mean']):+z.{digits}f}, "
+                f"{percent(confidence)} interval {low:+z.{digits}f} to {high:+z.{digits}f}")
         if diff["verdict"] == "a higher":
             return f"**{a}** has more {what} than **{b}**: {means} ({band})."
         if diff["verdict"] == "b higher":
