@@ -45,7 +45,7 @@ def test_any_choices_keep_the_money_and_account_for_every_order(config):
     assert (delivered["shipped"] >= 1).all()
     if config.outbox or config.crash_rate == 0:
         assert m[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] == 0
-    if not config.outbox:
+    if not config.outbox and not config.orchestrated:  # nobody relays, so nothing comes twice
         assert m[recap.Metric.DUPLICATES_DROPPED_BY_INBOXES] == 0
     if not config.orchestrated:  # nobody owns the flow, so nobody notices
         assert m[recap.Metric.NOT_DELIVERED_NOTICED] == 0
@@ -116,6 +116,62 @@ def test_without_the_outbox_a_crash_loses_messages_and_with_it_the_inbox_drops_c
     assert relayed[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] == 0
     assert relayed[recap.Metric.DUPLICATES_PUBLISHED_RELAY_CRASH] > 0
     assert relayed[recap.Metric.DUPLICATES_DROPPED_BY_INBOXES] > 0
+
+
+def engine_messages(result):
+    """The ids of the messages the orchestrating Order's engine published."""
+    trace = result.trace
+    return set(trace.loc[(trace["kind"] == "send") & (trace["actor"] == "Order"), "message_id"])
+
+
+@small
+@given(st.integers(0, 10_000), st.sampled_from([0.1, 0.3, 0.5]), st.booleans(),
+       st.sampled_from(recap.SCHEDULES))
+def test_an_orchestrating_order_never_loses_a_command_even_without_the_services_outbox(
+        seed, crash_rate, outbox, schedule):
+    config = recap.Config(orders=12, seed=seed, crash_rate=crash_rate, outbox=outbox,
+                          schedule=schedule, notification="command")
+    result = recap.run(config)
+    trace = result.trace
+    lost = trace[(trace["kind"] == "fault") & trace["detail"].str.contains("is lost", na=False)]
+    assert "Order" not in set(lost["actor"])  # the engine sends from its log, at least once
+    sent_by_engine = engine_messages(result)
+    delivered = trace[trace["kind"] == "deliver"]
+    # every command the engine sent reached the service it commands
+    commands = trace[(trace["kind"] == "send") & (trace["actor"] == "Order")
+                     & trace["message_type"].str.endswith("Command")]
+    assert set(commands["message_id"]) <= set(delivered["message_id"])
+    assert sent_by_engine  # the engine did send (12 orders, at least one placed)
+
+
+def test_without_the_services_outbox_only_the_services_lose_messages_under_orchestration():
+    crashy = recap.Config(orders=30, crash_rate=0.3, schedule="none", outbox=False)
+    result = recap.run(crashy)
+    trace = result.trace
+    lost = trace[(trace["kind"] == "fault") & trace["detail"].str.contains("is lost", na=False)]
+    assert result.metrics[recap.Metric.MESSAGES_LOST_CRASH_BEFORE_PUBLISH] == len(lost) > 0
+    assert {"Checkout", "Payment"} <= set(lost["actor"])
+    assert "Order" not in set(lost["actor"])
+    chained = recap.run(dataclasses.replace(crashy, coordination="choreography",
+                                            payment="event", inventory="event",
+                                            shipping="event"))
+    assert chained.metrics[recap.Metric.DUPLICATES_PUBLISHED_RELAY_CRASH] == 0  # nobody relays
+
+
+@pytest.mark.parametrize("seed", [42, 43, 44])
+def test_a_duplicate_command_from_the_engines_relay_is_processed_once(seed):
+    config = recap.Config(orders=20, seed=seed, crash_rate=0.4, outbox=False, schedule="none")
+    result = recap.run(config)
+    trace = result.trace
+    ours = engine_messages(result)
+    assert result.metrics[recap.Metric.DUPLICATES_PUBLISHED_RELAY_CRASH] > 0
+    published = trace[(trace["kind"] == "send") & trace["message_id"].isin(list(ours))]
+    assert published["message_id"].duplicated().any()  # the relay published some twice ...
+    dropped = trace[(trace["kind"] == "drop") & trace["message_id"].isin(list(ours))]
+    assert not dropped.empty  # ... a receiver dropped the second copy ...
+    delivered = trace[(trace["kind"] == "deliver") & trace["message_id"].isin(list(ours))]
+    assert not delivered.duplicated(["actor", "message_id"]).any()  # ... and handled it once
+    assert result.metrics[recap.Metric.MONEY_CONSERVED] == "yes"
 
 
 def test_the_relay_publishes_later_than_the_service_wrote():

@@ -90,9 +90,13 @@ def test_a_jittery_or_duplicating_transport_says_so_in_its_guarantees():
     duplicating = Topic(world, "c", duplicates=0.2).guarantees
     assert duplicating.duplicates == 0.2
     assert duplicating.ordering == "none"
-    dual_write = RecapTransport(world, RecapConfig(outbox=False, crash_rate=0.1)).guarantees
+    dual_write = RecapTransport(world, RecapConfig(outbox=False, crash_rate=0.1,
+                                                   coordination="choreography")).guarantees
     assert dual_write.loss == 0.1
     assert dual_write.duplicates == 0.0
+    # an orchestrating Order's engine relays from its log even without the services' outbox
+    engine = RecapTransport(world, RecapConfig(outbox=False, crash_rate=0.1)).guarantees
+    assert (engine.loss, engine.duplicates) == (0.1, 0.1)
 
 
 def test_a_subscription_to_no_type_or_to_a_bare_string_is_refused():

@@ -12,10 +12,14 @@ A learner decides, and each decision changes what runs (nothing is looked up in 
   choices on its own workflow engine, with the companion code's timers: 20 days for the
   payment, 12 hours for the goods, 24 hours for the shipment, and a refund as
   compensation) or ``choreography`` (no owner: services react to each other);
-* ``outbox``: off means every service writes its database, then publishes, and a crash in
-  between (``crash_rate``) loses the message; on means the message is stored with the
-  change, a relay publishes it (every ``relay_interval``), a relay crash publishes it twice,
-  and every consumer keeps an inbox of processed message ids that drops the duplicate;
+* ``outbox`` (the services' outbox, the Checkout's included): off means every service writes
+  its database, then publishes, and a crash in between (``crash_rate``) loses the message;
+  on means the message is stored with the change, a relay publishes it (every
+  ``relay_interval``), a relay crash publishes it twice, and every consumer keeps an inbox
+  of processed message ids that drops the duplicate. An orchestrating Order is a workflow
+  engine whatever ``outbox`` says: its commands and events leave from the engine's durable
+  log through the same kind of relay (at least once, never lost), and every receiver drops
+  a second copy of an engine message by its id (workers idempotent by command id);
 * ``partitions``: the topic's partition count. The key (the order id) picks the partition;
   every consuming service reads each partition with one consumer that handles one message
   at a time (``handling`` hours each), so fewer partitions mean more waiting (consumer lag).

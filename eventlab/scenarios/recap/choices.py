@@ -1,6 +1,7 @@
 """The capstone's choices: what a learner decides, and the wiring and process they build.
 
-Per interaction a command or an event, orchestration or choreography, outbox or dual write,
+Per interaction a command or an event, orchestration or choreography, the services' outbox
+or dual write (an orchestrating Order is a workflow engine and always sends from its own log),
 partitions and the fault schedule of the day. :func:`wiring` turns the choices into the
 services and their triggers, :func:`order_process` into the Order's process (orchestration).
 """
@@ -98,14 +99,16 @@ class Config(ShopParams):
     shipping: str = _kind("command", "shipping")
     notification: str = _kind("event", "the customer notification")
     loyalty: str = _kind("event", "booking loyalty points")
-    outbox: bool = param(True, help="store each message with the change and relay it "
-                                    "(consumers drop duplicates), instead of a dual write")
+    outbox: bool = param(True, help="the services' outbox (the Checkout's too): store each "
+                                    "message with the change and relay it (consumers drop "
+                                    "duplicates), instead of a dual write; an orchestrating "
+                                    "Order's engine always sends from its own log")
     partitions: int = param(4, low=1, high=32, help="partitions of the topic (one consumer "
                                                     "per partition and service)")
     schedule: str = param("bad_day", choices=SCHEDULES, help="the fault schedule of the day")
     crash_rate: float = param(0.03, low=0.0, high=0.5, step=0.01,
                               help="probability that a service crashes between its commit "
-                                   "and its publish (with the outbox: the relay, between "
+                                   "and its publish (with a relay: the relay, between "
                                    "publish and checkpoint)")
     relay_interval: float = param(0.05, low=0.01, high=5.0, step=0.01,
                                   help="hours between two polls of an outbox relay")
@@ -129,14 +132,16 @@ class Config(ShopParams):
 
     def estimated_cost(self) -> Cost:
         """`orders` orders through the chosen design; each declined charge and failed card
-        call adds messages, with the outbox a relay that crashes after publishing publishes
-        again (crash_rate / (1 - crash_rate) times per message), and the per-order facts
+        call adds messages, with the outbox (or an orchestrating Order's engine) a relay
+        that crashes after publishing publishes again (crash_rate / (1 - crash_rate) times
+        per message, counted for every message as an upper bound), and the per-order facts
         compare each order with the whole ledger, so an order costs more the more orders
         there are. Measured on a 2-core laptop (CPU time, busy machine): about 0.9 ms per
         order at 100 orders and 1-1.7 ms at 2,000, 0.3 ms per declined charge; 2,000 orders
         with every charge declined five times took 5.9 s and 150 MB, with crash_rate 0.5 on
         the outbox as well 5.1 s and 210 MB. The estimate is about 1.5x that."""
-        republished = self.crash_rate / (1 - self.crash_rate) if self.outbox else 0.0
+        relayed = self.outbox or self.orchestrated
+        republished = self.crash_rate / (1 - self.crash_rate) if relayed else 0.0
         per_order = (1.2e-3 + 0.6e-6 * self.orders + 0.35e-3 * self.declined_charges()
                      + 0.05e-3 * self.card_errors() + 1.0e-3 * republished)
         return Cost(seconds=0.02 + self.orders * per_order, megabytes=110 + self.orders * 0.11,

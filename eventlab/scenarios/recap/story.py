@@ -40,10 +40,21 @@ def day(config: Config) -> pd.DataFrame:
     rows.sort(key=lambda row: (row[0], row[1]))
     table = pd.DataFrame([(f"order-{n:04d}", s, w) for n, s, w in rows],
                          columns=["order", "service", "what happens"])
-    crashes = pd.DataFrame([("any", "every service", "crashes between its commit and its "
-                             f"publish with probability {config.crash_rate:g}")],
-                           columns=table.columns)
+    crashes = pd.DataFrame([("any", *_crashes(config))], columns=table.columns)
     return pd.concat([table, crashes], ignore_index=True).set_index("order")
+
+
+def _crashes(config: Config) -> tuple[str, str]:
+    """Who may crash, and where: a dual write loses the message, a relay publishes twice."""
+    p = f"{config.crash_rate:g}"
+    if config.outbox:
+        return ("every service", f"its outbox relay crashes between a publish and its "
+                                 f"checkpoint with probability {p}")
+    if config.orchestrated:
+        return ("every service but Order", f"crashes between its commit and its publish "
+                                           f"with probability {p} (the Order's engine relays "
+                                           "from its log)")
+    return ("every service", f"crashes between its commit and its publish with probability {p}")
 
 
 def story(result: RecapResult) -> Stated:

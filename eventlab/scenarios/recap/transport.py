@@ -1,4 +1,12 @@
-"""The capstone's transport: a partitioned topic, and a dual write or an outbox with inboxes."""
+"""The capstone's transport: a partitioned topic, and a dual write or an outbox with inboxes.
+
+A service either dual-writes (its database, then the topic: a crash in between loses the
+message) or, with ``outbox=True``, stores the message with its change and a relay publishes
+it. The Order service, when it orchestrates, is a workflow engine: its commands and events
+leave from the engine's durable log at least once whatever ``outbox`` says (the engine is its
+own outbox), and every receiver drops a second copy of an engine message by its message id
+(as Zeebe users build workers idempotent by command id).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +24,13 @@ from eventlab.core.world import World
 from eventlab.scenarios.recap.choices import Config
 
 HUMANS = ("Customer",)  # people click buttons; they have no database to crash between writes
+ENGINE = "Order"  # the orchestrating service: a workflow engine that sends from its own log
 
 
 class Transport(Bus):
     """The topic with partitions, one consumer per (service, partition), and either a dual
-    write (a crash loses the message) or an outbox with a relay and inboxes."""
+    write (a crash loses the message) or an outbox with a relay and inboxes; an orchestrating
+    Order always sends through its engine's relay, and its messages are always deduplicated."""
 
     def __init__(self, world: World, config: Config) -> None:
         super().__init__(world, latency=config.latency)
@@ -38,15 +48,31 @@ class Transport(Bus):
     def guarantees(self) -> Guarantees:
         """A dual write loses a message when its service crashes between commit and publish;
         an outbox never loses one but its relay may publish twice (the inboxes drop those);
-        order holds per key, inside one partition."""
+        order holds per key, inside one partition. Without the services' outbox an
+        orchestrating Order's engine still relays (so copies may come twice), but the
+        services' own messages may be lost: the promise is the weaker of the two."""
         crash = self.config.crash_rate
+        relayed = self.config.outbox or self.config.orchestrated
         return Guarantees(latency=self.latency, loss=0.0 if self.config.outbox else crash,
-                          duplicates=crash if self.config.outbox else 0.0, ordering="per key")
+                          duplicates=crash if relayed else 0.0, ordering="per key")
+
+    def relays(self, sender: str) -> bool:
+        """Whether `sender`'s messages leave through a relay from a durable log: every
+        service's with the outbox, and an orchestrating Order's (its engine) always."""
+        if sender in HUMANS:
+            return False
+        return self.config.outbox or (self.config.orchestrated and sender == ENGINE)
+
+    def deduplicates(self, message: Message) -> bool:
+        """Whether a receiver drops a second copy of `message` by its id: every message with
+        the outbox (the inboxes), and an orchestrating Order's always (idempotent workers)."""
+        return self.config.outbox or (self.config.orchestrated and message.sender == ENGINE)
 
     def publish(self, message: Message) -> None:
-        """A service's write: dual write (maybe lost) or into its outbox."""
+        """A service's write: dual write (maybe lost) or into its outbox (or the engine's
+        log, for an orchestrating Order)."""
         sender = message.sender
-        if self.config.outbox and sender not in HUMANS:
+        if self.relays(sender):
             pending = self._outboxes.get(sender)
             if pending is None:
                 pending = self._outboxes[sender] = []
@@ -84,7 +110,7 @@ class Transport(Bus):
                 pending.pop(0)
 
     def _arrive(self, message: Message, actor: str, inbox: simpy.Store) -> None:
-        if self.config.outbox:
+        if self.deduplicates(message):
             seen = self._seen.setdefault(actor, set())
             if message.message_id in seen:
                 self.counts["ignored"] += 1
