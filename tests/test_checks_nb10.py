@@ -65,3 +65,28 @@ def test_every_flow_adds_one_dependency_and_the_tables_agree(case, architecture,
     assert set(zip(table["service"], table["depends on"], strict=True)) == \
         who_knows_whom(wiring.flows())
     assert not table.duplicated(["service", "depends on"]).any()
+
+
+def test_exercise_10_6_passes_a_choreography_day_operated_until_the_stuck_order_ships():
+    from eventlab.scenarios import styles
+    day = styles.live(styles.Config()).run_until(2.5)
+    day.fix().resolve("order-0005").run_until(4)
+    assert repr(checks.exercise_10_6(day)) == "✓ Exercise 10.6 passed (1 case)"
+
+
+def test_exercise_10_6_says_what_is_missing_at_each_wrong_step():
+    from eventlab.scenarios import styles
+    assert repr(checks.exercise_10_6(None)) == "Exercise 10.6: not attempted yet"
+    assert "styles.live" in repr(checks.exercise_10_6(styles.run(styles.Config())))
+    assert "operates the choreography" in repr(
+        checks.exercise_10_6(styles.live(styles.Config(style="orchestration"))))
+    day = styles.live(styles.Config())
+    assert "run the day further" in repr(checks.exercise_10_6(day))
+    day.run_until(0.9)
+    assert "nobody acted yet" in repr(checks.exercise_10_6(day))
+    day.resolve("order-0005").run_until(1.5)  # replayed before the fix
+    assert "the fix is not out" in repr(checks.exercise_10_6(day))
+    day.fix().run_until(1.6)  # Shipping is down until 2 h: not shipped yet
+    assert "not shipped yet at 1.60 h" in repr(checks.exercise_10_6(day))
+    day.run_until(3)  # the replayed message is processed after the fix: shipped
+    assert repr(checks.exercise_10_6(day)).startswith("✓")

@@ -20,6 +20,7 @@ from eventlab.checks._core import (
 )
 from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import as_items, show
+from eventlab.scenarios import styles
 from eventlab.scenarios.retail import choreography
 from eventlab.scenarios.retail import orchestration as workflow
 from eventlab.scenarios.retail.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
@@ -178,3 +179,39 @@ def exercise_10_3(predicted: Any) -> Feedback:
 # Exercises 10.4 and 10.5 model in BPMN: the checker runs the learner's model.
 exercise_10_4 = sla_checker("10.4")
 exercise_10_5 = criminal_check_checker("10.5")
+
+
+STUCK = "order-0005"  # the bad day's poisoned order (styles.BAD_DAY.poison_order == 5)
+
+
+@never_raises("10.6")
+def exercise_10_6(day: Any) -> Feedback:
+    """Exercise 10.6: operate the choreography's bad day until the stuck order is shipped."""
+    if day is None or day is Ellipsis:
+        return not_attempted("10.6")
+    if not isinstance(day, styles.LiveDay):
+        return failed("10.6", "give the day you operated: styles.live(...), got "
+                              f"{show(day)}")
+    if day.config.style != "choreography":
+        return failed("10.6", f"this day runs style={day.config.style!r}; the exercise "
+                              "operates the choreography")
+    told = day.incidents()
+    mine = told[told["order"] == STUCK]
+    if mine.empty:
+        return failed("10.6", f"nobody was told about {STUCK} yet at {day.hours:.2f} h: run "
+                              "the day further (day.run_until(...))")
+    orders = day.orders()
+    outcome = orders.loc[orders["order"] == STUCK, "outcome"]
+    if not outcome.empty and outcome.iloc[0] == "completed":
+        return passed("10.6", 1)
+    if mine["acted at (h)"].isna().all():
+        return failed("10.6", f"Operations was told about {STUCK} ({mine['how'].iloc[0]}) and "
+                              "nobody acted yet: the fix must be out (day.fix()) before you "
+                              f"act on it (day.resolve({STUCK!r}))")
+    if day.fixed_at is None:
+        return failed("10.6", f"{STUCK}'s message was replayed, but the fix is not out "
+                              "(day.fix()): until it is, the message fails again and is "
+                              "parked again")
+    return failed("10.6", f"{STUCK} is not shipped yet at {day.hours:.2f} h: run the day "
+                          "further (day.run_until(...)); if its message was parked again, "
+                          "act on it again")

@@ -117,7 +117,8 @@ class Comparison:
         def cell(row: pd.Series) -> str:
             if row["low"] == row["high"]:
                 return f"{row['mean']:z.{digits}f}"
-            return f"{row['mean']:z.{digits}f} [{row['low']:z.{digits}f}, {row['high']:z.{digits}f}]"
+            low, high = f"{row['low']:z.{digits}f}", f"{row['high']:z.{digits}f}"
+            return f"{row['mean']:z.{digits}f} [{low}, {high}]"
 
         table = table.assign(cell=table.apply(cell, axis=1))
         wide = table.pivot(index="side", columns="metric", values="cell")
