@@ -1,4 +1,4 @@
-"""Notebooks 08 and 09 state only what their runs show, in pictures a learner can read.
+"""Notebooks 06 to 09 state only what their runs show, in pictures a learner can read.
 
 * every number in the prose is shown by an output or written in a code cell of the same
   notebook (rounded as the prose rounds it), so a re-run that changes a result cannot leave
@@ -19,7 +19,8 @@ from eventlab.view.graphs import LEGEND_TITLE, smallest_text_px
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [ROOT / "notebooks" / f"{name}.ipynb" for name in
-             ("08_commands_vs_events", "09_event_chains_and_monitoring")]
+             ("06_kafka_as_transport", "07_notification_vs_state_transfer",
+              "08_commands_vs_events", "09_event_chains_and_monitoring")]
 NUMBER = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)(?![\w])")
 PROSE_NUMBER = re.compile(r"(?<![\w.-])(\d+(?:\.\d+)?)( ?%)?(?![\w])")
 # Numbers that are names, not results: code in backticks, exercise and section numbers,
