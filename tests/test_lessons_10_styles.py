@@ -57,3 +57,24 @@ def test_choreography_sends_about_half_the_messages_per_order():
     ratio = sum(values(CHOR, Metric.MESSAGES_PER_ORDER)) / \
         sum(values(ORCH, Metric.MESSAGES_PER_ORDER))
     assert 0.4 < ratio < 0.6
+
+
+def test_the_stuck_order_is_missing_only_on_days_it_is_out_of_stock_before_shipping():
+    for seed in range(20):
+        result = styles.run(styles.Config(style=ORCH, seed=seed))
+        seen = result.metrics[Metric.STUCK_SEEN]
+        assert seen in (0, 1)
+        if seen == 0:
+            assert result.orders().set_index("order").loc["order-0005", "outcome"] == \
+                "compensated"
+
+
+def test_under_orchestration_almost_all_absorbed_duplicates_are_commands_sent_again():
+    commands = absorbed = 0
+    for seed in range(20):
+        result = styles.run(styles.Config(style=ORCH, seed=seed))
+        notes = result.trace[(result.trace["kind"] == "note")
+                             & result.trace["actor"].str.endswith(" inbox")]
+        commands += int(notes["message_type"].str.endswith("Command").sum())
+        absorbed += result.metrics[Metric.DUPLICATES_ABSORBED]
+    assert commands >= 0.8 * absorbed

@@ -144,8 +144,14 @@ class Comparison:
         means = (f"{ia.mean:z.{digits}f} against {ib.mean:z.{digits}f}"
                  f"{' ' + unit if unit else ''} on average over the same {n} seeds")
         low, high = float(diff["low"]), float(diff["high"])
-        band = (f"the difference {float(diff['mean']):+z.{digits}f}, "
-                f"{percent(confidence)} interval {low:+z.{digits}f} to {high:+z.{digits}f}")
+        shown = digits  # enough digits that an interval that is not one point does not read as one
+        while low != high and shown < digits + 3 and \
+                f"{low:+z.{shown}f}" == f"{high:+z.{shown}f}":
+            shown += 1
+        band = (f"the difference {float(diff['mean']):+z.{shown}f}, "
+                f"{percent(confidence)} interval {low:+z.{shown}f} to {high:+z.{shown}f}")
+        if low == high:  # the same difference on every seed: there is no interval to give
+            band = f"by {low:+z.{digits}f} in every seed"
         if diff["verdict"] == "a higher":
             return f"**{a}** has more {what} than **{b}**: {means} ({band})."
         if diff["verdict"] == "b higher":

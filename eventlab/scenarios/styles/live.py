@@ -32,7 +32,14 @@ from eventlab.scenarios.styles.model import Day, Model
 
 
 class LiveDay:
-    """One day of the shop, advanced by you (see the module text)."""
+    """One day of the shop in which nobody acts unless you do.
+
+    The same world as :func:`~eventlab.scenarios.styles.run` for the same config (orders,
+    faults, seed), but the fix for the poisoned message comes only when you call
+    :meth:`fix`, and what Operations is told about (an incident on an order's instance, or a
+    message parked on the dead-letter topic) waits until you :meth:`resolve` it.
+    :meth:`run_until` moves the clock on (hours from the start); :meth:`waiting`,
+    :meth:`incidents`, :meth:`history` and :meth:`orders` say where the day stands."""
 
     def __init__(self, config: Config, faults: Faults) -> None:
         # the fix never comes on its own: fix() brings it
@@ -59,7 +66,10 @@ class LiveDay:
     def run_until(self, hours: float) -> LiveDay:
         """Advance the day to `hours` from the start (later than now, at most the day's end)."""
         end = self._day.until / HOUR
-        check_float("hours", hours, low=self.hours, low_open=True, high=end)
+        check_float("hours", hours, low=self.hours, low_open=True)
+        if hours > end:
+            raise ConfigError(f"hours={hours} is after the day's end at {end:.2f} h; "
+                              f"run_until({end:.2f}) runs the day to its end")
         self._day.world.env.run(until=hours * HOUR)
         return self
 
@@ -80,7 +90,8 @@ class LiveDay:
         rows = [{"order": d.order, "told at (h)": d.at / HOUR, "how": d.how,
                  "acted at (h)": math.nan if d.acted is None else d.acted / HOUR}
                 for d in self._day.detections]
-        return pd.DataFrame(rows, columns=["order", "told at (h)", "how", "acted at (h)"])
+        columns = ["order", "told at (h)", "how", "acted at (h)"]
+        return pd.DataFrame(rows, columns=columns).round({"told at (h)": 3, "acted at (h)": 3})
 
     def fix(self) -> LiveDay:
         """The fix for the poisoned message is out, from now on (resolving before the fix
