@@ -2,6 +2,7 @@
 
 from eventlab import checks
 from eventlab.checks import nb08
+from eventlab.scenarios import onboarding
 
 
 def responsible_team(style, sender, receiver):
@@ -34,8 +35,17 @@ def test_exercise_8_1_accepts_the_rule_and_names_the_failing_step():
         "expected 'AddressCheck', got 'Onboarding'")
 
 
-def test_exercise_8_2_checks_every_catalogue_name_with_an_expected_kind():
-    assert repr(checks.exercise_8_2(kind_of)) == "✓ Exercise 8.2 passed (29 cases)"
+def test_exercise_8_2_checks_every_catalogue_name_with_an_expected_kind_and_unseen_names():
+    expected = int(onboarding.load_catalogue()["expected"].astype(bool).sum()) + len(nb08.UNSEEN)
+    assert repr(checks.exercise_8_2(kind_of)) == f"✓ Exercise 8.2 passed ({expected} cases)"
+
+
+def test_the_unseen_names_of_exercise_8_2_are_new_and_the_library_agrees_with_them():
+    from eventlab.domains.onboarding.disguise import classify
+    catalogue = set(onboarding.load_catalogue().index)
+    for name, kind in nb08.UNSEEN.items():
+        assert name not in catalogue
+        assert classify(name).kind == kind, name
     assert repr(checks.exercise_8_2(trusts_the_suffix)) == (
         "✗ Exercise 8.2: for 'CheckAddress' expected 'command', got 'event'")
 

@@ -65,3 +65,43 @@ def test_every_flow_adds_one_dependency_and_the_tables_agree(case, architecture,
     assert set(zip(table["service"], table["depends on"], strict=True)) == \
         who_knows_whom(wiring.flows())
     assert not table.duplicated(["service", "depends on"]).any()
+
+
+def test_exercise_10_6_passes_the_prediction_and_a_choreography_day_operated_until_it_ships():
+    from eventlab.scenarios import styles
+    assert nb10.choreographed_escalation() == "later"  # the tracker looks every 15 minutes
+    day = styles.live(styles.Config()).run_until(2.5)
+    day.fix().resolve("order-0005").run_until(4)
+    assert repr(checks.exercise_10_6(("later", day))) == "✓ Exercise 10.6 passed (2 cases)"
+
+
+def test_exercise_10_6_asks_again_for_a_wrong_prediction_then_reveals_the_runs():
+    first = repr(checks.exercise_10_6(("earlier", None)))
+    assert first.startswith("✗ Exercise 10.6: you said 'earlier'. Hint: who decides")
+    assert "choreographed" in repr(checks.exercise_10_6(("at the same time", None)))
+    assert "must be one of" in repr(checks.exercise_10_6(("soon", None)))
+    assert "give (escalated, chor)" in repr(checks.exercise_10_6("later"))
+    assert repr(checks.exercise_10_6((None, None))) == "Exercise 10.6: not attempted yet"
+
+
+def test_exercise_10_6_says_what_is_missing_at_each_wrong_step():
+    from eventlab.scenarios import styles
+    check = lambda day: repr(checks.exercise_10_6(("later", day)))  # noqa: E731
+    assert repr(checks.exercise_10_6(None)) == "Exercise 10.6: not attempted yet"
+    assert "now operate the day" in check(None)
+    assert "styles.live" in check(styles.run(styles.Config()))
+    assert "operates the choreography" in check(styles.live(styles.Config(style="orchestration")))
+    day = styles.live(styles.Config())
+    assert "run the day further" in check(day)
+    assert "nothing to operate" in check(styles.live(styles.Config()).fix().run_until(1))
+    day.run_until(0.9)
+    assert "nobody acted yet" in check(day)
+    day.resolve("order-0005").run_until(1.5)  # replayed before the fix
+    assert "the fix is not out" in check(day)
+    day.run_until(2.2)  # Shipping is back at 2 h: the replay fails again and is parked again
+    assert "parked again at" in check(day)
+    assert "bring the fix out" in check(day)
+    day.fix().resolve("order-0005").run_until(2.3)
+    assert "not shipped yet at 2.30 h" in check(day)
+    day.run_until(3)
+    assert check(day).startswith("✓")

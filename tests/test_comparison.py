@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 import pytest
@@ -140,5 +141,23 @@ def test_tables_and_sentences_never_print_a_negative_zero():
                                                               "n": [1.0] * 4})})
     text = " ".join([cmp.verdict("lag", "a", "b"), str(cmp.interval("a", "lag")),
                      cmp.wide().to_string()])
-    assert "-0.0" not in text
+    assert re.search(r"-0\.0+(?![0-9])", text) is None, text  # -0.0004 may read -0.0004
     assert "0.0" in text
+
+
+def test_a_difference_that_is_the_same_on_every_seed_is_said_so_without_an_interval():
+    cmp = Comparison("variant", {"a": fake({"n": [3.0, 4.0, 5.0]}),
+                                 "b": fake({"n": [1.0, 2.0, 3.0]})})
+    sentence = cmp.verdict("n", "a", "b")
+    assert sentence.startswith("**a** has more n than **b**")
+    assert "(by +2.0 in every seed)" in sentence
+    assert "interval" not in sentence
+
+
+def test_an_interval_narrower_than_the_digits_is_written_with_more_digits():
+    cmp = Comparison("variant", {"a": fake({"n": [0.101, 0.1, 0.102, 0.1]}),
+                                 "b": fake({"n": [0.1, 0.1, 0.1, 0.1]})})
+    sentence = cmp.verdict("n", "a", "b", digits=2)
+    band = sentence[sentence.index("interval"):]
+    low, high = band.split(" to ")[0].split()[-1], band.split(" to ")[1].split(",")[0]
+    assert low != high, sentence

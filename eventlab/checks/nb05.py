@@ -74,8 +74,7 @@ def exercise_5_1(deliver: Any) -> Feedback:
             missing = [m for m in events if m not in mailed]
             if twice:
                 return failed("5.1", f"for {description} event {twice[0]} was mailed "
-                                     f"{mailed[twice[0]]} times: remember the event id "
-                                     "(record.value.message_id), not the offset")
+                                     f"{mailed[twice[0]]} times: {_why_twice(inbox, records)}")
             if missing:
                 return failed("5.1", f"for {description} event {missing[0]} was never mailed: "
                                      "two different events need two mails, even for one "
@@ -83,6 +82,16 @@ def exercise_5_1(deliver: Any) -> Feedback:
         return passed("5.1", len(streams))
 
     return judge("5.1", deliver, body)
+
+
+def _why_twice(inbox: set[Any], records: list[Record]) -> str:
+    """What the learner's inbox holds, and so why a copy got through."""
+    if not inbox:
+        return "the inbox stayed empty: add what you handled to it"
+    offsets = {r.offset for r in records}
+    if inbox <= offsets:
+        return "your inbox holds offsets; a re-published copy has a new one"
+    return "the inbox did not recognise a second copy of the same event"
 
 
 def _internal(version: int) -> Event:

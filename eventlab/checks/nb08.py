@@ -45,12 +45,27 @@ def _text(answer: Any) -> str | None:
     return answer.strip() if isinstance(answer, str) else None
 
 
+# Names the catalogue does not have, so that rules pass and a look-up in the catalogue does
+# not; each uses only the words the notebook teaches (tests check that the library's
+# classifier agrees).
+UNSEEN: dict[str, str] = {
+    "InvoicePrintedEvent": "event", "SendInvoiceCommand": "command",
+    "ShipmentDispatched": "event", "TicketClosed": "event", "ParcelDelivered": "event",
+    "StockReserved": "event", "CheckStock": "command", "SendReminder": "command",
+    "InvoiceNeedsToBeSent": "command in disguise",
+    "LabelPrintingRequired": "command in disguise",
+    "RefundShouldBeIssued": "command in disguise",
+    "The invoice needs to be printed": "command in disguise",
+}
+
+
 @never_raises("8.2")
 def exercise_8_2(kind_of: Any) -> Feedback:
     """Exercise 8.2: classify every name of the message catalogue as the catalogue expects."""
     table = onboarding.load_catalogue()
     cases = [Case(repr(str(name)), (str(name),), str(expected))
              for name, expected in table["expected"].items() if expected]
+    cases += [Case(repr(name), (name,), kind) for name, kind in UNSEEN.items()]
     # the library's classifier and the catalogue's own "expected" column are the answer key
     return check_function("8.2", kind_of, cases, shape=_kind,
                           forbidden=(disguise.classify, onboarding.load_catalogue,

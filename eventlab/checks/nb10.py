@@ -20,6 +20,7 @@ from eventlab.checks._core import (
 )
 from eventlab.checks._predict import revealer, wrong_prediction
 from eventlab.checks._shapes import as_items, show
+from eventlab.scenarios import styles
 from eventlab.scenarios.retail import choreography
 from eventlab.scenarios.retail import orchestration as workflow
 from eventlab.scenarios.retail.choreography import ARCHITECTURES, CHANGE_REQUESTS, Wiring, design
@@ -178,3 +179,97 @@ def exercise_10_3(predicted: Any) -> Feedback:
 # Exercises 10.4 and 10.5 model in BPMN: the checker runs the learner's model.
 exercise_10_4 = sla_checker("10.4")
 exercise_10_5 = criminal_check_checker("10.5")
+
+
+STUCK = "order-0005"  # the bad day's poisoned order (styles.BAD_DAY.poison_order == 5)
+WHEN = ("earlier", "at the same time", "later")
+
+
+@cache
+def escalations() -> tuple[float, float]:
+    """When order-0005 was escalated (hours) on the default bad day: (orchestrated,
+    choreographed)."""
+    def first(style: str) -> float:
+        story = styles.run(styles.Config(style=style)).history(STUCK)
+        return float(story[story["what"] == "sends OrderDelayedEvent"]["at (h)"].iloc[0])
+    return first("orchestration"), first("choreography")
+
+
+def choreographed_escalation() -> str:
+    """The choreography's escalation of order-0005 compared with the orchestration's."""
+    orchestrated, choreographed = escalations()
+    if abs(choreographed - orchestrated) < 1 / 60:
+        return WHEN[1]
+    return WHEN[0] if choreographed < orchestrated else WHEN[2]
+
+
+@revealer("10.6")
+def _reveal_10_6() -> str:
+    orchestrated, choreographed = escalations()
+    return (f"the runs escalate order-0005 at {orchestrated:.2f} h (orchestrated) and "
+            f"{choreographed:.2f} h (choreographed): {choreographed_escalation()}")
+
+
+@never_raises("10.6")
+def exercise_10_6(answer: Any) -> Feedback:
+    """Exercise 10.6: predict when the choreography escalates the stuck order, then operate
+    its bad day until the order is shipped. `answer` is ``(escalated, day)``."""
+    if answer is None or answer is Ellipsis:
+        return not_attempted("10.6")
+    pair = as_items(answer)
+    if isinstance(answer, dict | set | str) or pair is None or len(pair) != 2:
+        return failed("10.6", f"give (escalated, chor), got {show(answer)}")
+    escalated, day = pair
+    if escalated is None or escalated is Ellipsis:
+        return not_attempted("10.6")
+    if escalated not in WHEN:
+        return failed("10.6", f"escalated must be one of {', '.join(repr(w) for w in WHEN)}; "
+                              f"got {show(escalated)}")
+    if escalated != choreographed_escalation():
+        return wrong_prediction("10.6", repr(escalated),
+                                "who decides that an order is late in a choreography, and "
+                                "when does it look? (styles.Config's tracker_minutes)")
+    if day is None or day is Ellipsis:
+        return failed("10.6", "the prediction is right; now operate the day: chor = "
+                              "styles.live(styles.Config())...")
+    return _operated("10.6", day)
+
+
+def _operated(exercise: str, day: Any) -> Feedback:
+    """Whether `day` is a choreography day operated until the stuck order shipped."""
+    if not isinstance(day, styles.LiveDay):
+        return failed(exercise, "give the day you operated: styles.live(...), got "
+                                f"{show(day)}")
+    if day.config.style != "choreography":
+        return failed(exercise, f"this day runs style={day.config.style!r}; the exercise "
+                                "operates the choreography")
+    told = day.incidents()
+    mine = told[told["order"] == STUCK]
+    if mine.empty:
+        if day.fixed_at is not None:
+            return failed(exercise, f"the fix came out at {day.fixed_at:.2f} h, before "
+                                    f"anybody was told about {STUCK}: its message never fails, "
+                                    "so there is nothing to operate; start a new day and let "
+                                    "it run until Operations is told")
+        return failed(exercise, f"nobody was told about {STUCK} yet at {day.hours:.2f} h: run "
+                                "the day further (day.run_until(...))")
+    orders = day.orders()
+    outcome = orders.loc[orders["order"] == STUCK, "outcome"]
+    if not outcome.empty and outcome.iloc[0] == "completed":
+        return passed(exercise, 2)
+    if mine["acted at (h)"].isna().iloc[-1] and len(mine) > 1:
+        return failed(exercise, f"{STUCK}'s message was parked again at "
+                                f"{mine['told at (h)'].iloc[-1]:.2f} h: "
+                                + ("act on it again (day.resolve(...))" if day.fixed_at
+                                   is not None else "bring the fix out (day.fix()), then "
+                                   "act on it again"))
+    if mine["acted at (h)"].isna().all():
+        return failed(exercise, f"Operations was told about {STUCK} ({mine['how'].iloc[0]}) "
+                                "and nobody acted yet: the fix must be out (day.fix()) before "
+                                f"you act on it (day.resolve({STUCK!r}))")
+    if day.fixed_at is None:
+        return failed(exercise, f"{STUCK}'s message was replayed, but the fix is not out "
+                                "(day.fix()): until it is, the message fails again and is "
+                                "parked again")
+    return failed(exercise, f"{STUCK} is not shipped yet at {day.hours:.2f} h: run the day "
+                            "further (day.run_until(...))")

@@ -117,7 +117,8 @@ class Comparison:
         def cell(row: pd.Series) -> str:
             if row["low"] == row["high"]:
                 return f"{row['mean']:z.{digits}f}"
-            return f"{row['mean']:z.{digits}f} [{row['low']:z.{digits}f}, {row['high']:z.{digits}f}]"
+            low, high = f"{row['low']:z.{digits}f}", f"{row['high']:z.{digits}f}"
+            return f"{row['mean']:z.{digits}f} [{low}, {high}]"
 
         table = table.assign(cell=table.apply(cell, axis=1))
         wide = table.pivot(index="side", columns="metric", values="cell")
@@ -143,8 +144,14 @@ class Comparison:
         means = (f"{ia.mean:z.{digits}f} against {ib.mean:z.{digits}f}"
                  f"{' ' + unit if unit else ''} on average over the same {n} seeds")
         low, high = float(diff["low"]), float(diff["high"])
-        band = (f"the difference {float(diff['mean']):+z.{digits}f}, "
-                f"{percent(confidence)} interval {low:+z.{digits}f} to {high:+z.{digits}f}")
+        shown = digits  # enough digits that an interval that is not one point does not read as one
+        while low != high and shown < digits + 3 and \
+                f"{low:+z.{shown}f}" == f"{high:+z.{shown}f}":
+            shown += 1
+        band = (f"the difference {float(diff['mean']):+z.{shown}f}, "
+                f"{percent(confidence)} interval {low:+z.{shown}f} to {high:+z.{shown}f}")
+        if low == high:  # the same difference on every seed: there is no interval to give
+            band = f"by {low:+z.{digits}f} in every seed"
         if diff["verdict"] == "a higher":
             return f"**{a}** has more {what} than **{b}**: {means} ({band})."
         if diff["verdict"] == "b higher":

@@ -38,7 +38,7 @@ from eventlab.engines.workflow.definition import Process
 from eventlab.engines.workflow.replay import ReplayFrame
 from eventlab.view.bpmn_svg import BpmnPicture, picture
 from eventlab.view.graphs import svg_img
-from eventlab.view.playback import BASE_INTERVAL_MS, SPEEDS
+from eventlab.view.playback import FrameControls
 
 VIEWER_JS = ("bpmn_js/bpmn-navigated-viewer.production.min.js",)
 MODELER_JS = ("bpmn_js/bpmn-modeler.production.min.js",
@@ -157,7 +157,7 @@ class BpmnModeler(_BpmnWidget):
         return process
 
 
-class BpmnPlayback:
+class BpmnPlayback(FrameControls):
     """A viewer behind play / step / scrub / speed controls over replay frames."""
 
     def __init__(self, xml: str, frames: Sequence[ReplayFrame], *,
@@ -167,36 +167,13 @@ class BpmnPlayback:
         self.frames = list(frames)
         self.paths = dict(paths or {})
         self.viewer = BpmnViewer(xml, height=height)
-        last = len(self.frames) - 1
-        self.play = w.Play(value=0, min=0, max=last, step=1, interval=BASE_INTERVAL_MS,
-                           description="play")
-        self.slider = w.IntSlider(value=0, min=0, max=last, description="step",
-                                  layout=w.Layout(width="420px"))
-        w.jslink((self.play, "value"), (self.slider, "value"))
-        self.back = w.Button(description="◀ step", layout=w.Layout(width="80px"))
-        self.forward = w.Button(description="step ▶", layout=w.Layout(width="80px"))
-        self.speed = w.Dropdown(options=list(SPEEDS), value="1×", description="speed",
-                                layout=w.Layout(width="160px"))
+        controls = self._controls()
         self.instance = w.Dropdown(options=["(none)", *self.paths], value="(none)",
                                    description="path of", layout=w.Layout(width="300px"))
         self.caption = w.HTML()
-        self.back.on_click(lambda _b: self.step(-1))
-        self.forward.on_click(lambda _b: self.step(+1))
-        self.speed.observe(self._speed_changed, names="value")
-        self.slider.observe(lambda change: self.show(change["new"]), names="value")
         self.instance.observe(lambda change: self.choose(change["new"]), names="value")
-        self.widget = w.VBox([
-            w.HBox([self.play, self.back, self.forward, self.slider, self.speed]),
-            w.HBox([self.caption, self.instance]), self.viewer])
+        self.widget = w.VBox([controls, w.HBox([self.caption, self.instance]), self.viewer])
         self.show(0)
-
-    @property
-    def index(self) -> int:
-        return int(self.slider.value)
-
-    def step(self, delta: int) -> None:
-        """Move `delta` frames (clamped to the first and last frame)."""
-        self.slider.value = min(max(self.index + delta, 0), len(self.frames) - 1)
 
     def show(self, index: int) -> None:
         """Paint frame `index`."""
@@ -211,9 +188,6 @@ class BpmnPlayback:
             raise ConfigError(f"instance {instance!r} has no recorded path; choose one of "
                               f"{', '.join(list(self.paths)[:5])}...")
         self.viewer.highlight = [] if instance == "(none)" else list(self.paths[instance])
-
-    def _speed_changed(self, change: dict[str, Any]) -> None:
-        self.play.interval = int(BASE_INTERVAL_MS / SPEEDS[change["new"]])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return with_still(self.widget._repr_mimebundle_(**kwargs), self.viewer.still())

@@ -76,16 +76,16 @@ def frames(trace: pd.DataFrame, draw: Callable[[pd.DataFrame, Any], Diagram], *,
     return out
 
 
-class Playback:
-    """Play / pause / step / scrub / speed over precomputed frames."""
+class FrameControls:
+    """Play / pause / step / scrub / speed over a list of frames; a subclass paints one frame
+    (:meth:`show`). :class:`Playback` and the BPMN widget's playback share these controls."""
 
-    def __init__(self, frames: Sequence[Frame]) -> None:
+    frames: list[Any]
+
+    def _controls(self) -> Any:
+        """Build and wire the controls over :attr:`frames`; returns their row of widgets."""
         import ipywidgets as w
 
-        if not frames:
-            raise ConfigError("frames must not be empty")
-        self.frames = list(frames)
-        self._svg: dict[int, str] = {}
         last = len(self.frames) - 1
         self.play = w.Play(value=0, min=0, max=last, step=1, interval=BASE_INTERVAL_MS,
                            description="play")
@@ -96,18 +96,11 @@ class Playback:
         self.forward = w.Button(description="step ▶", layout=w.Layout(width="80px"))
         self.speed = w.Dropdown(options=list(SPEEDS), value="1×", description="speed",
                                 layout=w.Layout(width="160px"))
-        self.caption = w.HTML()
-        self.graph = w.HTML()
-        self.table = w.HTML()
         self.back.on_click(lambda _b: self.step(-1))
         self.forward.on_click(lambda _b: self.step(+1))
         self.speed.observe(self._speed_changed, names="value")
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
-        self.widget = w.VBox([
-            w.HBox([self.play, self.back, self.forward, self.slider, self.speed]),
-            self.caption, w.HBox([self.graph, self.table]),
-        ])
-        self.show(0)
+        return w.HBox([self.play, self.back, self.forward, self.slider, self.speed])
 
     @property
     def index(self) -> int:
@@ -117,6 +110,31 @@ class Playback:
     def step(self, delta: int) -> None:
         """Move `delta` frames (clamped to the first and last frame)."""
         self.slider.value = min(max(self.index + delta, 0), len(self.frames) - 1)
+
+    def show(self, index: int) -> None:
+        """Paint frame `index` (each kind of playback paints its own)."""
+        raise NotImplementedError
+
+    def _speed_changed(self, change: dict[str, Any]) -> None:
+        self.play.interval = int(BASE_INTERVAL_MS / SPEEDS[change["new"]])
+
+
+class Playback(FrameControls):
+    """Play / pause / step / scrub / speed over precomputed frames."""
+
+    def __init__(self, frames: Sequence[Frame]) -> None:
+        import ipywidgets as w
+
+        if not frames:
+            raise ConfigError("frames must not be empty")
+        self.frames = list(frames)
+        self._svg: dict[int, str] = {}
+        controls = self._controls()
+        self.caption = w.HTML()
+        self.graph = w.HTML()
+        self.table = w.HTML()
+        self.widget = w.VBox([controls, self.caption, w.HBox([self.graph, self.table])])
+        self.show(0)
 
     def show(self, index: int) -> None:
         """Draw frame `index`: caption, graph (SVG, or text without Graphviz) and table."""
@@ -135,8 +153,6 @@ class Playback:
             self._svg[index] = cached
         return cached
 
-    def _speed_changed(self, change: dict[str, Any]) -> None:
-        self.play.interval = int(BASE_INTERVAL_MS / SPEEDS[change["new"]])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -244,19 +244,11 @@ class Consumer:
                     return
                 if config.commit == "auto" and env.now >= self._next_auto_commit:
                     self._auto_commit()
-                batch = self._poll()
-                if not batch:
-                    if self.alive:
-                        yield self._wait()
-                    continue
-                self._dirty = True
-                if self._crash_here("after_poll"):
+                batch = yield from self._next_batch()
+                if batch is None:
                     return
-                if config.commit == "commit_then_process":
-                    self.group.commit(self, {p: self.positions[p] for p, _ in batch
-                                             if p in self.positions})
-                    if self._crash_here("after_commit"):
-                        return
+                if not batch:
+                    continue
                 if processing_time:
                     self._watch_poll_interval()
                 handler = self.handler
@@ -327,19 +319,11 @@ class Consumer:
                     yield self._wait()
                     self._full = False
                     continue
-                batch = self._poll()
-                if not batch:
-                    if self.alive:
-                        yield self._wait()
-                    continue
-                self._dirty = True
-                if self._crash_here("after_poll"):
+                batch = yield from self._next_batch()
+                if batch is None:
                     return
-                if config.commit == "commit_then_process":
-                    self.group.commit(self, {p: self.positions[p] for p, _ in batch
-                                             if p in self.positions})
-                    if self._crash_here("after_commit"):
-                        return
+                if not batch:
+                    continue
                 for part, records in batch:
                     queue = self._queues.setdefault(part, deque())
                     epoch = self._epoch.get(part, 0)
@@ -349,6 +333,25 @@ class Consumer:
                         self._workers[part] = env.process(self._work(part, queue))
         except simpy.Interrupt:
             return
+
+    def _next_batch(self) -> Generator[simpy.Event, Any, Batch | None]:
+        """Poll once, as both loops do: an empty batch after waiting for records; the batch
+        (committed first under ``commit_then_process``); None when this member crashed at
+        one of the crash points on the way."""
+        batch = self._poll()
+        if not batch:
+            if self.alive:
+                yield self._wait()
+            return []
+        self._dirty = True
+        if self._crash_here("after_poll"):
+            return None
+        if self.config.commit == "commit_then_process":
+            self.group.commit(self, {p: self.positions[p] for p, _ in batch
+                                     if p in self.positions})
+            if self._crash_here("after_commit"):
+                return None
+        return batch
 
     def _work(self, part: Partition, queue: deque[tuple[int, Record]]) -> Proc:
         """One partition's worker: handles its records in order, one at a time. It is not told

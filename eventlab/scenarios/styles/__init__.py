@@ -40,6 +40,9 @@ Public API::
     styles.charts(cmp)           # {metric: Chart} (view.charts.intervals, one per metric)
     styles.verdicts(cmp)         # Stated sentences the intervals allow, metric by metric
     styles.simulate(config, faults=styles.Faults(...))          # any fault schedule
+    result.history("order-0005")  # one order's steps: sends, failures, incident, escalation
+    day = styles.live(config)    # a day you operate: day.run_until(2); day.fix();
+                                 # day.resolve("order-0005") (see styles.live)
 
 Metrics (:class:`Metric`): orders completed, compensated and still open; orders with effects
 left behind; stuck orders (a poisoned message needed a human) seen and unseen, hours to detect
@@ -92,14 +95,25 @@ from eventlab.scenarios.styles.config import (
     Faults,
     faults_of,
 )
+from eventlab.scenarios.styles.history import history
+from eventlab.scenarios.styles.live import LiveDay, live
 from eventlab.scenarios.styles.measure import OUTCOMES, Metric, facts, metrics
 from eventlab.scenarios.styles.model import Day, Model
 from eventlab.view.charts import Chart, intervals
 from eventlab.view.stated import Stated, stated
 
-__all__ = ["BAD_DAY", "CALM_DAY", "OUTCOMES", "SCHEDULES", "SERVICES", "STYLES", "Config",
-           "Faults", "Metric", "StylesResult", "charts", "compare_styles", "run", "scorecard",
-           "simulate", "verdicts"]
+__all__ = ["BAD_DAY", "CALM_DAY", "HEADLINE", "OUTCOMES", "SCHEDULES", "SERVICES", "STYLES",
+           "Config", "Faults", "LiveDay", "Metric", "StylesResult", "charts", "compare_styles",
+           "live", "run", "scorecard", "simulate", "verdicts"]
+
+# The metrics a notebook charts and states: those in which the styles may differ (orders
+# placed and still open, and effects left behind, are the same by construction or zero)
+HEADLINE: tuple[str, ...] = (
+    Metric.COMPLETED, Metric.COMPENSATED, Metric.STUCK_UNSEEN, Metric.HOURS_TO_DETECT,
+    Metric.HOURS_TO_RECOVER, Metric.LATE_ESCALATED, Metric.HOURS_TO_ESCALATE,
+    Metric.DUPLICATES_DELIVERED, Metric.DUPLICATES_ABSORBED, Metric.DUPLICATE_EFFECTS,
+    Metric.MESSAGES_PER_ORDER, Metric.SERVICES_CHANGED, Metric.INCIDENTS, Metric.PARKED)
+
 
 @dataclass(frozen=True, repr=False)
 class StylesResult(results.RunResult):
@@ -120,6 +134,11 @@ class StylesResult(results.RunResult):
         """How many orders ended each way."""
         counts = self.facts["outcome"].value_counts().reindex(list(OUTCOMES), fill_value=0)
         return counts.rename("orders").rename_axis("outcome").reset_index()
+
+    def history(self, order: str) -> pd.DataFrame:
+        """What happened to `order` (e.g. ``"order-0005"``), one row per step that matters:
+        sends, effects, failures, incidents, timers, parked and replayed messages."""
+        return history(self.trace, order)
 
     def incidents(self) -> pd.DataFrame:
         """Orchestration: every incident, per instance, with when it opened and ended."""

@@ -78,8 +78,12 @@ class Day:
 class Model:
     """Builds one day (:meth:`build`), runs it (:meth:`run`)."""
 
-    def __init__(self, config: Config, faults: Faults) -> None:
-        self.config, self.faults = config, faults
+    def __init__(self, config: Config, faults: Faults, *, operator: bool = True) -> None:
+        # operator=False: nobody acts on an incident or a parked message on their own (a
+        # learner does, through styles.live); the fix comes when fix() says so
+        self.config, self.faults, self.operator = config, faults, operator
+        self.incidents: dict[str, tuple[Instance, Detection]] = {}
+        self.parked: dict[str, tuple[Message, Detection]] = {}
         world = World(config.seed)
         kafka = Kafka(world)
         params = ShopParams(orders=config.orders, interarrival=config.interarrival_minutes / 60,
@@ -168,36 +172,53 @@ class Model:
         """The operator is paged; once the fix is out (and they had time), they resolve."""
         detection = Detection(str(inst.key), self.day.world.now, "incident")
         self.day.detections.append(detection)
-        if self.fix_at is not None:
+        self.incidents[str(inst.key)] = (inst, detection)
+        if self.operator and self.fix_at is not None:
             self.day.world.env.process(self._resolve(inst, detection))
 
     def _resolve(self, inst: Instance, detection: Detection) -> Generator[simpy.Event, Any, None]:
         world = self.day.world
         yield world.env.timeout(self._when_to_act() - world.now)
-        order = self.day.order
+        self.resolve_now(inst, detection)
+
+    def resolve_now(self, inst: Instance, detection: Detection) -> bool:
+        """Resolve the instance's incident now (False: nothing open, the deadline cancelled
+        it meanwhile)."""
+        world, order = self.day.world, self.day.order
         if order is None or not inst.open_incidents:
-            return  # the deadline cancelled it meanwhile
+            return False
         detection.acted = world.now
         record(world, "note", "Operator", case=inst.correlation_id, key=inst.key,
-               entity=inst.id, value="resolved", detail="fix is out: incident resolved")
+               entity=inst.id, value="resolved", detail="incident resolved")
         order.resolve(inst, retries=self.config.tries)
+        return True
 
     def _parked(self, message: Message) -> None:
         """Operations reads the dead-letter topic: told now, replays after the fix."""
         detection = Detection(str(message.key), self.day.world.now, "parked")
         self.day.detections.append(detection)
-        if self.fix_at is not None:
+        self.parked[str(message.key)] = (message, detection)
+        if self.operator and self.fix_at is not None:
             self.day.world.env.process(self._replay(message, detection))
 
     def _replay(self, message: Message, detection: Detection
                 ) -> Generator[simpy.Event, Any, None]:
         world = self.day.world
         yield world.env.timeout(self._when_to_act() - world.now)
+        self.replay_now(message, detection)
+
+    def replay_now(self, message: Message, detection: Detection) -> None:
+        """Operations replays the parked message from the dead-letter topic now."""
+        world = self.day.world
         detection.acted = world.now
         record(world, "note", "Operator", case=message.correlation_id, key=message.key,
-               detail=f"fix is out: {message.type} replayed from the dead-letter topic")
+               detail=f"{message.type} replayed from the dead-letter topic")
         assert self.ops is not None
         self.ops.append(message)
+
+    def fix_now(self) -> None:
+        """The fix for the poisoned message is out from now on."""
+        self.fix_at = self.day.world.now
 
     def _when_to_act(self) -> float:
         now, fix = self.day.world.now, self.fix_at or 0.0
