@@ -64,3 +64,13 @@ def test_the_buckets_are_ordered_and_cover_every_count(orders, data):
     # fewer orders delivered never lands in a better bucket
     assert order[nb11.bucket_of(orders, with_four, one)] >= \
         order[nb11.bucket_of(orders, with_four, other)]
+
+
+def test_the_11_3_reveal_says_how_the_undelivered_orders_ended_and_when_they_were_placed():
+    from eventlab.checks import nb11
+    from eventlab.scenarios import recap
+    facts = recap.run(recap.Config(partitions=1)).facts.reset_index(drop=True)
+    missed = facts.index[facts["outcome"] != "delivered"].tolist()
+    middle = [i for i in missed if 20 <= i < 70]
+    assert len(middle) >= 0.8 * len(missed)  # "most were placed in the middle of the day"
+    assert "'not shipped'" in nb11.undelivered_with_one()

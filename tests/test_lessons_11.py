@@ -71,3 +71,21 @@ def test_section_3_without_the_services_outbox_the_engine_still_has_duplicates_t
     assert "**outbox** has more duplicates dropped by inboxes than **dual write**" in text
     assert dual.config.orchestrated
     assert not dual.config.outbox
+
+
+def test_the_money_kept_without_the_outbox_comes_from_lost_payment_received_events():
+    from dataclasses import replace
+
+    from eventlab.scenarios import recap
+    days = replace(recap.Config(), orders=50, outbox=False)
+    kept_orders = 0
+    for seed in range(20):
+        result = recap.run(replace(days, seed=seed))
+        facts, trace = result.facts, result.trace
+        kept = facts[(facts["net charge"] > 0) & (facts["shipped"] == 0)]
+        for order in kept["order"]:
+            lost = trace[(trace["kind"] == "fault") & (trace["key"] == order)
+                         & trace["detail"].str.contains("is lost", na=False)]
+            assert "PaymentReceivedEvent" in set(lost["message_type"]), order
+            kept_orders += 1
+    assert kept_orders > 0

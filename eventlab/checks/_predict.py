@@ -48,8 +48,8 @@ def wrong_prediction(exercise: str, said: str, hint: str) -> Feedback:
     tries = _wrong_tries[exercise] = _wrong_tries.get(exercise, 0) + 1
     if tries >= 2 and exercise in _revealers:
         return failed(exercise, f"you said {said}; {_revealers[exercise]()}")
-    return failed(exercise, f"you said {said}. Hint: {hint} (try again, or "
-                            f"checks.reveal({exercise!r}))")
+    # the second miss shows the answer: say so, not "try again" as if tries were endless
+    return failed(exercise, f"you said {said}. Hint: {hint} (one more try before the answer)")
 
 
 def check_value(exercise: str, answer: Any, expected: Any, *, what: str, hint: str,
