@@ -374,3 +374,27 @@ ERROR = '<bpmn:error id="Err" errorCode="X"/>'
 def test_bad_event_subprocess_documents_are_rejected_naming_the_element(xml, message):
     with pytest.raises(ValueError, match=message):
         bpmn.read(xml)
+
+
+def test_a_compensation_end_event_in_an_event_subprocess_undoes_its_scopes_completed_tasks():
+    p = Process("p", "P", [
+        start("s"), service("charge", job="charge", compensation="refund"),
+        service("reserve", job="reserve", compensation="release"),
+        service("ship", job="ship"), end("ok", "Shipped"),
+        event_subprocess("esp", "Undo"), error_start("failed", parent="esp"),
+        end("undone", "Undone", compensate=True, parent="esp")],
+        [("s", "charge"), ("charge", "reserve"), ("reserve", "ship"), ("ship", "ok"),
+         ("failed", "undone")])
+    undone = []
+
+    def undo(name):
+        def handler(job):
+            undone.append(name)
+            return {}
+        return handler
+
+    _, _, inst = run(p, charge=takes(1.0), reserve=takes(1.0), ship=fails("LOST"),
+                     refund=undo("refund"), release=undo("release"))
+    assert (inst.status, inst.outcome) == ("compensated", "Undone")
+    assert undone == ["release", "refund"]  # newest first
+    assert inst.compensated == ["reserve", "charge"]

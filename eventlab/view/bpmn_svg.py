@@ -147,8 +147,11 @@ def _text(p: BpmnPicture) -> str:
         extra = f" [when {f.label}]" if f.label else " [default]" if default else ""
         lines.append(f"  {' '.join(source.name.split())} -> "
                      f"{' '.join(target.name.split())}{extra}")
+    dotted = "dotted = compensation association"
+    if any(e.triggered_by_event for e in process.elements):
+        dotted = "dotted arrow = compensation association, dotted box = event subprocess"
     lines.append(f"legend: {LEGEND_TITLE}; solid arrow = sequence flow, slash = default flow, "
-                 "dotted = compensation association")
+                 f"{dotted}")
     return "\n".join(lines)
 
 

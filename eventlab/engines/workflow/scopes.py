@@ -21,7 +21,9 @@
   a job, runs it again).
 * Compensation (a compensation end or throw event) calls the compensation of every task of
   its scope that completed, newest first, each once; a task that never completed (it was
-  interrupted, or never reached) is not compensated.
+  interrupted, or never reached) is not compensated. In an event subprocess the scope is
+  the one the event subprocess belongs to (BPMN's way to undo what was done before the
+  error).
 """
 
 from __future__ import annotations
@@ -155,6 +157,9 @@ class ScopeRunner:
                                                 "not caught")
 
     def _compensate(self: Runner, inst: Instance, scope: Scope) -> Steps:
+        if scope.element is not None and scope.parent is not None and \
+                inst.process.by_id[scope.element].triggered_by_event:
+            scope = scope.parent  # an event subprocess undoes the work of its scope
         for element_id in reversed(list(inst.completed)):
             if element_id in inst.compensated or not inside(inst.process, element_id, scope):
                 continue
