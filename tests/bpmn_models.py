@@ -99,7 +99,7 @@ class _Builder:
             self.elements.append(start(inner, self.draw(text), parent=s))
             a, b = self.chain(s, depth + 1)
             self.flows += [(inner, a), (b, self.ending(s, True))]
-            self.event_subprocesses(s, depth + 1)
+            self.event_subprocesses(s)
             self.boundaries(s, parent)
             return s, s
         split, join = self.new("split"), self.new("join")
@@ -138,19 +138,20 @@ class _Builder:
             self.flows.append((b, join))
         return split, join
 
-    def event_subprocesses(self, parent, depth):
-        """0..2 error event subprocesses of scope `parent`, each catching its own code."""
+    def event_subprocesses(self, parent):
+        """0..2 error event subprocesses of scope `parent`, each catching its own code and
+        holding at most one task (small: the processes around them are large already)."""
         codes = set()
-        for _ in range(self.draw(st.integers(0, 2))):
-            code = self.draw(st.none() | words)
+        for _ in range(self.draw(st.sampled_from([0, 0, 1, 2]))):
+            code = self.draw(st.none() | st.sampled_from(["X", "CARD_DECLINED", "Ü-1"]))
             if code in codes:  # one event subprocess per code and scope
                 continue
             codes.add(code)
             sub, first = self.new("esp"), self.new("es")
             self.elements += [event_subprocess(sub, self.draw(text), parent=parent),
                               error_start(first, self.draw(text), error=code, parent=sub)]
-            if depth < 2 and self.draw(st.booleans()):
-                a, b = self.chain(sub, depth + 1)
+            if self.draw(st.booleans()):
+                a, b = self.task(sub)
                 self.flows += [(first, a), (b, self.ending(sub, True))]
             else:
                 self.flows.append((first, self.ending(sub, True)))
@@ -196,7 +197,7 @@ def random_processes(draw):
     b.elements.append(first)
     a, last = b.chain(None, 0)
     b.flows += [("s0", a), (last, b.ending(None, False))]
-    b.event_subprocesses(None, 0)
+    b.event_subprocesses(None)
     return Process(draw(st.sampled_from(["p", "order", "Process_1"])), draw(words),
                    b.elements, b.flows)
 
