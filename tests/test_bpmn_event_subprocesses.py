@@ -87,7 +87,7 @@ def handler_flows(sub="esp"):
 
 @seeds
 @given(st.floats(0.5, 40.0), st.floats(0.5, 40.0))
-def test_an_error_end_event_in_the_main_flow_is_caught_by_the_processs_event_subprocess_and_stops_the_other_tokens(  # noqa: E501
+def test_an_error_end_event_in_the_main_flow_is_caught_by_the_process_event_subprocess_and_stops_the_other_tokens(  # noqa: E501
         work_hours, other_hours):
     p = Process("p", "P", [
         start("s"), parallel("fork"), service("a", job="work"), end("boom", error="X"),
