@@ -29,7 +29,7 @@ from eventlab.engines.workflow.engine import BpmnError, Engine
 from eventlab.engines.workflow.replay import path, replay
 from eventlab.view import bpmn_svg
 from eventlab.view.graphs import smallest_text_px, svg_width_px
-from eventlab.view.process import counts_from_trace
+from eventlab.view.process import counts_from_trace, diagram
 
 HERE = Path(__file__).resolve().parent
 MODELER_FILE = HERE / "bpmn" / "camunda_error_event_subprocess.bpmn"
@@ -229,6 +229,7 @@ def test_the_trace_records_the_event_subprocess_so_paths_replay_and_counts_work(
     assert counts["told"] == (1, 0)
     picture = bpmn_svg.picture(p, counts)
     assert "[event subprocess] Declined [esp] — ✓1" in picture.text()
+    assert "[error_start] ⚡ declined — ✓1" in diagram(p, counts).text()
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -362,6 +363,12 @@ ERROR = '<bpmn:error id="Err" errorCode="X"/>'
          '</bpmn:timerEventDefinition></bpmn:startEvent><bpmn:endEvent id="ee"/>'
          '<bpmn:sequenceFlow id="f2" sourceRef="es" targetRef="ee"/></bpmn:subProcess>'),
      "event subprocess 'esp': its start event 'es' must be an error start event"),
+    (doc('<bpmn:subProcess id="esp" triggeredByEvent="true"><bpmn:startEvent id="es">'
+         '<bpmn:errorEventDefinition errorRef="Err"/></bpmn:startEvent><bpmn:endEvent '
+         'id="ee"/><bpmn:sequenceFlow id="f2" sourceRef="es" targetRef="ee"/>'
+         '</bpmn:subProcess><bpmn:startEvent id="s2"/><bpmn:sequenceFlow id="f3" '
+         'sourceRef="s2" targetRef="esp"/>', ERROR),
+     "event subprocess 'esp' cannot have sequence flows \\(flow s2 -> esp enters it\\)"),
     (doc('<bpmn:startEvent id="es2"><bpmn:errorEventDefinition errorRef="Err"/>'
          '</bpmn:startEvent><bpmn:sequenceFlow id="f2" sourceRef="es2" targetRef="e"/>', ERROR),
      "error start event 'es2' can only start an event subprocess"),
