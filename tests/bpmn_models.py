@@ -1,4 +1,5 @@
-"""Random valid processes with every element kind, for property tests of BPMN files."""
+"""Random valid processes with every element kind (error event subprocesses too), for property
+tests of BPMN files."""
 
 from hypothesis import strategies as st
 
@@ -8,7 +9,9 @@ from eventlab.engines.workflow.definition import (
     catch,
     end,
     error_boundary,
+    error_start,
     event_based,
+    event_subprocess,
     exclusive,
     parallel,
     receive,
@@ -96,6 +99,7 @@ class _Builder:
             self.elements.append(start(inner, self.draw(text), parent=s))
             a, b = self.chain(s, depth + 1)
             self.flows += [(inner, a), (b, self.ending(s, True))]
+            self.event_subprocesses(s, 1)
             self.boundaries(s, parent)
             return s, s
         split, join = self.new("split"), self.new("join")
@@ -133,6 +137,27 @@ class _Builder:
                                               self.draw(values))))
             self.flows.append((b, join))
         return split, join
+
+    def event_subprocesses(self, parent, most):
+        """Up to `most` error event subprocesses of scope `parent`, each catching its own
+        code, each a start, at most a service task, and an end: kept small, the processes
+        around them are large already (hypothesis limits the data a test case draws)."""
+        codes = set()
+        for _ in range(self.draw(st.integers(0, most))):
+            code = self.draw(st.sampled_from([None, "X", "CARD_DECLINED", "Ü-1"]))
+            if code in codes:  # one event subprocess per code and scope
+                continue
+            codes.add(code)
+            sub, first, last = self.new("esp"), self.new("es"), self.new("end")
+            self.elements += [event_subprocess(sub, self.draw(text), parent=parent),
+                              error_start(first, error=code, parent=sub),
+                              end(last, parent=sub)]
+            if self.draw(st.booleans()):
+                t = self.new("t")
+                self.elements.append(service(t, job="fix", parent=sub))
+                self.flows += [(first, t), (t, last)]
+            else:
+                self.flows.append((first, last))
 
     def task(self, parent):
         t = self.new("t")
@@ -175,6 +200,7 @@ def random_processes(draw):
     b.elements.append(first)
     a, last = b.chain(None, 0)
     b.flows += [("s0", a), (last, b.ending(None, False))]
+    b.event_subprocesses(None, 2)
     return Process(draw(st.sampled_from(["p", "order", "Process_1"])), draw(words),
                    b.elements, b.flows)
 

@@ -4,13 +4,14 @@
 geometry of :func:`eventlab.engines.workflow.bpmn.layout` (the file's diagram interchange),
 so the picture in the notebook is the one Camunda Modeler shows for the written file:
 
-* events are circles: thin for a start, thick for an end, double for intermediate and
+* events are circles: thin for a start (an error start event too), thick for an end,
+  double for intermediate and
   boundary events (dashed when non-interrupting), with their marker: an envelope
   (message), a clock (timer), a lightning bolt (error), two arrowheads pointing back
   (compensation), a filled disc (terminate); a marker is filled when the event throws;
 * tasks are rounded boxes with their type in the top-left corner (a gear for a service
   task, a person for a user task, an envelope for send and receive), subprocesses are
-  large rounded boxes around their contents;
+  large rounded boxes around their contents, with a dotted border for an event subprocess;
 * gateways are diamonds: × exclusive, + parallel, a pentagon in a double circle for
   event-based;
 * boundary events sit on their task's border; sequence flows are orthogonal arrows, the
@@ -51,7 +52,7 @@ _KIND_NAMES = {"start": "start event", "end": "end event", "throw": "throw event
                "service": "service task", "user": "user task", "send": "send task",
                "receive": "receive task", "exclusive": "exclusive gateway",
                "parallel": "parallel gateway", "event_based": "event-based gateway",
-               "subprocess": "subprocess"}
+               "subprocess": "subprocess", "error_start": "error start event"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def _kind(e: Element) -> str:
         return "compensation throw event" if e.compensate else "message throw event"
     if e.kind == "boundary" and not e.interrupting:
         return "non-interrupting boundary timer"
+    if e.triggered_by_event:
+        return "event subprocess"
     return _KIND_NAMES[e.kind]
 
 
@@ -115,7 +118,7 @@ def _details(e: Element) -> str:
         parts.append(f"job {e.job}")
     if e.hours is not None:
         parts.append(f"{e.hours:g} h" + (f", {e.repeat} times" if e.repeat else ""))
-    if e.error is not None or e.kind == "error_boundary":
+    if e.error is not None or e.kind in ("error_boundary", "error_start"):
         parts.append(f"error {e.error or 'any'}")
     if e.attached_to:
         parts.append(f"on {e.attached_to}")
@@ -144,8 +147,11 @@ def _text(p: BpmnPicture) -> str:
         extra = f" [when {f.label}]" if f.label else " [default]" if default else ""
         lines.append(f"  {' '.join(source.name.split())} -> "
                      f"{' '.join(target.name.split())}{extra}")
+    dotted = "dotted = compensation association"
+    if any(e.triggered_by_event for e in process.elements):
+        dotted = "dotted arrow = compensation association, dotted box = event subprocess"
     lines.append(f"legend: {LEGEND_TITLE}; solid arrow = sequence flow, slash = default flow, "
-                 "dotted = compensation association")
+                 f"{dotted}")
     return "\n".join(lines)
 
 
@@ -300,9 +306,12 @@ class _Drawing:
             self.parts.append(_text_at(box.cx, first + i * 14, line, TASK_FONT))
 
     def _subprocess(self, e: Element, box: Box) -> None:
+        # An event subprocess has a dotted border in BPMN (bpmn-js draws it so too).
+        border = 'stroke-width="1.5" stroke-dasharray="1.5 3" stroke-linecap="round"' \
+            if e.triggered_by_event else 'stroke-width="2"'
         self.parts.append(f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" '
                           f'height="{box.h:.1f}" rx="10" fill="#fafafa" stroke="{INK}" '
-                          'stroke-width="2"/>')
+                          f'{border}/>')
         self.parts.append(_text_at(box.x + 10, box.y + 18, e.name, TASK_FONT, anchor="start"))
 
     def _gateway(self, e: Element, box: Box) -> None:
@@ -326,14 +335,16 @@ class _Drawing:
     def _event(self, e: Element, box: Box) -> None:
         marker = ("message" if e.message or (e.job and e.kind in ("end", "throw")) else
                   "timer" if e.hours is not None else
-                  "error" if e.kind == "error_boundary" or e.error is not None else
+                  "error" if e.kind in ("error_boundary", "error_start")
+                  or e.error is not None else
                   "compensate" if e.compensate else
                   "terminate" if e.terminate else "")
         if e.kind == "end" and e.compensate and e.terminate:
             marker = "compensate"
         self._marker_event(box, marker, throw=e.kind in ("end", "throw"),
                            boundary=e.kind in ("boundary", "error_boundary"),
-                           interrupting=e.interrupting, kind=e.kind)
+                           interrupting=e.interrupting,
+                           kind="start" if e.kind == "error_start" else e.kind)
 
     def _marker_event(self, box: Box, marker: str, *, throw: bool, boundary: bool,
                       interrupting: bool, kind: str = "boundary") -> None:

@@ -26,7 +26,7 @@ from eventlab.view.graphs import Diagram, node_id
 _FINAL = ("completed", "compensated")
 _ICON = {"service": "⚙ ", "send": "✉→ ", "receive": "✉ ", "throw": "✉→ ", "timer": "◷ ",
          "boundary": "◷ ", "user": "👤 ", "catch": "✉ ", "error_boundary": "⚡ ",
-         "subprocess": "▣ "}
+         "subprocess": "▣ ", "error_start": "⚡ "}
 _TASK = {"shape": "box", "style": "rounded,filled", "fillcolor": "#e8f0fe"}
 _EVENT = {"shape": "circle", "style": "filled", "fillcolor": "#ffffff", "width": "0.9",
           "fontsize": "9"}
@@ -47,6 +47,7 @@ _STYLE: dict[str, dict[str, str]] = {
     "event_based": {"shape": "diamond", "style": "filled", "fillcolor": "#fef7e0",
                     "fontsize": "9"},
     "subprocess": {**_TASK, "style": "rounded,filled,bold"},
+    "error_start": {**_EVENT, "penwidth": "1.2", "fillcolor": "#fce8e6"},
 }
 
 
@@ -106,6 +107,8 @@ def diagram(process: Process, counts: Mapping[str, tuple[int, int]] | None = Non
     picture = ProcessDiagram(title or f"{process.name} (process '{process.id}')")
     for el in process.elements:
         style = dict(_STYLE[el.kind])
+        if el.triggered_by_event:  # an event subprocess: dotted, as BPMN draws it
+            style["style"] = "rounded,filled,dotted"
         if el.kind == "end" and el.compensate:
             style.update(color="#d93025", fillcolor="#fce8e6")
         kind = "compensating end" if el.kind == "end" and el.compensate else el.kind

@@ -42,7 +42,9 @@ from eventlab.engines.workflow.elements import (
     catch,
     end,
     error_boundary,
+    error_start,
     event_based,
+    event_subprocess,
     exclusive,
     parallel,
     receive,
@@ -58,9 +60,9 @@ from eventlab.engines.workflow.validation import validate
 
 # The palette is re-exported: a definition reads ``from ...definition import Process, start``.
 __all__ = ["ACTIVITIES", "BOUNDARIES", "GATEWAYS", "KINDS", "TASKS", "USER_JOB", "Element", "Flow",
-           "FlowLike", "Process", "boundary", "catch", "end", "error_boundary", "event_based",
-           "exclusive", "parallel", "receive", "send", "service", "start", "subprocess", "throw",
-           "timer", "user"]
+           "FlowLike", "Process", "boundary", "catch", "end", "error_boundary", "error_start",
+           "event_based", "event_subprocess", "exclusive", "parallel", "receive", "send",
+           "service", "start", "subprocess", "throw", "timer", "user"]
 
 
 @dataclass(frozen=True, init=False)
@@ -134,8 +136,13 @@ class Process:
         return self._children.get(scope, ())
 
     def scope_start(self, scope: str | None = None) -> Element:
-        """The start event of a scope: the process (None) or an embedded subprocess."""
-        return next(e for e in self.children(scope) if e.kind == "start")
+        """The start event of a scope: the process (None), an embedded subprocess, or an
+        event subprocess (its error start event)."""
+        return next(e for e in self.children(scope) if e.kind in ("start", "error_start"))
+
+    def event_subprocesses(self, scope: str | None = None) -> tuple[Element, ...]:
+        """The event subprocesses directly inside `scope` (None: the process), in order."""
+        return tuple(e for e in self.children(scope) if e.triggered_by_event)
 
     @property
     def start_event(self) -> Element:

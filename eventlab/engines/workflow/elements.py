@@ -1,11 +1,12 @@
 """The BPMN palette: elements, sequence flows, and the constructors that make them.
 
 ``start``, ``service``, ``send``, ``receive``, ``user``, ``throw``, ``catch``, ``exclusive``,
-``parallel``, ``event_based``, ``timer``, ``boundary``, ``error_boundary``, ``subprocess`` and
-``end`` each return an :class:`Element`; a :class:`Flow` joins two of them.
-:class:`~eventlab.engines.workflow.definition.Process` puts them together and checks the
-whole. Times are in hours. :mod:`eventlab.engines.workflow.bpmn` reads and writes them as
-BPMN 2.0 XML; the docstring of each constructor names the BPMN element it stands for.
+``parallel``, ``event_based``, ``timer``, ``boundary``, ``error_boundary``, ``subprocess``,
+``event_subprocess``, ``error_start`` and ``end`` each return an :class:`Element`; a
+:class:`Flow` joins two of them. :class:`~eventlab.engines.workflow.definition.Process` puts
+them together and checks the whole. Times are in hours. :mod:`eventlab.engines.workflow.bpmn`
+reads and writes them as BPMN 2.0 XML; the docstring of each constructor names the BPMN
+element it stands for.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from eventlab.core.errors import ConfigError, check_choice, check_float, check_i
 
 KINDS: tuple[str, ...] = ("start", "service", "send", "receive", "throw", "exclusive",
                           "parallel", "timer", "boundary", "end", "user", "catch", "event_based",
-                          "error_boundary", "subprocess")
+                          "error_boundary", "subprocess", "error_start")
 TASKS: tuple[str, ...] = ("service", "send", "receive", "user")  # can have a compensation
 ACTIVITIES: tuple[str, ...] = (*TASKS, "subprocess")  # what boundary events attach to
 GATEWAYS: tuple[str, ...] = ("exclusive", "parallel", "event_based")
@@ -78,6 +79,7 @@ class Element:
     repeat: int | None = None  # timer start, non-interrupting boundary timer: how many times
     parent: str | None = None  # the embedded subprocess it lives in (None: the process)
     correlation_key: str | None = None  # receive/catch: "=variable"; None: the correlation id
+    triggered_by_event: bool = False  # subprocess: an event subprocess (no flows in or out)
     inputs: Mapping_ = ()  # zeebe:input (source "=path", target): what the job sees
     outputs: Mapping_ = ()  # zeebe:output (source "=path", target): what the process keeps
 
@@ -123,12 +125,15 @@ class Element:
         if self.job is not None and kind not in ("service", "send", "throw", "end"):
             raise ConfigError(f"job=... is for service tasks and message send/throw/end "
                               f"events; {where} is a {kind}")
-        if self.error is not None and kind not in ("end", "error_boundary"):
-            raise ConfigError(f"error=... is for error end events and error boundary events; "
+        if self.error is not None and kind not in ("end", "error_boundary", "error_start"):
+            raise ConfigError(f"error=... is for error end, boundary and start events; "
                               f"{where} is a {kind}")
         if kind == "end" and self.error is not None and (self.message or self.terminate):
             raise ConfigError(f"error end event {self.id!r} throws an error only (no message, "
                               "no terminate)")
+        if self.triggered_by_event and kind != "subprocess":
+            raise ConfigError(f"triggered_by_event=True is for (event) subprocesses; {where} "
+                              f"is a {kind}")
         if not self.interrupting and kind != "boundary":
             raise ConfigError(f"interrupting=False is for boundary timers; {where} is a {kind}")
         if kind == "start" and self.message is not None and self.hours is not None:
@@ -316,6 +321,22 @@ def subprocess(element_id: str, name: str = "", *, parent: str | None = None) ->
     """An embedded subprocess: the elements whose ``parent`` is its id run inside it, from its
     own start event; it completes when its last token ends."""
     return Element(element_id, "subprocess", name, parent=parent)
+
+
+def event_subprocess(element_id: str, name: str = "", *, parent: str | None = None) -> Element:
+    """An event subprocess (``bpmn:subProcess triggeredByEvent="true"``) of the process or of
+    the embedded subprocess `parent`: no flow enters or leaves it; its start event (an
+    :func:`error_start`) starts it when a BPMN error thrown in that scope reaches it. It
+    interrupts the scope, and when it completes the scope completes."""
+    return Element(element_id, "subprocess", name, parent=parent, triggered_by_event=True)
+
+
+def error_start(element_id: str, name: str = "", *, error: str | None = None,
+                parent: str) -> Element:
+    """The error start event of event subprocess `parent` (``bpmn:startEvent`` with an
+    ``errorEventDefinition``): catches the BPMN error `error` (None: any error). Always
+    interrupting, as BPMN requires of error start events."""
+    return Element(element_id, "error_start", name, error=error, parent=parent)
 
 
 def end(element_id: str, name: str = "", *, message: str | None = None,

@@ -31,9 +31,10 @@ every completed compensable task once, in reverse order of completion (Zeebe's c
 end event leaves the other tokens running; eventlab's models use it where the order is over,
 so it ends the scope as a terminate end event does); a compensation throw event compensates
 and goes on; a terminating end only stops the other tokens. Embedded subprocesses, BPMN
-errors (:class:`BpmnError`, error end and boundary events) and compensation scopes are in
-:mod:`~eventlab.engines.workflow.scopes`; event-based gateways, correlation keys and
-non-interrupting boundary timers in :mod:`~eventlab.engines.workflow.events`. A timer start
+errors (:class:`BpmnError`, error end and boundary events, error event subprocesses) and
+compensation scopes are in :mod:`~eventlab.engines.workflow.scopes`; event-based gateways,
+correlation keys and non-interrupting boundary timers in
+:mod:`~eventlab.engines.workflow.events`. A timer start
 event starts an instance `hours` after :meth:`Engine.deploy` (and again, `repeat` times).
 """
 

@@ -80,7 +80,9 @@ class Scope:
     """Where tokens run: the instance itself (`element` None) or one activation of an embedded
     subprocess. A scope ends when its last token reaches an end event (or a terminating one
     does); `ended` then tells the token that waits on the subprocess, and `thrown` tells it
-    that an error inside wants one of its error boundary events."""
+    that an error inside wants one of its error boundary events. `interrupted` is set once
+    an error event subprocess of the scope has started (a scope is interrupted once: its
+    event subprocesses catch no further error), `closed_by` is the end event that ended it."""
 
     element: str | None
     parent: Scope | None
@@ -89,6 +91,8 @@ class Scope:
     tokens: dict[int, None] = field(default_factory=dict, repr=False)  # ordered set of tokens
     joins: Counter[str] = field(default_factory=Counter, repr=False)
     finishing: bool = field(default=False, repr=False)
+    interrupted: bool = field(default=False, repr=False)
+    closed_by: Element | None = field(default=None, repr=False)
 
 
 @dataclass(eq=False)

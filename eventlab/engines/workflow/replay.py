@@ -12,7 +12,9 @@ there and where *incidents* wait. This module reads the same from a trace the en
 The trace has one row per token entering an element, not per token leaving it; a token leaves
 its element when it enters the next one along a sequence flow (or when a boundary event on the
 element interrupts it, or when its instance ends). With parallel branches the instance holds
-several tokens, and the flow tells which one moved.
+several tokens, and the flow tells which one moved. An event subprocess has no flow out: it
+completes with its scope (the instance ending completed, or the embedded subprocess around it
+left by its flow), and is canceled when a boundary event interrupts that subprocess.
 """
 
 from __future__ import annotations
@@ -109,6 +111,10 @@ def replay(process: ProcessLike, trace: pd.DataFrame, *, engine: str,
         into.setdefault(flow.target, set()).add(flow.source)
     attached = {el.id: (el.attached_to, bool(getattr(el, "interrupting", True)))
                 for el in process.elements if getattr(el, "attached_to", None)}
+    events: dict[str | None, list[str]] = {}  # scope -> its event subprocesses
+    for el in process.elements:
+        if getattr(el, "triggered_by_event", False):
+            events.setdefault(getattr(el, "parent", None), []).append(el.id)
     rows = trace[(trace["actor"] == engine) & trace["kind"].isin(["state", "reject"])]
     if rows.empty:
         known = ", ".join(str(a) for a in trace["actor"].dropna().unique()[:8])
@@ -128,7 +134,8 @@ def replay(process: ProcessLike, trace: pd.DataFrame, *, engine: str,
             instance = entity.removesuffix(":status")
             caption = f"t={time:g}: {instance} {value}"
             if value in ENDED:
-                _end(state, instance, kinds)
+                done = events.get(None, []) if value in ("completed", "compensated") else []
+                _end(state, instance, done)
             elif detail.endswith("resolved") and state.open_incidents.get(instance):
                 state.incidents[state.open_incidents[instance].pop(0)] -= 1
             continue
@@ -139,7 +146,8 @@ def replay(process: ProcessLike, trace: pd.DataFrame, *, engine: str,
             continue
         if value not in kinds:  # "cancelled", "undo x": not a token entering an element
             continue
-        _enter(state, entity, value, kinds, into.get(value, set()), attached.get(value))
+        _enter(state, entity, value, kinds, into.get(value, set()), attached.get(value),
+               events)
         caption = f"t={time:g}: {entity} enters {value}"
     if last_time is not None:
         frames.append(ReplayFrame(last_time, caption, state.snapshot(order)))
@@ -151,7 +159,8 @@ def replay(process: ProcessLike, trace: pd.DataFrame, *, engine: str,
 
 
 def _enter(state: _State, instance: str, element: str, kinds: Mapping[str, str],
-           sources: set[str], boundary: tuple[str, bool] | None) -> None:
+           sources: set[str], boundary: tuple[str, bool] | None,
+           events: Mapping[str | None, list[str]]) -> None:
     tokens = state.tokens.setdefault(instance, [])
     if boundary is not None:
         task, interrupting = boundary
@@ -159,11 +168,13 @@ def _enter(state: _State, instance: str, element: str, kinds: Mapping[str, str],
             tokens.remove(task)
             state.active[task] -= 1
             state.canceled[task] += 1
+            _leave_events(state, instance, events.get(task, []), completed=False)
     else:
         came_from = next((t for t in tokens if t in sources), None)
         if came_from is not None:
             tokens.remove(came_from)
             state.complete(instance, came_from)
+            _leave_events(state, instance, events.get(came_from, []), completed=True)
             if kinds.get(came_from) == "parallel":
                 # a join: the other branches' tokens that waited there merged into this one
                 while came_from in tokens:
@@ -176,8 +187,24 @@ def _enter(state: _State, instance: str, element: str, kinds: Mapping[str, str],
         state.complete(instance, element)
 
 
-def _end(state: _State, instance: str, kinds: Mapping[str, str]) -> None:
-    """The instance ended: tokens still in elements were canceled there."""
+def _leave_events(state: _State, instance: str, events: list[str], *, completed: bool) -> None:
+    """The scope of these event subprocesses ended: one that ran completed or was canceled
+    with it."""
+    tokens = state.tokens.get(instance, [])
+    for element in events:
+        while element in tokens:
+            tokens.remove(element)
+            if completed:
+                state.complete(instance, element)
+            else:
+                state.active[element] -= 1
+                state.canceled[element] += 1
+
+
+def _end(state: _State, instance: str, done: list[str]) -> None:
+    """The instance ended: an event subprocess of the process that ran (`done`) completed
+    with it; tokens still in other elements were canceled there."""
+    _leave_events(state, instance, done, completed=True)
     for element in state.tokens.pop(instance, []):
         state.active[element] -= 1
         state.canceled[element] += 1

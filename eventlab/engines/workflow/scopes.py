@@ -6,28 +6,56 @@
   Stopping the subprocess (a boundary event fired, the instance terminated) stops every token
   inside it, nested subprocesses included.
 * A BPMN error (an error end event, or a worker raising
-  :class:`~eventlab.engines.workflow.instance.BpmnError`) is caught by the nearest error
-  boundary event whose code matches (a specific code before a catch-all): on the task
-  itself, else on the subprocesses around it, innermost first; the activity it sits on is
-  stopped and the token leaves by the boundary event. An error nothing catches is an
-  incident (as in Zeebe); resolving it throws the error again (or, for a job, runs it again).
+  :class:`~eventlab.engines.workflow.instance.BpmnError`) is caught as Zeebe catches it, from
+  where it was thrown outwards: an error boundary event on the task itself; then, for each
+  scope around it (innermost first, the process last), an error event subprocess of that
+  scope or an error boundary event on that scope's subprocess. At each level a specific code
+  wins over a catch-all, and an event subprocess over a boundary event of the same code (it
+  lies inside the scope, nearer the throw). A boundary event stops the activity it sits on
+  and the token leaves by it. An error event subprocess is always interrupting: every token
+  of its scope stops, a token runs the event subprocess from its error start event, and
+  when it completes its scope completes (the instance ends, or the embedded subprocess is
+  left by its outgoing flow). A scope is interrupted once: its event subprocesses do not
+  catch an error thrown while one of them runs (that error goes on outwards). An error
+  nothing catches is an incident (as in Zeebe); resolving it throws the error again (or, for
+  a job, runs it again).
 * Compensation (a compensation end or throw event) calls the compensation of every task of
   its scope that completed, newest first, each once; a task that never completed (it was
-  interrupted, or never reached) is not compensated.
+  interrupted, or never reached) is not compensated. In an event subprocess the scope is
+  the one the event subprocess belongs to (BPMN's way to undo what was done before the
+  error).
 """
 
 from __future__ import annotations
+
+import simpy
 
 from eventlab.engines.workflow.definition import Element, Process
 from eventlab.engines.workflow.instance import Instance, Scope, Thrown
 from eventlab.engines.workflow.runner import Runner, Steps
 
 
+def _matching(catchers: list[Element], code: str) -> Element | None:
+    """The first of `catchers` with exactly `code`, else the first catch-all (error None)."""
+    return next((c for c in catchers if c.error == code), None) or \
+        next((c for c in catchers if c.error is None), None)
+
+
 def catcher(process: Process, host: Element, code: str) -> Element | None:
     """The error boundary event of `host` that catches `code` (an exact code first)."""
-    catchers = [b for b in process.boundaries(host.id) if b.kind == "error_boundary"]
-    return next((b for b in catchers if b.error == code), None) or \
-        next((b for b in catchers if b.error is None), None)
+    return _matching([b for b in process.boundaries(host.id) if b.kind == "error_boundary"],
+                     code)
+
+
+def scope_catcher(process: Process, scope: Scope, code: str) -> Element | None:
+    """What catches `code` at the level of `scope`: the error start event of one of its event
+    subprocesses (unless one already interrupted it) or an error boundary event on its
+    subprocess; an exact code first, and at equal match the event subprocess."""
+    found = [] if scope.interrupted else \
+        [process.scope_start(sub.id) for sub in process.event_subprocesses(scope.element)]
+    if scope.element is not None:
+        found += [b for b in process.boundaries(scope.element) if b.kind == "error_boundary"]
+    return _matching(found, code)
 
 
 def inside(process: Process, element_id: str, scope: Scope) -> bool:
@@ -73,16 +101,41 @@ class ScopeRunner:
         return catcher.id
 
     def _escalate(self: Runner, inst: Instance, scope: Scope, code: str) -> bool:
-        """Hand the error to the innermost subprocess around `scope` that catches it."""
-        while scope.element is not None:
-            found = catcher(inst.process, inst.process.by_id[scope.element], code)
+        """Hand the error to the innermost scope around the throw that catches it: by an
+        error event subprocess, or by an error boundary event on its subprocess."""
+        while True:
+            found = scope_catcher(inst.process, scope, code)
+            if found is not None and found.kind == "error_start":
+                self._interrupt(inst, scope, found, code)
+                return True
             if found is not None and scope.thrown is not None and not scope.thrown.triggered:
                 scope.thrown.succeed((found, code))
                 return True
             if scope.parent is None:
-                break
+                return False
             scope = scope.parent
-        return False
+
+    def _interrupt(self: Runner, inst: Instance, scope: Scope, start: Element,
+                   code: str) -> None:
+        """An error start event caught `code`: stop the scope's tokens, run its event
+        subprocess (a token at the event subprocess, as at an embedded subprocess)."""
+        sub = inst.process.by_id[start.parent or ""]
+        scope.interrupted = True
+        self._rec("fault", inst, start.id, f"error '{code}' caught by '{start.name}' of "
+                                           f"event subprocess '{sub.name}'")
+        self._stop_scope(inst, scope, f"interrupted by {sub.name}")
+        self._spawn(inst, sub.id, scope)
+
+    def _event_subprocess(self: Runner, inst: Instance, el: Element, scope: Scope) -> Steps:
+        """Run the event subprocess `el` to its end, then end its scope with it (the
+        instance closes with the end event the event subprocess reached)."""
+        child = self._enter(inst, el, scope)
+        try:
+            how = yield child.ended or self.env.event()
+        except simpy.Interrupt:
+            self._stop_scope(inst, child, f"left {el.name}")
+            raise
+        self._finish(inst, scope, child.closed_by or el, how)
 
     def _error(self: Runner, inst: Instance, el: Element, scope: Scope,
                thrown: Thrown) -> Steps:
@@ -104,6 +157,9 @@ class ScopeRunner:
                                                 "not caught")
 
     def _compensate(self: Runner, inst: Instance, scope: Scope) -> Steps:
+        if scope.element is not None and scope.parent is not None and \
+                inst.process.by_id[scope.element].triggered_by_event:
+            scope = scope.parent  # an event subprocess undoes the work of its scope
         for element_id in reversed(list(inst.completed)):
             if element_id in inst.compensated or not inside(inst.process, element_id, scope):
                 continue

@@ -94,6 +94,9 @@ class TokenRunner(ScopeRunner, EventRunner):
             return (yield from self._gateway(inst, el, token, scope))
         if kind == "event_based":
             return (yield from self._race(inst, el, token))
+        if el.triggered_by_event:  # an error started it; its end is its scope's end
+            yield from self._event_subprocess(inst, el, scope)
+            return None
         if kind in ("send", "throw") and el.job is None:
             if el.compensate:
                 yield from self._compensate(inst, scope)
@@ -325,6 +328,7 @@ class TokenRunner(ScopeRunner, EventRunner):
             self._finish(inst, scope, el, "completed")
 
     def _finish(self, inst: Instance, scope: Scope, el: Element, how: str) -> None:
+        scope.closed_by = el
         if scope is inst.root:
             self._close(inst, el, how)
         elif scope.ended is not None:

@@ -6,7 +6,10 @@ what to do: unknown flow ends, dangling elements, several starts or no end, spli
 gateways, conditions outside exclusive gateways, boundary events on non-activities, flows
 between different subprocesses, elements no token can reach, and elements from which no
 path leads to an end (a token would be stuck). An embedded subprocess is checked like a
-process of its own: one plain start event, at least one end, everything reachable.
+process of its own: one plain start event, at least one end, everything reachable. An event
+subprocess too, but its one start event is an error start event (the only kind it may have),
+no flow enters or leaves it, nothing attaches to it, and no two event subprocesses of a
+scope catch the same error code; an error start event anywhere else is a mistake.
 """
 
 from __future__ import annotations
@@ -59,38 +62,83 @@ def validate(process: Process) -> None:
         if process.by_id[f.source].parent != process.by_id[f.target].parent:
             raise ConfigError(f"process {process.id!r}: flow {f.source} -> {f.target} crosses "
                               "the border of a subprocess; a flow joins elements of one scope")
-    for scope in [None, *(e.id for e in process.elements if e.kind == "subprocess")]:
+    for f in process.flows:
+        _check_not_event_subprocess(process, f)
+    scopes = [None, *(e.id for e in process.elements if e.kind == "subprocess")]
+    for scope in scopes:
         _check_scope(process, scope)
+    for scope in scopes:
+        _check_error_codes(process, scope)
     for e in process.elements:
         _check_element(process, e, known)
     for scope in [None, *(e.id for e in process.elements if e.kind == "subprocess")]:
         _check_reachable(process, scope)
 
 
+def _is_event_subprocess(process: Process, element_id: str | None) -> bool:
+    return element_id is not None and process.by_id[element_id].triggered_by_event
+
+
+def _check_not_event_subprocess(process: Process, f: Flow) -> None:
+    """An event subprocess is started by its event, never by a token arriving on a flow."""
+    for side, name in (("enters", f.target), ("leaves", f.source)):
+        if _is_event_subprocess(process, name):
+            raise ConfigError(f"process {process.id!r}: event subprocess {name!r} cannot have "
+                              f"sequence flows (flow {f.source} -> {f.target} {side} it); its "
+                              "error start event starts it")
+
+
 def _check_scope(process: Process, scope: str | None) -> None:
     inside = process.children(scope)
     kinds = [e.kind for e in inside]
+    event = _is_event_subprocess(process, scope)
     where = f"process {process.id!r}" if scope is None else \
-        f"process {process.id!r}: subprocess {scope!r}"
-    if kinds.count("start") != 1:
-        raise ConfigError(f"{where} needs exactly one start event, found {kinds.count('start')}")
+        f"process {process.id!r}: {'event ' if event else ''}subprocess {scope!r}"
+    misplaced = next((e for e in inside if e.kind == "error_start"), None)
+    if misplaced is not None and not event:
+        raise ConfigError(f"{where}: error start event {misplaced.id!r} can only start an "
+                          "event subprocess; put it into one (event_subprocess(...), "
+                          "parent=...) or use an error boundary event")
+    starts = [e for e in inside if e.kind in ("start", "error_start")]
+    if len(starts) != 1:
+        raise ConfigError(f"{where} needs exactly one start event, found {len(starts)}")
     if "end" not in kinds:
         raise ConfigError(f"{where} needs at least one end event")
-    if scope is not None:
+    if event:
+        if starts[0].kind != "error_start":
+            raise ConfigError(f"{where}: its start event {starts[0].id!r} must be an error "
+                              "start event (the engine runs error event subprocesses only, "
+                              "not message or timer ones)")
+    elif scope is not None:
         first = next(e for e in inside if e.kind == "start")
         if first.message is not None or first.hours is not None:
             raise ConfigError(f"{where}: its start event {first.id!r} must be a plain one (no "
                               "message, no timer): the subprocess starts when a token enters")
 
 
+def _check_error_codes(process: Process, scope: str | None) -> None:
+    """Two event subprocesses of one scope catching the same code: which one runs would be
+    arbitrary (Zeebe rejects such a model too)."""
+    seen: dict[str | None, str] = {}
+    for sub in process.children(scope):
+        if not sub.triggered_by_event:
+            continue
+        first = next(e for e in process.children(sub.id) if e.kind == "error_start")
+        if first.error in seen:
+            what = f"error {first.error!r}" if first.error is not None else "every error"
+            raise ConfigError(f"process {process.id!r}: event subprocesses {seen[first.error]!r} "
+                              f"and {sub.id!r} both catch {what} in the same scope; keep one")
+        seen[first.error] = sub.id
+
+
 def _check_element(process: Process, e: Element, known: set[str]) -> None:
     out, inc = process.outgoing(e.id), process.incoming(e.id)
     where = f"process {process.id!r}: {e.kind} {e.id!r}"
-    if e.kind in ("start", *BOUNDARIES) and inc:
+    if e.kind in ("start", "error_start", *BOUNDARIES) and inc:
         raise ConfigError(f"{where} cannot have incoming flows (from {inc[0].source!r})")
     if e.kind == "end" and out:
         raise ConfigError(f"{where} cannot have outgoing flows (to {out[0].target!r})")
-    if e.kind != "end" and not out:
+    if e.kind != "end" and not out and not e.triggered_by_event:
         raise ConfigError(f"{where} is dangling: it has no outgoing flow; add one or use an "
                           "end event")
     if e.kind not in GATEWAYS and len(out) > 1:
@@ -116,6 +164,10 @@ def _check_element(process: Process, e: Element, known: set[str]) -> None:
         if e.attached_to not in known or host is None or host.kind not in ACTIVITIES:
             raise ConfigError(f"{where} must be attached to a task ({', '.join(ACTIVITIES)}) "
                               f"of this process, got attached_to={e.attached_to!r}")
+        if host.triggered_by_event:
+            raise ConfigError(f"{where} is attached to event subprocess {host.id!r}, which "
+                              "cannot have boundary events; attach it to a task or an "
+                              "embedded subprocess")
         if host.parent != e.parent:
             raise ConfigError(f"{where} must be in the same scope as {host.id!r} "
                               f"(parent={host.parent!r})")
@@ -126,8 +178,9 @@ def _successors(process: Process, element_id: str) -> list[str]:
 
 
 def _check_reachable(process: Process, scope: str | None) -> None:
-    inside = process.children(scope)
-    first = next(e for e in inside if e.kind == "start")
+    # An event subprocess is reached by its event, not by flows: it is checked on its own.
+    inside = [e for e in process.children(scope) if not e.triggered_by_event]
+    first = next(e for e in inside if e.kind in ("start", "error_start"))
     seen = _closure([first.id], lambda i: _successors(process, i))
     unreachable = [e.id for e in inside if e.id not in seen]
     if unreachable:

@@ -12,7 +12,9 @@ How it places things:
 * **rows**: a process wider than `max_width` wraps into rows (columns stay whole), so a long
   process is drawn at full size, one row under the other, never shrunk;
 * **flows** are orthogonal polylines (horizontal and vertical segments only);
-* an **embedded subprocess** is laid out the same way inside its box.
+* an **embedded subprocess** is laid out the same way inside its box;
+* an **event subprocess** (no flow enters or leaves it) is laid out the same way inside its
+  box, and its box goes under its scope's flow, event subprocesses side by side.
 
 Sizes follow bpmn-js (events 36, tasks 100 × 80, gateways 50), so Camunda Modeler opens the
 written file with the same picture. Coordinates are pixels.
@@ -31,7 +33,7 @@ EVENT, GATEWAY = 36.0, 50.0
 TASK_W, TASK_H = 100.0, 80.0
 GAP_X, LANE_H, ROW_GAP, MARGIN = 32.0, 120.0, 40.0, 20.0
 PAD, HEADER = 20.0, 30.0  # inside a subprocess box: around, and above for its name
-_EVENTS = ("start", "end", "throw", "catch", "timer", *BOUNDARIES)
+_EVENTS = ("start", "error_start", "end", "throw", "catch", "timer", *BOUNDARIES)
 _GATEWAYS = ("exclusive", "parallel", "event_based")
 Point = tuple[float, float]
 
@@ -205,7 +207,8 @@ class _Scope:
         self.process, self.scope = process, scope
         self.compensations, self.flow_id = compensations, flow_id
         inside = process.children(scope)
-        self.nodes = [e for e in inside if e.kind not in BOUNDARIES]
+        self.events = [e for e in inside if e.triggered_by_event]  # under the flow, apart
+        self.nodes = [e for e in inside if e.kind not in BOUNDARIES and not e.triggered_by_event]
         self.boundaries = [e for e in inside if e.kind in BOUNDARIES]
         self.host = {b.id: b.attached_to or "" for b in self.boundaries}
         self.flows = [(i, f) for i, f in enumerate(process.flows)
@@ -289,9 +292,34 @@ class _Scope:
                              tuple((x + origin.x + PAD, y + origin.y + HEADER)
                                    for x, y in r.points), r.label, r.default)
                        for r in kids_routes]
+        self._place_events(boxes, routes, max_width)
         width = max((b.right for b in boxes.values()), default=0.0)
         height = max((b.bottom for b in boxes.values()), default=0.0) + 24  # labels below
         return boxes, routes, width, height
+
+    def _place_events(self, boxes: dict[str, Box], routes: list[Route],
+                      max_width: float) -> None:
+        """The scope's event subprocesses in a row under its flow (wrapping at
+        `max_width`), each laid out inside its box as an embedded subprocess is."""
+        if not self.events:
+            return
+        lowest = max([b.bottom for b in boxes.values()]
+                     + [y for r in routes for _, y in r.points])
+        top, x, row_bottom = lowest + ROW_GAP, 0.0, lowest + ROW_GAP
+        for sub in self.events:
+            kids, kid_routes, w, h = _Scope(self.process, sub.id, self.compensations,
+                                            self.flow_id).place(max_width - 2 * PAD)
+            bw, bh = max(w + 2 * PAD, TASK_W), max(h + PAD + HEADER, TASK_H)
+            if x > 0 and x + bw > max_width:  # no room left in this row: start the next
+                x, top = 0.0, row_bottom + ROW_GAP
+            boxes[sub.id] = Box(x, top, bw, bh)
+            dx, dy = x + PAD, top + HEADER
+            boxes.update({k: b.moved(dx, dy) for k, b in kids.items()})
+            routes += [Route(r.id, r.kind, r.source, r.target,
+                             tuple((px + dx, py + dy) for px, py in r.points), r.label,
+                             r.default) for r in kid_routes]
+            x += bw + GAP_X
+            row_bottom = max(row_bottom, top + bh)
 
     def _lanes(self, order: list[str], column: dict[str, int],
                sizes: dict[str, tuple[float, float]], back: set[tuple[str, str]]) -> dict[str, int]:

@@ -5,10 +5,13 @@ Each executable element becomes an :class:`~eventlab.engines.workflow.elements.E
 ...), in document order; sequence flows keep their order too (it is an exclusive gateway's
 order of evaluation). Zeebe's ``taskDefinition``, ``subscription`` and ``ioMapping`` are
 read; a compensation boundary event with its handler task folds back into the task's
-``compensation``. The diagram interchange is not read: :func:`write` lays the process out
-anew. The checks of :class:`~eventlab.engines.workflow.definition.Process` run on the
-result, so a model that could not run (a gateway without outgoing flows, no start event)
-is rejected with the element's id.
+``compensation``. An event subprocess (``subProcess triggeredByEvent="true"``) is read when
+its start event is an error start event (``errorEventDefinition``, with or without
+``errorRef``); message and timer event subprocesses are refused. The diagram interchange is
+not read: :func:`write` lays the process out anew. The checks of
+:class:`~eventlab.engines.workflow.definition.Process` run on the result, so a model that
+could not run (a gateway without outgoing flows, no start event) is rejected with the
+element's id.
 """
 
 from __future__ import annotations
@@ -230,9 +233,6 @@ def _element(node: ET.Element, tag: str, scope: str | None,
     for bad in ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics"):
         if node.find(q(BPMN, bad)) is not None:
             raise ConfigError(f"{where} is a loop ({bad}), which the engine cannot execute")
-    if tag == "subProcess" and node.get("triggeredByEvent") == "true":
-        raise ConfigError(f"{where} is an event subprocess, which the engine cannot execute; "
-                          "use a boundary event on an embedded subprocess")
     if tag == "receiveTask" and node.get("instantiate") == "true":
         raise ConfigError(f"{where} starts the process (instantiate), which the engine "
                           "cannot execute; use a message start event")
@@ -253,6 +253,8 @@ def _element(node: ET.Element, tag: str, scope: str | None,
             fields["message"] = name
             if kind == "receive" and key is not None:
                 fields["correlation_key"] = key
+        if tag == "subProcess" and node.get("triggeredByEvent") == "true":
+            fields["triggered_by_event"] = True
         return _make(element_id, kind, fields, where)
     kinds = [_local(d) for d in definitions]
     for d in kinds:
@@ -263,6 +265,9 @@ def _element(node: ET.Element, tag: str, scope: str | None,
         if node.get("cancelActivity") == "false":
             fields["interrupting"] = False
     kind = _event_kind(tag, kinds, where)
+    if kind == "error_start" and node.get("isInterrupting") == "false":
+        raise ConfigError(f"{where} is a non-interrupting error start event; BPMN's error "
+                          "start events always interrupt")
     for definition in definitions:
         _definition(definition, _local(definition), tag, fields, messages, errors, where)
     if kind == "start" and fields.get("correlation_key") is not None:
@@ -275,7 +280,8 @@ def _event_kind(tag: str, kinds: list[str], where: str) -> str:
     if len(kinds) != len(has):
         raise ConfigError(f"{where} repeats an event definition")
     allowed: dict[str, tuple[set[str], str]] = {
-        "startEvent": ({"messageEventDefinition", "timerEventDefinition"}, "start"),
+        "startEvent": ({"messageEventDefinition", "timerEventDefinition",
+                        "errorEventDefinition"}, "start"),
         "endEvent": ({"messageEventDefinition", "errorEventDefinition",
                       "compensateEventDefinition", "terminateEventDefinition"}, "end"),
         "intermediateThrowEvent": ({"messageEventDefinition", "compensateEventDefinition"},
@@ -287,10 +293,7 @@ def _event_kind(tag: str, kinds: list[str], where: str) -> str:
     odd = [k for k in kinds if k not in permitted]
     if odd:
         raise ConfigError(f"{where}: a bpmn:{tag} with {odd[0]} cannot be executed by the "
-                          "engine (an error start event needs an event subprocess, which it "
-                          "does not run)" if odd[0] == "errorEventDefinition" and
-                          tag == "startEvent" else f"{where}: a bpmn:{tag} with {odd[0]} "
-                          "cannot be executed by the engine")
+                          "engine")
     several = has - {"terminateEventDefinition"} if tag == "endEvent" else has
     if len(several) > 1 and has != {"compensateEventDefinition", "terminateEventDefinition"}:
         raise ConfigError(f"{where} has several event definitions ({', '.join(kinds)}); the "
@@ -306,6 +309,8 @@ def _event_kind(tag: str, kinds: list[str], where: str) -> str:
         if not has:
             raise ConfigError(f"{where} has no event definition; give it a timer or an error")
         return "boundary" if "timerEventDefinition" in has else "error_boundary"
+    if tag == "startEvent" and "errorEventDefinition" in has:
+        return "error_start"  # the process checks that it starts an event subprocess
     return kind
 
 

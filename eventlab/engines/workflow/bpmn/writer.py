@@ -6,7 +6,8 @@ The file validates against the OMG BPMN 2.0 schema and carries Zeebe's extension
 computes. What the model keeps implicit is written out as BPMN spells it: a task's
 ``compensation`` becomes a compensation boundary event, a handler task marked
 ``isForCompensation`` and an association; the default flow of an exclusive gateway is its
-``default`` attribute.
+``default`` attribute; an event subprocess is a ``subProcess triggeredByEvent="true"`` whose
+error start event refers to a ``bpmn:error`` (none for a catch-all).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from eventlab.engines.workflow.bpmn.names import (
 )
 from eventlab.engines.workflow.definition import Element, Process
 
-_TAGS = {"start": "startEvent", "end": "endEvent", "throw": "intermediateThrowEvent",
+_TAGS = {"start": "startEvent", "error_start": "startEvent", "end": "endEvent",
+         "throw": "intermediateThrowEvent",
          "catch": "intermediateCatchEvent", "timer": "intermediateCatchEvent",
          "boundary": "boundaryEvent", "error_boundary": "boundaryEvent",
          "service": "serviceTask", "user": "userTask", "send": "sendTask",
@@ -130,6 +132,8 @@ class _Writer:
                 attrs["cancelActivity"] = "false"
         if e.kind in ("send", "receive") and e.message is not None:
             attrs["messageRef"] = self._message(e)
+        if e.triggered_by_event:
+            attrs["triggeredByEvent"] = "true"
         if e.kind == "exclusive":
             default = [i for i, f in enumerate(self.process.flows)
                        if f.source == e.id and f.when is None]
@@ -168,7 +172,8 @@ class _Writer:
             text = durations.iso(e.hours)
             ET.SubElement(timer, q(BPMN, which), {q(XSI, "type"): "bpmn:tFormalExpression"}
                           ).text = f"R{e.repeat}/{text}" if e.repeat is not None else text
-        if e.kind == "error_boundary" or (e.kind == "end" and e.error is not None):
+        if e.kind in ("error_boundary", "error_start") or (e.kind == "end"
+                                                           and e.error is not None):
             attrs = {} if e.error is None else {"errorRef": self._error(e.error)}
             ET.SubElement(node, q(BPMN, "errorEventDefinition"), attrs)
         if e.compensate:
