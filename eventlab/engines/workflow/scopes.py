@@ -23,7 +23,12 @@
   its scope that completed, newest first, each once; a task that never completed (it was
   interrupted, or never reached) is not compensated. In an event subprocess the scope is
   the one the event subprocess belongs to (BPMN's way to undo what was done before the
-  error).
+  error). **One deviation from Zeebe:** a compensation *end* event here also ends the
+  other tokens of its scope, as a terminate end would; in Zeebe it ends only its own token.
+  The two differ only when another token of that scope still runs, which in the shipped
+  models happens in the fetch-first orders (a timer in one parallel branch while the other
+  waits at the join): this engine cancels the order there, Zeebe would keep it waiting at
+  the join (a Zeebe model would throw compensation, then end with a terminate end event).
 """
 
 from __future__ import annotations
