@@ -186,27 +186,46 @@ def test_resolving_requires_an_open_incident_of_this_engine():
         engine.resolve("wf-p-0001")  # type: ignore[arg-type]
 
 
-def test_a_compensating_end_undoes_completed_tasks_once_in_reverse_order_and_stops_others():
-    undone = []
-
-    def undo(job):
-        undone.append(job.element.id)
-        return {}
-
-    p = Process("trip", "Trip", [
+def _trip(stop: list, stop_flows: list) -> Process:
+    return Process("trip", "Trip", [
         start("s"), parallel("fork"),
         service("car", job="book", compensation="undo"),
         service("hotel", job="book", compensation="undo"),
         service("flight", job="slow", compensation="undo"),
-        boundary("late", attached_to="flight", hours=3), end("cancel", compensate=True),
-        parallel("join"), end("ok"), timer("wait", hours=10)],
+        boundary("late", attached_to="flight", hours=3), *stop,
+        end("ok"), timer("wait", hours=10)],
         [("s", "fork"), ("fork", "car"), ("fork", "flight"), ("car", "hotel"),
-         ("hotel", "wait"), ("wait", "join"), ("flight", "join"), ("join", "ok"),
-         ("late", "cancel")])
-    world, engine, _ = engine_with(p, book=takes(1), slow=takes(9), undo=undo)
+         ("hotel", "wait"), ("wait", "ok"), ("flight", "ok"), *stop_flows])
+
+
+def _undo(undone: list):
+    def undo(job):
+        undone.append(job.element.id)
+        return {}
+    return undo
+
+
+def test_a_compensating_end_undoes_completed_tasks_in_reverse_order_and_ends_only_its_token():
+    undone: list = []
+    p = _trip([end("cancel", compensate=True)], [("late", "cancel")])
+    world, engine, _ = engine_with(p, book=takes(1), slow=takes(9), undo=_undo(undone))
+    inst = engine.start("trip", correlation_id="c")
+    world.env.run(until=3.5)
+    assert undone == inst.compensated == ["hotel", "car"]  # newest first, each once
+    assert inst.status == "active"  # as in Zeebe: the branch at the 10-hour timer goes on
+    world.env.run()
+    assert (inst.status, inst.outcome, inst.ended) == ("completed", "ok", 12.0)
+    assert inst.compensated == ["hotel", "car"]
+
+
+def test_a_compensation_throw_then_a_terminate_end_undoes_and_stops_the_others():
+    undone: list = []
+    p = _trip([throw("undo_all", compensate=True), end("cancel", terminate=True)],
+              [("late", "undo_all"), ("undo_all", "cancel")])
+    world, engine, _ = engine_with(p, book=takes(1), slow=takes(9), undo=_undo(undone))
     inst = engine.start("trip", correlation_id="c")
     world.env.run()
-    assert (inst.status, inst.outcome, inst.ended) == ("compensated", "cancel", 3.0)
+    assert (inst.outcome, inst.ended) == ("cancel", 3.0)
     assert inst.completed == ["car", "hotel"]
     assert undone == inst.compensated == ["hotel", "car"]
     assert not inst.tokens  # the branch waiting at the 10-hour timer was stopped
@@ -333,3 +352,4 @@ def test_a_compensation_that_fails_transiently_is_retried_and_still_undoes_once(
     world.env.run()
     assert (inst.status, effects, inst.compensated) == ("compensated", ["pay"], ["pay"])
     assert len(world.trace.to_frame().query("kind == 'fault'")) == 1
+

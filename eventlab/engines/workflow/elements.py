@@ -73,7 +73,7 @@ class Element:
     compensation: str | None = None  # task: worker type that undoes it once it completed
     retries: int = 3  # service task: attempts before an incident (Zeebe's default)
     compensate: bool = False  # end/throw: undo the completed tasks (end: then end the scope)
-    terminate: bool = False  # end: stop the scope's other tokens (implied by compensate)
+    terminate: bool = False  # end: stop the scope's other tokens
     interrupting: bool = True  # boundary timer: False leaves the task running, adds a token
     error: str | None = None  # end: error code thrown; error boundary: code caught (None: any)
     repeat: int | None = None  # timer start, non-interrupting boundary timer: how many times
@@ -343,8 +343,9 @@ def end(element_id: str, name: str = "", *, message: str | None = None,
         compensate: bool = False, terminate: bool = False, error: str | None = None,
         job: str | None = None, parent: str | None = None) -> Element:
     """An end event; `message` is published, `error` throws a BPMN error, `compensate` undoes
-    completed tasks first, `terminate` (implied by `compensate`) stops the scope's other
-    tokens."""
+    the scope's completed tasks first, `terminate` stops the scope's other tokens (a
+    compensation end event ends only its own token, as in Zeebe; the scope ends with its
+    last token)."""
     return Element(element_id, "end", name, message=message, compensate=compensate,
                    terminate=terminate, error=error, job=job, parent=parent)
 

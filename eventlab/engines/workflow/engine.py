@@ -26,11 +26,11 @@ a message nobody waits for is kept for its time to live (`message_ttl`,
 waits for a reply uses :meth:`Engine.wait_for` (how :mod:`~eventlab.engines.workflow.remote`
 does service tasks over a transport).
 
-A compensating end event stops the other tokens of its scope, then runs the compensation of
-every completed compensable task once, in reverse order of completion (Zeebe's compensation
-end event leaves the other tokens running; eventlab's models use it where the order is over,
-so it ends the scope as a terminate end event does); a compensation throw event compensates
-and goes on; a terminating end only stops the other tokens. Embedded subprocesses, BPMN
+A compensating end event runs the compensation of every completed compensable task of its
+scope once, in reverse order of completion, and ends its own token (as in Zeebe: the other
+tokens run on, and the scope ends with its last token); a compensation throw event
+compensates and goes on; a terminating end stops the other tokens (after a compensation
+throw in its scope, it ends the scope as "compensated"). Embedded subprocesses, BPMN
 errors (:class:`BpmnError`, error end and boundary events, error event subprocesses) and
 compensation scopes are in :mod:`~eventlab.engines.workflow.scopes`; event-based gateways,
 correlation keys and non-interrupting boundary timers in

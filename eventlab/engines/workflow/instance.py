@@ -93,6 +93,9 @@ class Scope:
     finishing: bool = field(default=False, repr=False)
     interrupted: bool = field(default=False, repr=False)
     closed_by: Element | None = field(default=None, repr=False)
+    # compensation was thrown in this scope: a terminate end then ends it as "compensated"
+    # (the "throw compensation, then terminate" way to cancel a flow with parallel branches)
+    compensation_thrown: bool = field(default=False, repr=False)
 
 
 @dataclass(eq=False)

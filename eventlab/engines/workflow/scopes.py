@@ -23,12 +23,10 @@
   its scope that completed, newest first, each once; a task that never completed (it was
   interrupted, or never reached) is not compensated. In an event subprocess the scope is
   the one the event subprocess belongs to (BPMN's way to undo what was done before the
-  error). **One deviation from Zeebe:** a compensation *end* event here also ends the
-  other tokens of its scope, as a terminate end would; in Zeebe it ends only its own token.
-  The two differ only when another token of that scope still runs, which in the shipped
-  models happens in the fetch-first orders (a timer in one parallel branch while the other
-  waits at the join): this engine cancels the order there, Zeebe would keep it waiting at
-  the join (a Zeebe model would throw compensation, then end with a terminate end event).
+  error). A compensation *end* event ends only its own token, as in Zeebe (the scope ends
+  with its last token); to cancel a flow whose other branches still run, throw compensation
+  and then end with a terminate end event, as the fetch-first order models do (such a
+  scope ends as "compensated").
 """
 
 from __future__ import annotations
@@ -162,6 +160,7 @@ class ScopeRunner:
                                                 "not caught")
 
     def _compensate(self: Runner, inst: Instance, scope: Scope) -> Steps:
+        scope.compensation_thrown = True
         if scope.element is not None and scope.parent is not None and \
                 inst.process.by_id[scope.element].triggered_by_event:
             scope = scope.parent  # an event subprocess undoes the work of its scope

@@ -316,13 +316,21 @@ class TokenRunner(ScopeRunner, EventRunner):
         if el.error is not None:
             yield from self._throw_from_end(inst, el, scope)
             return
-        if el.compensate or el.terminate:
+        if el.terminate:
             scope.finishing = True
             self._stop_others(inst, scope, token, f"instance ends at {el.name}"
                               if scope is inst.root else f"subprocess ends at {el.name}")
             if el.compensate:
                 yield from self._compensate(inst, scope)
-            self._finish(inst, scope, el, "compensated" if el.compensate else "completed")
+            undone = el.compensate or scope.compensation_thrown
+            self._finish(inst, scope, el, "compensated" if undone else "completed")
+        elif el.compensate:
+            # As in Zeebe: undo the scope's completed tasks, then end this token only; the
+            # scope ends with its last token (a terminate end stops the others)
+            yield from self._compensate(inst, scope)
+            if len(scope.tokens) <= 1 and not scope.finishing:
+                scope.finishing = True
+                self._finish(inst, scope, el, "compensated")
         elif len(scope.tokens) <= 1:
             scope.finishing = True
             self._finish(inst, scope, el, "completed")
