@@ -123,3 +123,9 @@ def test_whenever_you_fix_and_resolve_the_stuck_order_is_shipped_exactly_once(se
             continue  # the deadline or out-of-stock ended it, or it is not told yet
         day.fix().resolve(STUCK).run_until(day._day.until / styles.config.HOUR)
         assert whats(day).count("shipped") == 1
+
+
+def test_the_fix_comes_out_once():
+    day = styles.live(ORCHESTRATED).run_until(1.0).fix()
+    day.run_until(2.0).fix()
+    assert day.fixed_at == pytest.approx(1.0)

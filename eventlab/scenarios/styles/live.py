@@ -44,8 +44,7 @@ class LiveDay:
     def __init__(self, config: Config, faults: Faults) -> None:
         # the fix never comes on its own: fix() brings it
         self.config = config
-        self._model = Model(config, replace(faults, fix_at=None),
-                            operator=False)
+        self._model = Model(config, replace(faults, fix_at=None), operator=False)
         self._day: Day = self._model.build()
 
     def __repr__(self) -> str:
@@ -95,8 +94,9 @@ class LiveDay:
 
     def fix(self) -> LiveDay:
         """The fix for the poisoned message is out, from now on (resolving before the fix
-        only fails again)."""
-        self._model.fix_now()
+        only fails again). A second call changes nothing: the fix is out already."""
+        if self._model.fix_at is None:
+            self._model.fix_now()
         return self
 
     def resolve(self, order: str) -> LiveDay:
