@@ -9,7 +9,6 @@ import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlab import World
 from eventlab.engines.workflow import bpmn
 from eventlab.engines.workflow.definition import (
     USER_JOB,
@@ -25,29 +24,16 @@ from eventlab.engines.workflow.definition import (
     subprocess,
     timer,
 )
-from eventlab.engines.workflow.engine import BpmnError, Engine
+from eventlab.engines.workflow.engine import BpmnError
 from eventlab.engines.workflow.replay import path, replay
 from eventlab.view import bpmn_svg
 from eventlab.view.graphs import smallest_text_px, svg_width_px
 from eventlab.view.process import counts_from_trace, diagram
+from tests.workflow_jobs import rows, run, takes
 
 HERE = Path(__file__).resolve().parent
 MODELER_FILE = HERE / "bpmn" / "camunda_error_event_subprocess.bpmn"
 seeds = settings(max_examples=25, deadline=None)
-
-
-def from_file(process):
-    """The process as the engine gets it from a BPMN file (written, then read)."""
-    again = bpmn.read(bpmn.write(process))
-    assert again == process
-    return again
-
-
-def takes(hours, result=None):
-    def handler(job):
-        yield job.engine.env.timeout(hours)
-        return result or {}
-    return handler
 
 
 def fails(code, after=0.0):
@@ -55,21 +41,6 @@ def fails(code, after=0.0):
         yield job.engine.env.timeout(after)
         raise BpmnError(code)
     return handler
-
-
-def run(process, seed=1, **workers):
-    world = World(seed)
-    engine = Engine(world, "E", sender=lambda inst, el: None)
-    engine.deploy(from_file(process))
-    for job, handler in workers.items():
-        engine.worker(job, handler)
-    inst = engine.start(process.id, correlation_id="c", variables={})
-    world.env.run()
-    return world, engine, inst
-
-
-def rows(world, kind):
-    return world.trace.to_frame().query(f"kind == '{kind}'")
 
 
 def handler_of(code, name, sub="esp", parent=None):

@@ -28,38 +28,10 @@ from eventlab.engines.workflow.definition import (
     user,
 )
 from eventlab.engines.workflow.engine import BpmnError, Engine, JobFailed
+from tests.workflow_jobs import from_file, rows, run, takes
 
 HERE = Path(__file__).resolve().parent
 seeds = settings(max_examples=40, deadline=None)
-
-
-def from_file(process):
-    """The process as the engine gets it from a BPMN file (written, then read)."""
-    again = bpmn.read(bpmn.write(process))
-    assert again == process
-    return again
-
-
-def takes(hours, result=None):
-    def handler(job):
-        yield job.engine.env.timeout(hours)
-        return result or {}
-    return handler
-
-
-def run(process, variables=None, **workers):
-    world = World(1)
-    engine = Engine(world, "E", sender=lambda inst, el: None)
-    engine.deploy(from_file(process))
-    for job, handler in workers.items():
-        engine.worker(job, handler)
-    inst = engine.start(process.id, correlation_id="c", variables=variables or {})
-    world.env.run()
-    return world, engine, inst
-
-
-def rows(world, kind):
-    return world.trace.to_frame().query(f"kind == '{kind}'")
 
 
 # -- non-interrupting boundary timers -------------------------------------------------------

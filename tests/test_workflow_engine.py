@@ -21,15 +21,9 @@ from eventlab.scenarios.retail.orchestration import (
     timer,
 )
 from eventlab.view.process import counts_from_trace
+from tests.workflow_jobs import takes
 
 small = settings(max_examples=50, deadline=None)
-
-
-def takes(hours, result=None):
-    def handler(job):
-        yield job.engine.env.timeout(hours)
-        return result or {}
-    return handler
 
 
 def engine_with(process, **workers):
